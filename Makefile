@@ -1,0 +1,35 @@
+# datadist — build, run, test. Every target installs the system packages it needs when missing.
+SWIFT      ?= swift
+SYS_PKGS   := libcurl4-openssl-dev libssl-dev pkg-config
+STRICT     := -Xswiftc -warnings-as-errors
+RUN_ARGS   ?= --enable-switch-role
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build run test lint clean
+
+deps:
+	@missing=""; for p in $(SYS_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build $(STRICT)
+
+# One node on the defaults of CONTRACT §2 (PROMPT, admin 127.0.0.1:9200, peer listener 127.0.0.1:26000).
+run: deps
+	$(SWIFT) build -c release --product datadist
+	.build/release/datadist serve $(RUN_ARGS)
+
+test: deps
+	$(SWIFT) build --build-tests $(STRICT)
+	$(SWIFT) test --skip-build
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+clean:
+	rm -rf .build

@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "datadist",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "datadist", targets: ["datadist"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .target(name: "CLinux"),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(name: "DataDistModel", swiftSettings: strict),
+        .target(name: "HTTPCore", swiftSettings: strict),
+        .target(name: "HTTPServer", dependencies: ["HTTPCore", "CLinux"], swiftSettings: strict),
+        .target(
+            name: "PeerClient",
+            dependencies: ["CCurl", "DataDistModel"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DataDistNode",
+            dependencies: [
+                "DataDistModel", "HTTPCore", "HTTPServer", "PeerClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "datadist",
+            dependencies: [
+                "DataDistNode", "DataDistModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "DataDistModelTests", dependencies: ["DataDistModel"], swiftSettings: strict),
+        .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"], swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPCore", "CLinux"], swiftSettings: strict),
+        .testTarget(name: "PeerClientTests", dependencies: ["PeerClient", "CLinux"], swiftSettings: strict),
+        .testTarget(
+            name: "DataDistNodeTests",
+            dependencies: ["DataDistNode", "DataDistModel", "HTTPCore"],
+            resources: [],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["DataDistNode", "DataDistModel", "HTTPCore", "CLinux"],
+            swiftSettings: strict
+        ),
+    ]
+)

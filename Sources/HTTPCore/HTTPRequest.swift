@@ -1,0 +1,108 @@
+/// An HTTP version as it appeared on the request line.
+public struct HTTPVersion: Sendable, Hashable, CustomStringConvertible {
+    public var major: Int
+    public var minor: Int
+    public init(major: Int, minor: Int) {
+        self.major = major
+        self.minor = minor
+    }
+    public static let http1_0 = HTTPVersion(major: 1, minor: 0)
+    public static let http1_1 = HTTPVersion(major: 1, minor: 1)
+    public var description: String { "HTTP/\(major).\(minor)" }
+}
+
+/// Header fields in arrival order. Names compare case-insensitively.
+public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
+    public private(set) var fields: [(name: String, value: String)]
+
+    public init(_ fields: [(name: String, value: String)] = []) { self.fields = fields }
+    public init(dictionaryLiteral elements: (String, String)...) {
+        self.fields = elements.map { (name: $0.0, value: $0.1) }
+    }
+
+    /// The first value of `name`, or nil.
+    public subscript(_ name: String) -> String? {
+        fields.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+    /// Every value of `name`, in order.
+    public func values(_ name: String) -> [String] {
+        fields.filter { $0.name.lowercased() == name.lowercased() }.map(\.value)
+    }
+    public mutating func add(_ name: String, _ value: String) { fields.append((name: name, value: value)) }
+    /// Replaces every value of `name` with `value`.
+    public mutating func replace(_ name: String, _ value: String) {
+        fields.removeAll { $0.name.lowercased() == name.lowercased() }
+        fields.append((name: name, value: value))
+    }
+    public var count: Int { fields.count }
+    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
+
+    public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
+        lhs.fields.count == rhs.fields.count
+            && zip(lhs.fields, rhs.fields).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+    }
+}
+
+/// How the body of a message is delimited (RFC 9112 §6.3).
+public enum HTTPBodyFraming: Sendable, Equatable {
+    case none
+    case contentLength(Int)
+    case chunked
+}
+
+/// A validated request head: request line + header fields + the framing decided from them.
+public struct HTTPRequestHead: Sendable, Equatable {
+    public var method: String
+    /// The raw request-target as sent (origin-form `/path?query`, or `*`, or absolute-form).
+    public var target: String
+    public var version: HTTPVersion
+    public var headers: HTTPHeaders
+    public var framing: HTTPBodyFraming
+    /// True when the connection may be reused after this exchange (HTTP/1.1 without `Connection: close`,
+    /// or HTTP/1.0 with `Connection: keep-alive`).
+    public var keepAlive: Bool
+    /// True when the client sent `Expect: 100-continue` (case-insensitive) and a body follows.
+    public var expectContinue: Bool
+
+    public init(
+        method: String,
+        target: String,
+        version: HTTPVersion = .http1_1,
+        headers: HTTPHeaders = [:],
+        framing: HTTPBodyFraming = .none,
+        keepAlive: Bool = true,
+        expectContinue: Bool = false
+    ) {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers = headers
+        self.framing = framing
+        self.keepAlive = keepAlive
+        self.expectContinue = expectContinue
+    }
+
+    /// The path part of the target (before `?`), percent-decoding NOT applied.
+    public var path: String {
+        if let q = target.firstIndex(of: "?") { return String(target[..<q]) }
+        return target
+    }
+    /// The query string after `?`, or "" when absent.
+    public var query: String {
+        if let q = target.firstIndex(of: "?") { return String(target[target.index(after: q)...]) }
+        return ""
+    }
+}
+
+/// A complete request: head plus the whole body.
+public struct HTTPRequest: Sendable, Equatable {
+    public var head: HTTPRequestHead
+    public var body: [UInt8]
+    public init(head: HTTPRequestHead, body: [UInt8] = []) {
+        self.head = head
+        self.body = body
+    }
+    public var method: String { head.method }
+    public var path: String { head.path }
+    public var headers: HTTPHeaders { head.headers }
+}
