@@ -1,30 +1,86 @@
 extension JSONValue {
-    /// Compact JSON text; object members in stored order; strings escaped per RFC 8259
-    /// (`"` `\\` and control characters; `/` and non-ASCII left as is). Doubles: integral values
-    /// print without a fraction when |x| < 2^53, non-finite values print as null.
-    public var serialized: String { fatalError("not implemented") }
-}
+    /// Compact JSON text (no whitespace); object members in stored order; strings escaped per RFC 8259:
+    /// `"` and `\` as `\"` `\\`, control characters as `\b \f \n \r \t` or `\u00xx`; `/`, DEL and
+    /// non-ASCII left as is. Integers print exactly. Doubles print with Swift's shortest round-trip
+    /// `description` (`3.0`, `0.1`, `1e+16`, `-0.0`), which always has a `.` or an exponent, so they
+    /// re-parse as `.double`; non-finite doubles print as `null`.
+    /// `parse(v.serialized) == v` holds for every value without non-finite doubles, duplicate keys
+    /// or a `.uint` at or below Int64.max (which re-parses as the equal `.int`).
+    public var serialized: String { String(decoding: serializedBytes, as: UTF8.self) }
 
-extension JSONValue {
-    public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
-    public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
-    public var objectValue: JSONObject? { if case .object(let o) = self { o } else { nil } }
-    public var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
-    /// The value as UInt64 when it is an integer literal in [0, 2^64-1].
-    public var uint64Value: UInt64? {
+    /// `serialized` as UTF-8 bytes, ready to send as a body.
+    public var serializedBytes: [UInt8] {
+        var out: [UInt8] = []
+        serialize(into: &out)
+        return out
+    }
+
+    /// Appends the compact JSON text of this value to `out`.
+    public func serialize(into out: inout [UInt8]) {
         switch self {
-        case .int(let i): i >= 0 ? UInt64(i) : nil
-        case .uint(let u): u
-        default: nil
+        case .null: out.append(contentsOf: JSONByte.nullLiteral)
+        case .bool(let b): out.append(contentsOf: b ? JSONByte.trueLiteral : JSONByte.falseLiteral)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .uint(let u): out.append(contentsOf: String(u).utf8)
+        case .double(let d):
+            if d.isFinite {
+                out.append(contentsOf: d.description.utf8)
+            } else {
+                out.append(contentsOf: JSONByte.nullLiteral)
+            }
+        case .string(let s): Self.serialize(string: s, into: &out)
+        case .array(let elements):
+            out.append(JSONByte.openBracket)
+            for (index, element) in elements.enumerated() {
+                if index > 0 { out.append(JSONByte.comma) }
+                element.serialize(into: &out)
+            }
+            out.append(JSONByte.closeBracket)
+        case .object(let object):
+            out.append(JSONByte.openBrace)
+            for (index, member) in object.members.enumerated() {
+                if index > 0 { out.append(JSONByte.comma) }
+                Self.serialize(string: member.key, into: &out)
+                out.append(JSONByte.colon)
+                member.value.serialize(into: &out)
+            }
+            out.append(JSONByte.closeBrace)
         }
     }
-    /// The value as Int64 when it is an integer literal in Int64's range.
-    public var int64Value: Int64? { if case .int(let i) = self { i } else { nil } }
-    /// True for any number (int, uint, double).
-    public var isNumber: Bool {
-        switch self {
-        case .int, .uint, .double: true
-        default: false
+
+    /// Appends `string` as a quoted, escaped JSON string; copies runs that need no escaping at once.
+    static func serialize(string: String, into out: inout [UInt8]) {
+        out.append(JSONByte.quote)
+        var string = string
+        string.withUTF8 { utf8 in
+            var runStart = 0
+            for index in utf8.indices {
+                let byte = utf8[index]
+                guard byte < 0x20 || byte == JSONByte.quote || byte == JSONByte.backslash else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                appendEscape(for: byte, into: &out)
+                runStart = index + 1
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+        }
+        out.append(JSONByte.quote)
+    }
+
+    private static func appendEscape(for byte: UInt8, into out: inout [UInt8]) {
+        out.append(JSONByte.backslash)
+        switch byte {
+        case JSONByte.quote: out.append(JSONByte.quote)
+        case JSONByte.backslash: out.append(JSONByte.backslash)
+        case 0x08: out.append(JSONByte.b)
+        case 0x0C: out.append(JSONByte.f)
+        case 0x0A: out.append(JSONByte.n)
+        case 0x0D: out.append(JSONByte.r)
+        case 0x09: out.append(JSONByte.t)
+        default:
+            let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+            out.append(contentsOf: [JSONByte.u, JSONByte.zero, JSONByte.zero])
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0xF)])
         }
     }
 }
