@@ -1,0 +1,84 @@
+import DataDistModel
+import HTTPServer
+import Logging
+
+/// One datadist node: the admin API, and the peer listener its role asks for.
+public final class DataDistNode: Sendable {
+    let core: NodeCore
+    let roles: RoleController
+    private let admin: HTTPServer
+
+    public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "datadist")) {
+        core = NodeCore(config: configuration, logger: logger)
+        roles = RoleController(core: core)
+        var adminConfig = HTTPServerConfiguration(host: configuration.admin.host, port: Int(configuration.admin.port))
+        adminConfig.name = "admin"
+        adminConfig.limits = configuration.httpLimits
+        adminConfig.maxConnections = configuration.maxConnections
+        adminConfig.headerTimeoutMs = configuration.headerTimeoutMs
+        adminConfig.bodyTimeoutMs = configuration.bodyTimeoutMs
+        adminConfig.idleTimeoutMs = configuration.idleTimeoutMs
+        admin = HTTPServer(configuration: adminConfig, handler: AdminAPI(core: core, roles: roles))
+    }
+
+    /// Binds the peer listener (if the configuration has one) and the admin API. Throws a message naming
+    /// the address on failure; nothing is left running.
+    public func start() throws(NodeStartError) {
+        if let listen = core.config.listen {
+            switch PeerListener(core: core).start(on: listen) {
+            case .failure(let e):
+                throw NodeStartError(message: "--listen \(listen): \(e.message)")
+            case .success(let server):
+                core.state.withLock { s in
+                    s.peerServer = server
+                    s.role.commitInitialListen(ListenAddress(host: listen.host, port: UInt16(server.port)))
+                }
+            }
+        }
+        do {
+            try admin.start()
+        } catch {
+            let peer = core.state.withLock { s in
+                let p = s.peerServer
+                s.peerServer = nil
+                return p
+            }
+            peer?.stop()
+            throw NodeStartError(message: "--admin \(core.config.admin): \(error)")
+        }
+        core.logger.info(
+            "datadist node started",
+            metadata: [
+                "cluster_id": "\(core.config.clusterID)", "role": "\(core.config.role.rawValue)",
+                "admin": "\(core.config.admin.host):\(admin.port)",
+                "listen": "\(core.state.withLock { $0.role.listen }.map { "\($0)" } ?? "none")",
+                "boot_id": "\(core.bootID)",
+            ])
+    }
+
+    /// The bound admin port (after `start()`).
+    public var adminPort: Int { admin.port }
+    /// The bound peer-listener port, or nil when not listening.
+    public var peerPort: Int? { core.state.withLock { $0.peerServer?.port } }
+    public var bootID: String { core.bootID }
+
+    /// Graceful stop: `/readyz` turns 503, the admin API and the peer listener finish in-flight requests
+    /// (bounded) and close.
+    public func stop() {
+        let peer = core.state.withLock { s in
+            s.stopping = true
+            let p = s.peerServer
+            s.peerServer = nil
+            return p
+        }
+        admin.stop()
+        peer?.stop()
+        core.logger.info("datadist node stopped")
+    }
+}
+
+/// Why a node could not start (one line, naming the flag).
+public struct NodeStartError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

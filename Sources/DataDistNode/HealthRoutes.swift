@@ -1,0 +1,89 @@
+import DataDistModel
+import HTTPCore
+
+/// `/healthz`, `/readyz`, `/v1/node`, `/metrics` (CONTRACT §7).
+struct HealthRoutes: Sendable {
+    let core: NodeCore
+
+    func healthz(_ ctx: RouteContext) {
+        ctx.respond(200, ["status": "ok"])
+    }
+
+    /// Ready when the node can do its role's work: a PROMPT needs its peer listener bound.
+    func readyz(_ ctx: RouteContext) {
+        let (role, listening, stopping) = core.state.withLock { ($0.role.role, $0.peerServer != nil, $0.stopping) }
+        if stopping {
+            ctx.respond(503, ["status": "not_ready", "reason": "the node is shutting down"])
+        } else if role == .prompt && !listening {
+            ctx.respond(503, ["status": "not_ready", "reason": "PROMPT without a bound peer listener"])
+        } else {
+            ctx.respond(200, ["status": "ready", "role": .string(role.rawValue)])
+        }
+    }
+
+    func node(_ ctx: RouteContext) {
+        let c = core.config
+        let (role, links) = core.state.withLock { ($0.role, $0.links) }
+        var pools: [JSONValue] = []
+        for device in c.deviceIDs {
+            for (placement, capacity) in [("DEVICE", c.devicePoolBytes), ("HOST", c.hostPoolBytes)] {
+                pools.append([
+                    "placement": .string(placement), "device_id": .int(Int64(device)), "capacity": capacity.json,
+                    "used": 0, "free": capacity.json, "page_size": .int(1 << Int64(c.pageShift)),
+                ])
+            }
+        }
+        let body: JSONValue = [
+            "cluster_id": role.clusterID.json,
+            "role": .string(role.role.rawValue),
+            "role_epoch": role.epoch.json,
+            "listen_ip_info": role.listen.map { .string($0.description) } ?? .null,
+            "switch_role_enabled": .bool(role.switchEnabled),
+            "device_ids": .array(c.deviceIDs.map { .int(Int64($0)) }),
+            "boot_id": .string(core.bootID),
+            "version": .string(DataDistVersion.string),
+            "peer_protocol_version": .int(Int64(DataDistVersion.peerProtocol)),
+            "uptime_seconds": .double(core.uptimeSeconds),
+            "pools": .array(pools),
+            "link_count": .int(Int64(links.count)),
+            "cache_count": 0,
+        ]
+        ctx.respond(200, body)
+    }
+
+    /// Prometheus text exposition format 0.0.4.
+    func metrics(_ ctx: RouteContext) {
+        let (role, links) = core.state.withLock { ($0.role, $0.links) }
+        var out = ""
+        out += "# HELP datadist_http_requests_total Admin API requests by route and HTTP status.\n"
+        out += "# TYPE datadist_http_requests_total counter\n"
+        for (route, status, count) in core.metrics.snapshot() {
+            out += "datadist_http_requests_total{route=\"\(Self.escape(route))\",status=\"\(status)\"} \(count)\n"
+        }
+        out += "# HELP datadist_role The node's role (1 for the current one).\n# TYPE datadist_role gauge\n"
+        for r in Role.allCases {
+            out += "datadist_role{role=\"\(r.rawValue)\"} \(r == role.role ? 1 : 0)\n"
+        }
+        out += "# HELP datadist_role_epoch Role switches since start.\n# TYPE datadist_role_epoch counter\n"
+        out += "datadist_role_epoch \(role.epoch)\n"
+        out += "# HELP datadist_links Links by direction.\n# TYPE datadist_links gauge\n"
+        for d in [LinkDirection.inbound, .outbound] {
+            out += "datadist_links{direction=\"\(d.rawValue)\"} \(links.links.values.filter { $0.direction == d }.count)\n"
+        }
+        out += "# HELP datadist_peer_listening 1 when the peer listener is bound.\n# TYPE datadist_peer_listening gauge\n"
+        out += "datadist_peer_listening \(role.listen == nil ? 0 : 1)\n"
+        out += "# HELP datadist_uptime_seconds Seconds since the process started.\n# TYPE datadist_uptime_seconds gauge\n"
+        out += "datadist_uptime_seconds \(core.uptimeSeconds)\n"
+        ctx.respond(HTTPResponse(status: 200, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(out.utf8)))
+    }
+
+    private static func escape(_ s: String) -> String {
+        s.replacingOccurrences("\\", "\\\\").replacingOccurrences("\"", "\\\"").replacingOccurrences("\n", "\\n")
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(_ a: String, _ b: String) -> String {
+        split(separator: a, omittingEmptySubsequences: false).joined(separator: b)
+    }
+}

@@ -1,0 +1,26 @@
+import DataDistModel
+import HTTPCore
+
+extension HTTPResponse {
+    /// A JSON answer with the given HTTP status.
+    static func json(_ status: Int, _ value: JSONValue, headers: HTTPHeaders = [:]) -> HTTPResponse {
+        .json(status, value.serialized, headers: headers)
+    }
+
+    /// The standard error body of CONTRACT §3 with the status's HTTP code.
+    static func error(_ error: APIError, headers: HTTPHeaders = [:]) -> HTTPResponse {
+        .json(error.status.httpStatus, error.json, headers: headers)
+    }
+}
+
+extension HTTPRequest {
+    /// The body as a JSON value; a body that is not JSON is a TYPE_ERROR (Python would raise TypeError).
+    func jsonBody() -> Result<JSONValue, APIError> {
+        if body.isEmpty { return .failure(.typeError("a JSON body is required")) }
+        do {
+            return .success(try JSONValue.parse(body))
+        } catch {
+            return .failure(.typeError("the body is not valid JSON: \(error)"))
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import DataDistModel
+import HTTPCore
+
+/// Everything `datadist serve` decided from flags and environment (CONTRACT §2), already validated.
+public struct NodeConfiguration: Sendable {
+    public var clusterID: UInt64 = 0
+    public var role: Role = .prompt
+    /// Admin API address; port 0 = ephemeral (tests).
+    public var admin = ListenAddress(host: "127.0.0.1", port: 9200)
+    /// Peer listener at start (`--listen`); required for PROMPT.
+    public var listen: ListenAddress?
+    public var enableSwitchRole = false
+    public var deviceIDs: [Int] = [0]
+    public var devicePoolBytes: UInt64 = 1 << 30
+    public var hostPoolBytes: UInt64 = 1 << 30
+    public var pageShift = 16
+    public var syncKVTimeoutMs = 1000
+    public var maxLinks = 512
+    public var adminToken: String?
+    public var peerToken: String?
+    /// Largest JSON body an admin route accepts.
+    public var maxJSONBodyBytes = 1 << 20
+    public var httpLimits = HTTPLimits()
+    public var maxConnections = 1024
+    public var headerTimeoutMs = 10_000
+    public var bodyTimeoutMs = 30_000
+    public var idleTimeoutMs = 60_000
+
+    public init() {}
+
+    /// Cross-flag rules that single flags cannot check. Returns the complaint, naming the flag.
+    public func validate() -> String? {
+        if role == .prompt && listen == nil { return "--listen: required when --role is prompt" }
+        if role == .decoder && listen != nil { return "--listen: a decoder does not listen (use --role prompt or mix)" }
+        if !(10..<31).contains(pageShift) { return "--page-shift: must be in [10, 31), got \(pageShift)" }
+        if deviceIDs.isEmpty { return "--device-ids: at least one device id is required" }
+        if Set(deviceIDs).count != deviceIDs.count { return "--device-ids: duplicate device id" }
+        if syncKVTimeoutMs <= 0 { return "--sync-kv-timeout-ms: must be > 0" }
+        if maxLinks <= 0 { return "--max-links: must be > 0" }
+        if devicePoolBytes < UInt64(1) << UInt64(pageShift) { return "--device-pool: smaller than one page (2^\(pageShift) bytes)" }
+        if hostPoolBytes < UInt64(1) << UInt64(pageShift) { return "--host-pool: smaller than one page (2^\(pageShift) bytes)" }
+        if let listen, listen == admin, listen.port != 0 { return "--listen: same address as --admin" }
+        if adminToken?.isEmpty == true { return "--admin-token: must not be empty" }
+        if peerToken?.isEmpty == true { return "--peer-token: must not be empty" }
+        return nil
+    }
+}

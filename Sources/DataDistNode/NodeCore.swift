@@ -1,0 +1,58 @@
+import DataDistModel
+import Logging
+import Synchronization
+
+/// The shared heart of a node: configuration, identity and guarded state. Routes on both listeners
+/// and the role controller hold this.
+final class NodeCore: Sendable {
+    let config: NodeConfiguration
+    let bootID: String
+    let startedAt: ContinuousClock.Instant
+    let state: Mutex<NodeState>
+    let metrics = RequestMetrics()
+    let logger: Logger
+
+    init(config: NodeConfiguration, logger: Logger) {
+        self.config = config
+        self.bootID = BootID.make()
+        self.startedAt = .now
+        self.logger = logger
+        self.state = Mutex(
+            NodeState(
+                role: RoleState(
+                    clusterID: config.clusterID, role: config.role, listen: nil,
+                    switchEnabled: config.enableSwitchRole, deviceCount: config.deviceIDs.count)))
+    }
+
+    var uptimeSeconds: Double {
+        let d = ContinuousClock.now - startedAt
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// The body of `GET /v1/role` (and of a successful `PUT`).
+    func roleBody() -> JSONValue {
+        state.withLock { s in Self.roleBody(s.role) }
+    }
+
+    static func roleBody(_ r: RoleState) -> JSONValue {
+        .object([
+            "cluster_id": .uint(r.clusterID).normalized,
+            "role": .string(r.role.rawValue),
+            "role_epoch": .uint(r.epoch).normalized,
+            "listen_ip_info": r.listen.map { .string($0.description) } ?? .null,
+            "switch_role_enabled": .bool(r.switchEnabled),
+        ])
+    }
+}
+
+extension JSONValue {
+    /// `.uint` values that fit Int64 as `.int`, so equal numbers compare equal after a round trip.
+    var normalized: JSONValue {
+        if case .uint(let u) = self, u <= UInt64(Int64.max) { return .int(Int64(u)) }
+        return self
+    }
+}
+
+extension UInt64 {
+    var json: JSONValue { JSONValue.uint(self).normalized }
+}

@@ -1,0 +1,14 @@
+import DataDistModel
+import HTTPServer
+
+/// The mutable state of a node, guarded by `NodeCore.state`. Never held across I/O.
+struct NodeState: Sendable {
+    var role: RoleState
+    var links = LinkTable()
+    /// The running peer listener, or nil (its address is `role.listen`).
+    var peerServer: HTTPServer?
+    /// True while a role switch is between its checks and its commit: links must not change meanwhile.
+    var switchInProgress = false
+    /// True once the node began shutting down (`/readyz` answers 503).
+    var stopping = false
+}

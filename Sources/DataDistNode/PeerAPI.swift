@@ -1,0 +1,58 @@
+import DataDistModel
+import HTTPCore
+import HTTPServer
+
+/// The peer protocol listener (`/v1/peer/...`, `llm.listenIpInfo`). For now: the hello a linker sends
+/// to learn who listens here.
+struct PeerAPI: HTTPHandler {
+    let core: NodeCore
+    private let router: Router
+    private let token: BearerToken?
+
+    init(core: NodeCore) {
+        self.core = core
+        self.token = core.config.peerToken.map(BearerToken.init)
+        self.router = Router([
+            Route("GET", "/v1/peer/hello") { ctx in
+                ctx.respond(200, [
+                    "service": "datadist",
+                    "protocol_version": .int(Int64(DataDistVersion.peerProtocol)),
+                    "cluster_id": core.config.clusterID.json,
+                    "boot_id": .string(core.bootID),
+                    "version": .string(DataDistVersion.string),
+                ])
+            }
+        ])
+    }
+
+    func bodyLimit(for head: HTTPRequestHead) -> Int { core.config.maxJSONBodyBytes }
+
+    func preflight(_ head: HTTPRequestHead) -> HTTPResponse? {
+        if let token, !token.accepts(head.headers) {
+            return .error(APIError(.UNAUTHORIZED, "this peer listener requires the peer token"), headers: ["WWW-Authenticate": "Bearer"])
+        }
+        switch router.match(method: head.method, path: head.path) {
+        case .found: return nil
+        case .methodNotAllowed(let allow):
+            return .error(
+                APIError(.METHOD_NOT_ALLOWED, "\(head.method) is not allowed on \(head.path)"),
+                headers: ["Allow": allow.joined(separator: ", ")])
+        case .notFound:
+            return .error(APIError(.NOT_FOUND, "no peer route for \(head.path)"))
+        }
+    }
+
+    func handle(_ request: HTTPRequest, responder: HTTPResponder) {
+        guard case .found(let route, let params) = router.match(method: request.method, path: request.path) else {
+            responder.respond(.error(APIError(.NOT_FOUND, "no peer route for \(request.path)")))
+            return
+        }
+        route.handler(RouteContext(request: request, params: params, responder: responder))
+    }
+
+    func errorResponse(status: Int, reason: String) -> HTTPResponse {
+        var r = HTTPResponse.error(APIError(APIStatus.forHTTPStatus(status), reason))
+        r.status = status
+        return r
+    }
+}

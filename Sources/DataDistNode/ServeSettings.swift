@@ -1,0 +1,121 @@
+import DataDistModel
+import Logging
+
+/// The flags of `datadist serve` as text (from the command line or `DATADIST_*`), turned into a
+/// validated `NodeConfiguration`. Every complaint is one line that names the flag.
+public struct ServeSettings: Sendable {
+    public struct Invalid: Error, Sendable, Equatable {
+        public var message: String
+    }
+
+    public var clusterID, role, admin, listen, enableSwitchRole, deviceIDs, devicePool, hostPool: String?
+    public var pageShift, syncKVTimeoutMs, maxLinks, adminToken, peerToken: String?
+
+    public init(
+        clusterID: String? = nil, role: String? = nil, admin: String? = nil, listen: String? = nil,
+        enableSwitchRole: String? = nil, deviceIDs: String? = nil, devicePool: String? = nil, hostPool: String? = nil,
+        pageShift: String? = nil, syncKVTimeoutMs: String? = nil, maxLinks: String? = nil, adminToken: String? = nil,
+        peerToken: String? = nil
+    ) {
+        self.clusterID = clusterID
+        self.role = role
+        self.admin = admin
+        self.listen = listen
+        self.enableSwitchRole = enableSwitchRole
+        self.deviceIDs = deviceIDs
+        self.devicePool = devicePool
+        self.hostPool = hostPool
+        self.pageShift = pageShift
+        self.syncKVTimeoutMs = syncKVTimeoutMs
+        self.maxLinks = maxLinks
+        self.adminToken = adminToken
+        self.peerToken = peerToken
+    }
+
+    public func configuration() throws(Invalid) -> NodeConfiguration {
+        var c = NodeConfiguration()
+        if let clusterID {
+            guard let v = UInt64(clusterID) else { throw Invalid(message: "--cluster-id: '\(clusterID)' is not an integer in 0...18446744073709551615") }
+            c.clusterID = v
+        }
+        if let role {
+            guard let r = Role(parsing: role) else { throw Invalid(message: "--role: '\(role)' is not prompt, decoder or mix") }
+            c.role = r
+        }
+        if let admin { c.admin = try Self.address(admin, flag: "--admin") }
+        if let listen {
+            c.listen = try Self.address(listen, flag: "--listen")
+        } else if c.role == .prompt {
+            c.listen = ListenAddress(host: "127.0.0.1", port: 26000)
+        }
+        if let enableSwitchRole {
+            switch enableSwitchRole.lowercased() {
+            case "1", "true", "yes", "on": c.enableSwitchRole = true
+            case "0", "false", "no", "off", "": c.enableSwitchRole = false
+            default: throw Invalid(message: "--enable-switch-role: '\(enableSwitchRole)' is not a boolean (true/false)")
+            }
+        }
+        if let deviceIDs {
+            var ids: [Int] = []
+            for part in deviceIDs.split(separator: ",", omittingEmptySubsequences: false) {
+                guard let id = Int(part.trimmingCharacters), (0...65535).contains(id) else {
+                    throw Invalid(message: "--device-ids: '\(deviceIDs)' is not a comma-separated list of device ids")
+                }
+                ids.append(id)
+            }
+            c.deviceIDs = ids
+        }
+        if let devicePool { c.devicePoolBytes = try Self.bytes(devicePool, flag: "--device-pool") }
+        if let hostPool { c.hostPoolBytes = try Self.bytes(hostPool, flag: "--host-pool") }
+        if let pageShift {
+            guard let v = Int(pageShift) else { throw Invalid(message: "--page-shift: '\(pageShift)' is not an integer") }
+            c.pageShift = v
+        }
+        if let syncKVTimeoutMs {
+            guard let v = Int(syncKVTimeoutMs), v > 0 else {
+                throw Invalid(message: "--sync-kv-timeout-ms: '\(syncKVTimeoutMs)' is not a positive integer")
+            }
+            c.syncKVTimeoutMs = v
+        }
+        if let maxLinks {
+            guard let v = Int(maxLinks), v > 0 else { throw Invalid(message: "--max-links: '\(maxLinks)' is not a positive integer") }
+            c.maxLinks = v
+        }
+        c.adminToken = adminToken
+        c.peerToken = peerToken
+        if let complaint = c.validate() { throw Invalid(message: complaint) }
+        return c
+    }
+
+    /// `IP:PORT` for a flag; port 0 (ephemeral) is allowed on the command line.
+    static func address(_ text: String, flag: String) throws(Invalid) -> ListenAddress {
+        switch ListenAddress.parse(text, field: flag, allowPortZero: true) {
+        case .success(let a): return a
+        case .failure(let e): throw Invalid(message: e.message)
+        }
+    }
+
+    static func bytes(_ text: String, flag: String) throws(Invalid) -> UInt64 {
+        guard let v = ByteSize.parse(text), v > 0 else {
+            throw Invalid(message: "\(flag): '\(text)' is not a byte size (e.g. 1073741824, 512MiB, 4GiB)")
+        }
+        return v
+    }
+
+    public static func logLevel(_ text: String?) throws(Invalid) -> Logger.Level {
+        guard let text else { return .info }
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw Invalid(message: "--log-level: '\(text)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        return level
+    }
+}
+
+extension Substring {
+    fileprivate var trimmingCharacters: Substring {
+        var s = self
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return s
+    }
+}
