@@ -1,0 +1,96 @@
+import DataDistModel
+import Dispatch
+import Glibc
+import HTTPCore
+import HTTPServer
+import Synchronization
+import Testing
+
+@testable import DataDistNode
+
+/// Drives an `HTTPHandler` the way the server does (preflight, then handle), without sockets.
+func call(
+    _ api: some HTTPHandler, _ method: String, _ target: String, body: String? = nil,
+    headers: HTTPHeaders = ["Host": "test"]
+) -> HTTPResponse {
+    let bytes = body.map { Array($0.utf8) } ?? []
+    let head = HTTPRequestHead(
+        method: method, target: target, headers: headers, framing: body == nil ? .none : .contentLength(bytes.count))
+    if let early = api.preflight(head) { return early }
+    let box = Mutex<HTTPResponse?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    api.handle(HTTPRequest(head: head, body: bytes), responder: HTTPResponder { r in
+        box.withLock { $0 = r }
+        done.signal()
+    })
+    guard done.wait(timeout: .now() + 10) == .success, let response = box.withLock({ $0 }) else {
+        Issue.record("no response to \(method) \(target) within 10 s")
+        return HTTPResponse(status: 0)
+    }
+    return response
+}
+
+extension HTTPResponse {
+    var json: JSONValue? { try? JSONValue.parse(body) }
+    var errorStatus: String? { json?.objectValue?["error"]?.objectValue?["status"]?.stringValue }
+    var errorMessage: String? { json?.objectValue?["error"]?.objectValue?["message"]?.stringValue }
+    var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+extension JSONValue {
+    subscript(_ key: String) -> JSONValue? { objectValue?[key] }
+}
+
+/// A node core and its admin API for handler tests (nothing bound).
+func makeAdmin(_ configure: (inout NodeConfiguration) -> Void = { _ in }) -> (NodeCore, AdminAPI) {
+    var config = NodeConfiguration()
+    config.role = .decoder
+    config.enableSwitchRole = true
+    configure(&config)
+    let core = NodeCore(config: config, logger: .init(label: "test"))
+    return (core, AdminAPI(core: core, roles: RoleController(core: core)))
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+func freePort() -> Int {
+    let s = TCPSocketForTests.bound(port: 0)
+    defer { close(s.fd) }
+    return s.port
+}
+
+/// A bound, listening socket that keeps its port taken until closed.
+struct TCPSocketForTests {
+    let fd: Int32
+    let port: Int
+
+    static func bound(port: Int, listen doListen: Bool = false) -> TCPSocketForTests {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if doListen { _ = Glibc.listen(fd, 16) }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        return TCPSocketForTests(fd: fd, port: Int(UInt16(bigEndian: addr.sin_port)))
+    }
+}
+
+/// True when something accepts TCP connections on 127.0.0.1:port.
+func isListening(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = in_port_t(UInt16(port).bigEndian)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let rc = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    return rc == 0
+}

@@ -1,0 +1,66 @@
+import DataDistModel
+import Testing
+
+@testable import DataDistNode
+
+@Suite struct ServeSettingsTests {
+    @Test func defaultsFollowTheContract() throws {
+        let c = try ServeSettings().configuration()
+        #expect(c.clusterID == 0)
+        #expect(c.role == .prompt)
+        #expect(c.admin == ListenAddress(host: "127.0.0.1", port: 9200))
+        #expect(c.listen == ListenAddress(host: "127.0.0.1", port: 26000))
+        #expect(!c.enableSwitchRole)
+        #expect(c.deviceIDs == [0])
+        #expect(c.devicePoolBytes == 1 << 30 && c.hostPoolBytes == 1 << 30)
+        #expect(c.pageShift == 16 && c.syncKVTimeoutMs == 1000 && c.maxLinks == 512)
+    }
+
+    @Test func decoderHasNoListenerByDefault() throws {
+        let c = try ServeSettings(role: "decoder").configuration()
+        #expect(c.listen == nil)
+    }
+
+    @Test func valuesParse() throws {
+        let c = try ServeSettings(
+            clusterID: "18446744073709551615", role: "MIX", admin: "[::1]:0", listen: "0.0.0.0:26001",
+            enableSwitchRole: "1", deviceIDs: "0,1", devicePool: "512MiB", hostPool: "4GiB", pageShift: "20",
+            syncKVTimeoutMs: "250", maxLinks: "8", adminToken: "a", peerToken: "p"
+        ).configuration()
+        #expect(c.clusterID == UInt64.max)
+        #expect(c.role == .mix)
+        #expect(c.admin.isIPv6)
+        #expect(c.enableSwitchRole)
+        #expect(c.deviceIDs == [0, 1])
+        #expect(c.devicePoolBytes == 512 << 20 && c.hostPoolBytes == 4 << 30)
+        #expect(c.pageShift == 20 && c.syncKVTimeoutMs == 250 && c.maxLinks == 8)
+    }
+
+    @Test(arguments: [
+        (ServeSettings(clusterID: "-1"), "--cluster-id"),
+        (ServeSettings(clusterID: "18446744073709551616"), "--cluster-id"),
+        (ServeSettings(role: "leader"), "--role"),
+        (ServeSettings(admin: "localhost:9200"), "--admin"),
+        (ServeSettings(listen: "127.0.0.1:abc"), "--listen"),
+        (ServeSettings(role: "decoder", listen: "127.0.0.1:26000"), "--listen"),
+        (ServeSettings(enableSwitchRole: "maybe"), "--enable-switch-role"),
+        (ServeSettings(deviceIDs: "0,,1"), "--device-ids"),
+        (ServeSettings(deviceIDs: "0,0"), "--device-ids"),
+        (ServeSettings(devicePool: "lots"), "--device-pool"),
+        (ServeSettings(hostPool: "0"), "--host-pool"),
+        (ServeSettings(pageShift: "9"), "--page-shift"),
+        (ServeSettings(pageShift: "31"), "--page-shift"),
+        (ServeSettings(syncKVTimeoutMs: "0"), "--sync-kv-timeout-ms"),
+        (ServeSettings(maxLinks: "x"), "--max-links"),
+        (ServeSettings(adminToken: ""), "--admin-token"),
+    ])
+    func badValuesNameTheirFlag(settings: ServeSettings, flag: String) {
+        do {
+            _ = try settings.configuration()
+            Issue.record("accepted bad \(flag)")
+        } catch {
+            #expect(error.message.hasPrefix(flag), "\(error.message)")
+            #expect(!error.message.contains("\n"))
+        }
+    }
+}
