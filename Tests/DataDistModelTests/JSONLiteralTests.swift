@@ -49,3 +49,13 @@ import Testing
     #expect(JSONValue.string("x")["s"] == nil)
     #expect(JSONValue.double(1).isNumber && JSONValue.uint(UInt64.max).isNumber && !JSONValue.null.isNumber)
 }
+
+@Test func nilInOptionalPositionsStaysAbsenceNotNull() {
+    var object: JSONObject = ["a": 1, "n": nil]
+    #expect(object["n"] == .null)
+    #expect(object["n"] != nil)
+    object["a"] = nil
+    #expect(object.keys == ["n"])
+    object["b"] = .null
+    #expect(JSONValue.object(object).serialized == #"{"n":null,"b":null}"#)
+}
