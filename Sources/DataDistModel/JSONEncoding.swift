@@ -15,8 +15,46 @@ extension JSONValue {
         return out
     }
 
-    /// Appends the compact JSON text of this value to `out`.
+    /// Appends the compact JSON text of this value to `out`. Iterative, so any nesting depth is safe.
     public func serialize(into out: inout [UInt8]) {
+        var open: [OpenSerialization] = []
+        var next: JSONValue? = self
+        while true {
+            if let value = next {
+                next = nil
+                switch value {
+                case .array(let elements):
+                    out.append(JSONByte.openBracket)
+                    open.append(OpenSerialization(elements: elements))
+                case .object(let object):
+                    out.append(JSONByte.openBrace)
+                    open.append(OpenSerialization(members: object.members))
+                default:
+                    value.serializeScalar(into: &out)
+                }
+            }
+            guard let top = open.indices.last else { return }
+            let index = open[top].index
+            if index == open[top].count {
+                out.append(open[top].isObject ? JSONByte.closeBrace : JSONByte.closeBracket)
+                open.removeLast()
+                continue
+            }
+            if index > 0 { out.append(JSONByte.comma) }
+            open[top].index += 1
+            if open[top].isObject {
+                let member = open[top].members[index]
+                Self.serialize(string: member.key, into: &out)
+                out.append(JSONByte.colon)
+                next = member.value
+            } else {
+                next = open[top].elements[index]
+            }
+        }
+    }
+
+    /// Appends a value that is neither an array nor an object.
+    private func serializeScalar(into out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: JSONByte.nullLiteral)
         case .bool(let b): out.append(contentsOf: b ? JSONByte.trueLiteral : JSONByte.falseLiteral)
@@ -29,22 +67,7 @@ extension JSONValue {
                 out.append(contentsOf: JSONByte.nullLiteral)
             }
         case .string(let s): Self.serialize(string: s, into: &out)
-        case .array(let elements):
-            out.append(JSONByte.openBracket)
-            for (index, element) in elements.enumerated() {
-                if index > 0 { out.append(JSONByte.comma) }
-                element.serialize(into: &out)
-            }
-            out.append(JSONByte.closeBracket)
-        case .object(let object):
-            out.append(JSONByte.openBrace)
-            for (index, member) in object.members.enumerated() {
-                if index > 0 { out.append(JSONByte.comma) }
-                Self.serialize(string: member.key, into: &out)
-                out.append(JSONByte.colon)
-                member.value.serialize(into: &out)
-            }
-            out.append(JSONByte.closeBrace)
+        case .array, .object: assertionFailure("containers are written by serialize(into:)")
         }
     }
 
@@ -82,5 +105,29 @@ extension JSONValue {
             out.append(hexDigits[Int(byte >> 4)])
             out.append(hexDigits[Int(byte & 0xF)])
         }
+    }
+}
+
+/// An array or object whose members are being written; the serializer keeps these on an explicit
+/// stack so nesting depth never touches the call stack.
+private struct OpenSerialization {
+    let isObject: Bool
+    let elements: [JSONValue]
+    let members: [(key: String, value: JSONValue)]
+    let count: Int
+    var index = 0
+
+    init(elements: [JSONValue]) {
+        isObject = false
+        self.elements = elements
+        members = []
+        count = elements.count
+    }
+
+    init(members: [(key: String, value: JSONValue)]) {
+        isObject = true
+        elements = []
+        self.members = members
+        count = members.count
     }
 }

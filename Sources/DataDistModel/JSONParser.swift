@@ -4,7 +4,8 @@ extension JSONValue {
     /// the equality `JSONObject`'s subscript uses), nesting depth ≤ `maxDepth`, unpaired surrogates,
     /// invalid UTF-8 and control characters in strings rejected, numbers outside Double's finite range
     /// rejected. Integer literals become `.int` when they fit Int64, `.uint` when they fit UInt64 only,
-    /// `.double` otherwise. Never traps; the parser is iterative, so any `maxDepth` is safe to parse.
+    /// `.double` otherwise. Never traps. Parsing and `serialize` are iterative, but Swift destroys and
+    /// compares nested values recursively, so keep `maxDepth` in the hundreds (default 64).
     public static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
         let result = bytes.withUnsafeBufferPointer { buffer in parseResult(buffer, maxDepth: maxDepth) }
         return try result.get()
