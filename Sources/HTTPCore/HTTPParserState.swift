@@ -1,0 +1,58 @@
+/// Where the request parser stands. Every byte moves it along exactly one path, which is what makes the
+/// events independent of how the input is split.
+enum HTTPParserState: Sendable, Equatable {
+    /// Before a request line; empty lines (CRLF) are skipped here.
+    case idle
+    /// Saw the CR of an empty line before the request line.
+    case leadingLF
+    case method
+    /// Just after the SP that ends the method.
+    case targetStart
+    case target
+    /// Position inside the fixed shape `HTTP/D.D\r\n`.
+    case version(Int)
+    /// At the start of a field line, or of the empty line that ends the section.
+    case fieldStart
+    case fieldName
+    /// Optional whitespace after the colon.
+    case fieldValueStart
+    case fieldValue
+    /// Saw the CR that ends a field line.
+    case fieldLF
+    /// Saw the CR of the empty line that ends the header (or trailer) section.
+    case headEndLF
+    /// Inside a Content-Length body.
+    case fixedBody
+    case chunkSizeStart
+    case chunkSize
+    /// Whitespace after the chunk size; only `;` (an extension) may follow.
+    case chunkSizeWhitespace
+    case chunkExtension
+    case chunkSizeLF
+    case chunkData
+    case chunkDataCR
+    case chunkDataLF
+    /// An error was emitted; nothing more is produced.
+    case failed
+}
+
+/// Collects the events of one `feed` call, coalescing adjacent body pieces into one `.body`.
+struct HTTPEventSink {
+    var events: [HTTPParserEvent] = []
+    private var pendingBody: [UInt8] = []
+
+    mutating func appendBody(_ bytes: UnsafeRawBufferPointer) {
+        pendingBody.append(contentsOf: bytes)
+    }
+
+    mutating func emit(_ event: HTTPParserEvent) {
+        flushBody()
+        events.append(event)
+    }
+
+    mutating func flushBody() {
+        guard !pendingBody.isEmpty else { return }
+        events.append(.body(pendingBody))
+        pendingBody = []
+    }
+}

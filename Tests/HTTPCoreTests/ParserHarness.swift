@@ -1,0 +1,114 @@
+import HTTPCore
+
+/// A small deterministic generator (SplitMix64) so random splits and garbage inputs are reproducible.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// How the input is cut into `feed` calls.
+enum FeedSplit {
+    case whole
+    case byteByByte
+    case random(seed: UInt64)
+
+    func pieces(of bytes: [UInt8]) -> [ArraySlice<UInt8>] {
+        switch self {
+        case .whole:
+            return [bytes[...]]
+        case .byteByByte:
+            return bytes.indices.map { bytes[$0..<$0 + 1] }
+        case .random(let seed):
+            var rng = SeededGenerator(seed: seed)
+            var result: [ArraySlice<UInt8>] = []
+            var i = 0
+            while i < bytes.count {
+                let n = Int.random(in: 1...max(1, min(bytes.count - i, 17)), using: &rng)
+                result.append(bytes[i..<i + n])
+                i += n
+            }
+            return result
+        }
+    }
+}
+
+/// Feeds `bytes` in the given split (then EOF when `eof`) and returns the events with adjacent bodies merged.
+func parseEvents(
+    _ bytes: [UInt8],
+    split: FeedSplit,
+    limits: HTTPLimits = HTTPLimits(),
+    bodyLimit: Int? = nil,
+    eof: Bool = false
+) -> [HTTPParserEvent] {
+    var limitFunction: (@Sendable (HTTPRequestHead) -> Int)?
+    if let bodyLimit { limitFunction = { _ in bodyLimit } }
+    var parser = HTTPRequestParser(limits: limits, bodyLimit: limitFunction)
+    var events: [HTTPParserEvent] = []
+    for piece in split.pieces(of: bytes) {
+        events += piece.withUnsafeBytes { parser.feed($0) }
+    }
+    if eof { events += parser.finish() }
+    return coalescingBodies(events)
+}
+
+/// Adjacent `.body` events merged into one, so different splits compare equal.
+func coalescingBodies(_ events: [HTTPParserEvent]) -> [HTTPParserEvent] {
+    var result: [HTTPParserEvent] = []
+    for event in events {
+        if case .body(let more) = event, case .body(let previous) = result.last {
+            result[result.count - 1] = .body(previous + more)
+        } else {
+            result.append(event)
+        }
+    }
+    return result
+}
+
+/// A compact text form of events for corpus expectations:
+/// `head METHOD target 1.1 none|cl=N|chunked ka|close [100c] | Name: value ...`, `body text`, `end`, `error 400`.
+func render(_ events: [HTTPParserEvent]) -> [String] {
+    events.map { event in
+        switch event {
+        case .head(let head):
+            let framing =
+                switch head.framing {
+                case .none: "none"
+                case .contentLength(let n): "cl=\(n)"
+                case .chunked: "chunked"
+                }
+            var text = "head \(head.method) \(head.target) \(head.version.major).\(head.version.minor) \(framing)"
+            text += head.keepAlive ? " ka" : " close"
+            if head.expectContinue { text += " 100c" }
+            for field in head.headers { text += " | \(field.name): \(field.value)" }
+            return text
+        case .body(let bytes):
+            let text = String(decoding: bytes, as: UTF8.self)
+            return "body " + text.replacingCRLF()
+        case .end:
+            return "end"
+        case .error(let error):
+            return "error \(error.status)"
+        }
+    }
+}
+
+extension String {
+    fileprivate func replacingCRLF() -> String {
+        var out = ""
+        for ch in unicodeScalars {
+            switch ch {
+            case "\r": out += "\\r"
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out
+    }
+}
