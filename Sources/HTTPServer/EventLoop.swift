@@ -1,0 +1,269 @@
+import CLinux
+import Glibc
+import HTTPCore
+import Synchronization
+
+/// The epoll loop of one server: accepts, reads, parses, calls the handler, writes, enforces timeouts.
+///
+/// Level-triggered epoll: each ready connection gets one 64 KiB read per wake-up (a fast sender cannot
+/// starve the others), and a connection that must not be read (request in flight) simply drops EPOLLIN
+/// from its interest set instead of having to be drained to EAGAIN.
+///
+/// `@unchecked Sendable`: every `var` is touched only on the loop thread (or before the thread starts);
+/// other threads reach the loop only through `inbox` (a mutex) and `stats` / `loopThread` (atomics).
+final class EventLoop: @unchecked Sendable {
+    static let listenerToken = UInt64.max
+    static let wakeToken = UInt64.max - 1
+    static let readBufferSize = 64 * 1024
+    static let maxEvents = 256
+    /// How long a closing connection keeps draining input so its last response is not lost to a reset.
+    static let lingerMs: Int64 = 2_000
+    static let maxLingerBytes = 1024 * 1024
+
+    let configuration: HTTPServerConfiguration
+    let handler: any HTTPHandler
+    let stats: ServerStats
+    let epollFD: Int32
+    let wakeFD: Int32
+    var listenFD: Int32
+    let inbox = Mutex(ResponseInbox())
+    /// pthread id of the running loop thread, 0 when not running.
+    let loopThread = Atomic<UInt64>(0)
+
+    let bodyLimit: @Sendable (HTTPRequestHead) -> Int
+    let tickMs: Int64
+    let readBuffer: UnsafeMutableRawBufferPointer
+    let iovecs: UnsafeMutablePointer<iovec>
+    let events: UnsafeMutablePointer<clinux_event>
+
+    /// Connections by fd.
+    var slots: [Connection?] = []
+    /// Every open connection, for the timeout sweep.
+    var live: [Connection] = []
+    /// Connections with a delivered response to process and write.
+    var dirty: [Connection] = []
+    /// Inbox deliveries swapped out under the lock (reused to avoid allocating).
+    var taken: [Delivery] = []
+    var nextID: UInt64 = 0
+    var activeCount = 0
+    var now: Int64
+    var nextSweep: Int64 = 0
+    var stopping = false
+    var graceDeadline: Int64 = 0
+    /// Set while accepting is paused after EMFILE/ENFILE (level-triggered would spin otherwise).
+    var listenerPausedUntil: Int64?
+
+    /// Binds the listener and creates the epoll and wake descriptors; closes them all on failure.
+    init(configuration: HTTPServerConfiguration, handler: any HTTPHandler, stats: ServerStats) throws(HTTPServerError) {
+        let listener = try ListeningSocket.open(host: configuration.host, port: configuration.port)
+        var epoll: Int32 = -1
+        var wake: Int32 = -1
+        do {
+            epoll = try Syscall.run("epoll_create1") { clinux_epoll_create() }
+            wake = try Syscall.run("eventfd") { clinux_eventfd() }
+            _ = try Syscall.run("epoll_ctl") {
+                clinux_epoll_ctl(epoll, clinux_epoll_add(), listener.fd, clinux_epollin(), Self.listenerToken)
+            }
+            _ = try Syscall.run("epoll_ctl") {
+                clinux_epoll_ctl(epoll, clinux_epoll_add(), wake, clinux_epollin(), Self.wakeToken)
+            }
+        } catch {
+            for fd in [listener.fd, epoll, wake] where fd >= 0 { Glibc.close(fd) }
+            throw error.serverError(error.operation)
+        }
+        self.configuration = configuration
+        self.handler = handler
+        self.stats = stats
+        self.listenFD = listener.fd
+        self.epollFD = epoll
+        self.wakeFD = wake
+        self.bodyLimit = { [handler] head in handler.bodyLimit(for: head) }
+        let shortest = min(configuration.headerTimeoutMs, configuration.bodyTimeoutMs, configuration.idleTimeoutMs)
+        self.tickMs = Int64(max(10, min(250, shortest / 4)))
+        self.readBuffer = .allocate(byteCount: Self.readBufferSize, alignment: 16)
+        self.iovecs = .allocate(capacity: OutputQueue.maxIOVecs)
+        self.events = .allocate(capacity: Self.maxEvents)
+        self.now = clinux_monotonic_ms()
+        stats.port.store(listener.port, ordering: .releasing)
+    }
+
+    deinit {
+        readBuffer.deallocate()
+        iovecs.deallocate()
+        events.deallocate()
+    }
+
+    /// Closes every descriptor of a loop whose thread never started.
+    func closeUnstarted() {
+        if listenFD >= 0 { Glibc.close(listenFD) }
+        Glibc.close(epollFD)
+        Glibc.close(wakeFD)
+        listenFD = -1
+    }
+
+    var isLoopThread: Bool { loopThread.load(ordering: .acquiring) == clinux_thread_self() }
+
+    // MARK: - Cross-thread entry points
+
+    /// Hands a response to the loop. Any thread; dropped once the loop has exited.
+    func post(_ delivery: Delivery) {
+        if isLoopThread {
+            deliver(delivery)
+            return
+        }
+        inbox.withLock { inbox in
+            guard !inbox.closed else { return }
+            inbox.deliveries.append(delivery)
+            wakeLocked(&inbox)
+        }
+    }
+
+    /// Asks the loop to stop gracefully. Any thread; returns at once.
+    func requestStop() {
+        inbox.withLock { inbox in
+            guard !inbox.closed else { return }
+            inbox.stopRequested = true
+            wakeLocked(&inbox)
+        }
+    }
+
+    /// Signals the eventfd once per batch. Done under the lock so it never writes to a closed descriptor.
+    private func wakeLocked(_ inbox: inout ResponseInbox) {
+        if !inbox.wakePending {
+            inbox.wakePending = true
+            _ = clinux_eventfd_signal(wakeFD)
+        }
+    }
+
+    // MARK: - The loop
+
+    /// The loop thread's body: returns after a stop once every connection is closed (or the grace ran out).
+    func run() {
+        loopThread.store(clinux_thread_self(), ordering: .releasing)
+        clinux_set_thread_name("\(configuration.name)-loop")
+        stats.running.store(true, ordering: .releasing)
+        now = clinux_monotonic_ms()
+        nextSweep = now + tickMs
+        while !(stopping && (live.isEmpty || now >= graceDeadline)) {
+            let timeout = dirty.isEmpty ? Int32(clamping: max(0, nextSweep - now)) : 0
+            let count = clinux_epoll_wait(epollFD, events, Int32(Self.maxEvents), timeout)
+            now = clinux_monotonic_ms()
+            for i in 0..<Int(max(0, count)) {
+                dispatch(events[i])
+            }
+            serviceDirty()
+            if now >= nextSweep {
+                sweep()
+                nextSweep = now + tickMs
+            }
+        }
+        exitLoop()
+    }
+
+    private func dispatch(_ event: clinux_event) {
+        switch event.data {
+        case Self.wakeToken:
+            takeInbox()
+        case Self.listenerToken:
+            acceptConnections()
+        default:
+            let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: event.data))
+            guard fd >= 0, Int(fd) < slots.count, let connection = slots[Int(fd)],
+                connection.token == event.data
+            else { return }
+            handleIO(connection, events: event.events)
+        }
+    }
+
+    private func takeInbox() {
+        _ = clinux_eventfd_drain(wakeFD)
+        let stop = inbox.withLock { inbox in
+            swap(&inbox.deliveries, &taken)
+            inbox.wakePending = false
+            return inbox.stopRequested
+        }
+        for delivery in taken {
+            deliver(delivery)
+        }
+        taken.removeAll(keepingCapacity: true)
+        if stop && !stopping {
+            beginStop()
+        }
+    }
+
+    /// Stop accepting at once (the port is free), close idle connections, let in-flight requests finish.
+    private func beginStop() {
+        stopping = true
+        graceDeadline = now + Int64(max(0, configuration.shutdownGraceMs))
+        closeListener()
+        for i in stride(from: live.count - 1, through: 0, by: -1) {
+            let connection = live[i]
+            if connection.inFlight == nil && connection.output.isEmpty {
+                close(connection)
+            } else if connection.inFlight == nil {
+                connection.closing = true
+            }
+        }
+    }
+
+    private func closeListener() {
+        guard listenFD >= 0 else { return }
+        Glibc.close(listenFD)
+        listenFD = -1
+    }
+
+    private func exitLoop() {
+        inbox.withLock { inbox in
+            inbox.closed = true
+            inbox.deliveries.removeAll()
+        }
+        loopThread.store(0, ordering: .releasing)
+        for i in stride(from: live.count - 1, through: 0, by: -1) {
+            close(live[i])
+        }
+        closeListener()
+        Glibc.close(epollFD)
+        Glibc.close(wakeFD)
+        stats.connections.store(0, ordering: .releasing)
+        stats.running.store(false, ordering: .releasing)
+    }
+
+    // MARK: - Timeouts
+
+    /// Enforces every connection's deadline; runs once per tick, O(open connections) of cheap comparisons.
+    private func sweep() {
+        if let paused = listenerPausedUntil, now >= paused, listenFD >= 0 {
+            listenerPausedUntil = nil
+            _ = clinux_epoll_ctl(epollFD, clinux_epoll_mod(), listenFD, clinux_epollin(), Self.listenerToken)
+        }
+        let header = Int64(configuration.headerTimeoutMs)
+        let body = Int64(configuration.bodyTimeoutMs)
+        let idle = Int64(configuration.idleTimeoutMs)
+        for i in stride(from: live.count - 1, through: 0, by: -1) {
+            let connection = live[i]
+            if connection.lingering {
+                if now >= connection.lingerDeadline { close(connection) }
+            } else if !connection.output.isEmpty {
+                // The client stopped reading: a stalled write counts as idle.
+                if now - connection.lastActivity >= idle { close(connection) }
+            } else if connection.inFlight != nil || connection.closing || connection.hasPendingEvents {
+                continue
+            } else if connection.parser.isInBody {
+                if now - connection.lastActivity >= body {
+                    timeOut(connection, "no request body bytes received for \(body) ms")
+                }
+            } else if !connection.parser.isIdle {
+                if now - (connection.headStart ?? connection.lastActivity) >= header {
+                    timeOut(connection, "request head not received within \(header) ms")
+                }
+            } else if now - connection.lastActivity >= idle {
+                close(connection)
+            }
+        }
+    }
+
+    private func timeOut(_ connection: Connection, _ reason: String) {
+        respondAndClose(connection, handler.errorResponse(status: 408, reason: reason))
+        service(connection)
+    }
+}
