@@ -28,7 +28,9 @@ struct AdminAPI: HTTPHandler {
                 "unauthorized",
                 .error(
                     APIError(.UNAUTHORIZED, "a valid 'Authorization: Bearer <token>' header is required"),
-                    headers: ["WWW-Authenticate": "Bearer"]))
+                    headers: ["WWW-Authenticate": "Bearer"]
+                )
+            )
         }
         switch match {
         case .found:
@@ -37,8 +39,13 @@ struct AdminAPI: HTTPHandler {
             return counted(
                 "unmatched",
                 .error(
-                    APIError(.METHOD_NOT_ALLOWED, "\(head.method) is not allowed on \(head.path) (allowed: \(allow.joined(separator: ", ")))"),
-                    headers: ["Allow": allow.joined(separator: ", ")]))
+                    APIError(
+                        .METHOD_NOT_ALLOWED,
+                        "\(head.method) is not allowed on \(head.path) (allowed: \(allow.joined(separator: ", ")))"
+                    ),
+                    headers: ["Allow": allow.joined(separator: ", ")]
+                )
+            )
         case .notFound:
             return counted("unmatched", .error(APIError(.NOT_FOUND, "no route for \(head.path)")))
         }

@@ -53,7 +53,8 @@ public final class DataDistNode: Sendable {
                 "admin": "\(core.config.admin.host):\(admin.port)",
                 "listen": "\(core.state.withLock { $0.role.listen }.map { "\($0)" } ?? "none")",
                 "boot_id": "\(core.bootID)",
-            ])
+            ]
+        )
     }
 
     /// The bound admin port (after `start()`).

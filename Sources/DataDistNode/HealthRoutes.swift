@@ -68,13 +68,18 @@ struct HealthRoutes: Sendable {
         out += "datadist_role_epoch \(role.epoch)\n"
         out += "# HELP datadist_links Links by direction.\n# TYPE datadist_links gauge\n"
         for d in [LinkDirection.inbound, .outbound] {
-            out += "datadist_links{direction=\"\(d.rawValue)\"} \(links.links.values.filter { $0.direction == d }.count)\n"
+            out +=
+                "datadist_links{direction=\"\(d.rawValue)\"} \(links.links.values.filter { $0.direction == d }.count)\n"
         }
-        out += "# HELP datadist_peer_listening 1 when the peer listener is bound.\n# TYPE datadist_peer_listening gauge\n"
+        out +=
+            "# HELP datadist_peer_listening 1 when the peer listener is bound.\n# TYPE datadist_peer_listening gauge\n"
         out += "datadist_peer_listening \(role.listen == nil ? 0 : 1)\n"
-        out += "# HELP datadist_uptime_seconds Seconds since the process started.\n# TYPE datadist_uptime_seconds gauge\n"
+        out +=
+            "# HELP datadist_uptime_seconds Seconds since the process started.\n# TYPE datadist_uptime_seconds gauge\n"
         out += "datadist_uptime_seconds \(core.uptimeSeconds)\n"
-        ctx.respond(HTTPResponse(status: 200, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(out.utf8)))
+        ctx.respond(
+            HTTPResponse(status: 200, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(out.utf8))
+        )
     }
 
     private static func escape(_ s: String) -> String {

@@ -37,8 +37,12 @@ public struct NodeConfiguration: Sendable {
         if Set(deviceIDs).count != deviceIDs.count { return "--device-ids: duplicate device id" }
         if syncKVTimeoutMs <= 0 { return "--sync-kv-timeout-ms: must be > 0" }
         if maxLinks <= 0 { return "--max-links: must be > 0" }
-        if devicePoolBytes < UInt64(1) << UInt64(pageShift) { return "--device-pool: smaller than one page (2^\(pageShift) bytes)" }
-        if hostPoolBytes < UInt64(1) << UInt64(pageShift) { return "--host-pool: smaller than one page (2^\(pageShift) bytes)" }
+        if devicePoolBytes < UInt64(1) << UInt64(pageShift) {
+            return "--device-pool: smaller than one page (2^\(pageShift) bytes)"
+        }
+        if hostPoolBytes < UInt64(1) << UInt64(pageShift) {
+            return "--host-pool: smaller than one page (2^\(pageShift) bytes)"
+        }
         if let listen, listen == admin, listen.port != 0 { return "--listen: same address as --admin" }
         if adminToken?.isEmpty == true { return "--admin-token: must not be empty" }
         if peerToken?.isEmpty == true { return "--peer-token: must not be empty" }

@@ -20,8 +20,14 @@ final class NodeCore: Sendable {
         self.state = Mutex(
             NodeState(
                 role: RoleState(
-                    clusterID: config.clusterID, role: config.role, listen: nil,
-                    switchEnabled: config.enableSwitchRole, deviceCount: config.deviceIDs.count)))
+                    clusterID: config.clusterID,
+                    role: config.role,
+                    listen: nil,
+                    switchEnabled: config.enableSwitchRole,
+                    deviceCount: config.deviceIDs.count
+                )
+            )
+        )
     }
 
     var uptimeSeconds: Double {

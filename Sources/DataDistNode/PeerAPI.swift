@@ -14,13 +14,16 @@ struct PeerAPI: HTTPHandler {
         self.token = core.config.peerToken.map(BearerToken.init)
         self.router = Router([
             Route("GET", "/v1/peer/hello") { ctx in
-                ctx.respond(200, [
-                    "service": "datadist",
-                    "protocol_version": .int(Int64(DataDistVersion.peerProtocol)),
-                    "cluster_id": core.config.clusterID.json,
-                    "boot_id": .string(core.bootID),
-                    "version": .string(DataDistVersion.string),
-                ])
+                ctx.respond(
+                    200,
+                    [
+                        "service": "datadist",
+                        "protocol_version": .int(Int64(DataDistVersion.peerProtocol)),
+                        "cluster_id": core.config.clusterID.json,
+                        "boot_id": .string(core.bootID),
+                        "version": .string(DataDistVersion.string),
+                    ]
+                )
             }
         ])
     }
@@ -29,14 +32,18 @@ struct PeerAPI: HTTPHandler {
 
     func preflight(_ head: HTTPRequestHead) -> HTTPResponse? {
         if let token, !token.accepts(head.headers) {
-            return .error(APIError(.UNAUTHORIZED, "this peer listener requires the peer token"), headers: ["WWW-Authenticate": "Bearer"])
+            return .error(
+                APIError(.UNAUTHORIZED, "this peer listener requires the peer token"),
+                headers: ["WWW-Authenticate": "Bearer"]
+            )
         }
         switch router.match(method: head.method, path: head.path) {
         case .found: return nil
         case .methodNotAllowed(let allow):
             return .error(
                 APIError(.METHOD_NOT_ALLOWED, "\(head.method) is not allowed on \(head.path)"),
-                headers: ["Allow": allow.joined(separator: ", ")])
+                headers: ["Allow": allow.joined(separator: ", ")]
+            )
         case .notFound:
             return .error(APIError(.NOT_FOUND, "no peer route for \(head.path)"))
         }

@@ -54,7 +54,8 @@ final class RoleController: Sendable {
         }
         core.logger.info(
             "role switched",
-            metadata: ["role": "\(plan.role.rawValue)", "listen": "\(plan.listen.map { "\($0)" } ?? "none")"])
+            metadata: ["role": "\(plan.role.rawValue)", "listen": "\(plan.listen.map { "\($0)" } ?? "none")"]
+        )
         return .success(body)
     }
 
@@ -82,12 +83,19 @@ final class RoleController: Sendable {
                         return .failure(e)
                     case .failure(let restoreError):
                         core.logger.error(
-                            "could not restore the peer listener", metadata: ["error": "\(restoreError.message)"])
+                            "could not restore the peer listener",
+                            metadata: ["error": "\(restoreError.message)"]
+                        )
                         core.state.withLock { s in
                             s.peerServer = nil
                             s.role.listenerClosed()
                         }
-                        return .failure(APIError(.LLM_FAILED, "\(e.message); the previous listener on \(oldAddress) could not be restored (\(restoreError.message)), the node is not listening"))
+                        return .failure(
+                            APIError(
+                                .LLM_FAILED,
+                                "\(e.message); the previous listener on \(oldAddress) could not be restored (\(restoreError.message)), the node is not listening"
+                            )
+                        )
                     }
                 }
             }

@@ -28,8 +28,12 @@ struct Route: Sendable {
     let needsAuth: Bool
     let handler: @Sendable (RouteContext) -> Void
 
-    init(_ method: String, _ pattern: String, needsAuth: Bool = true,
-         _ handler: @escaping @Sendable (RouteContext) -> Void) {
+    init(
+        _ method: String,
+        _ pattern: String,
+        needsAuth: Bool = true,
+        _ handler: @escaping @Sendable (RouteContext) -> Void
+    ) {
         self.method = method
         self.pattern = pattern
         self.needsAuth = needsAuth

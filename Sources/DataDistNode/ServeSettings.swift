@@ -12,9 +12,18 @@ public struct ServeSettings: Sendable {
     public var pageShift, syncKVTimeoutMs, maxLinks, adminToken, peerToken: String?
 
     public init(
-        clusterID: String? = nil, role: String? = nil, admin: String? = nil, listen: String? = nil,
-        enableSwitchRole: String? = nil, deviceIDs: String? = nil, devicePool: String? = nil, hostPool: String? = nil,
-        pageShift: String? = nil, syncKVTimeoutMs: String? = nil, maxLinks: String? = nil, adminToken: String? = nil,
+        clusterID: String? = nil,
+        role: String? = nil,
+        admin: String? = nil,
+        listen: String? = nil,
+        enableSwitchRole: String? = nil,
+        deviceIDs: String? = nil,
+        devicePool: String? = nil,
+        hostPool: String? = nil,
+        pageShift: String? = nil,
+        syncKVTimeoutMs: String? = nil,
+        maxLinks: String? = nil,
+        adminToken: String? = nil,
         peerToken: String? = nil
     ) {
         self.clusterID = clusterID
@@ -35,11 +44,15 @@ public struct ServeSettings: Sendable {
     public func configuration() throws(Invalid) -> NodeConfiguration {
         var c = NodeConfiguration()
         if let clusterID {
-            guard let v = UInt64(clusterID) else { throw Invalid(message: "--cluster-id: '\(clusterID)' is not an integer in 0...18446744073709551615") }
+            guard let v = UInt64(clusterID) else {
+                throw Invalid(message: "--cluster-id: '\(clusterID)' is not an integer in 0...18446744073709551615")
+            }
             c.clusterID = v
         }
         if let role {
-            guard let r = Role(parsing: role) else { throw Invalid(message: "--role: '\(role)' is not prompt, decoder or mix") }
+            guard let r = Role(parsing: role) else {
+                throw Invalid(message: "--role: '\(role)' is not prompt, decoder or mix")
+            }
             c.role = r
         }
         if let admin { c.admin = try Self.address(admin, flag: "--admin") }
@@ -68,7 +81,9 @@ public struct ServeSettings: Sendable {
         if let devicePool { c.devicePoolBytes = try Self.bytes(devicePool, flag: "--device-pool") }
         if let hostPool { c.hostPoolBytes = try Self.bytes(hostPool, flag: "--host-pool") }
         if let pageShift {
-            guard let v = Int(pageShift) else { throw Invalid(message: "--page-shift: '\(pageShift)' is not an integer") }
+            guard let v = Int(pageShift) else {
+                throw Invalid(message: "--page-shift: '\(pageShift)' is not an integer")
+            }
             c.pageShift = v
         }
         if let syncKVTimeoutMs {
@@ -78,7 +93,9 @@ public struct ServeSettings: Sendable {
             c.syncKVTimeoutMs = v
         }
         if let maxLinks {
-            guard let v = Int(maxLinks), v > 0 else { throw Invalid(message: "--max-links: '\(maxLinks)' is not a positive integer") }
+            guard let v = Int(maxLinks), v > 0 else {
+                throw Invalid(message: "--max-links: '\(maxLinks)' is not a positive integer")
+            }
             c.maxLinks = v
         }
         c.adminToken = adminToken
@@ -105,7 +122,9 @@ public struct ServeSettings: Sendable {
     public static func logLevel(_ text: String?) throws(Invalid) -> Logger.Level {
         guard let text else { return .info }
         guard let level = Logger.Level(rawValue: text.lowercased()) else {
-            throw Invalid(message: "--log-level: '\(text)' is not one of trace, debug, info, notice, warning, error, critical")
+            throw Invalid(
+                message: "--log-level: '\(text)' is not one of trace, debug, info, notice, warning, error, critical"
+            )
         }
         return level
     }

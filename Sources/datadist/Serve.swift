@@ -18,7 +18,9 @@ struct Serve: ParsableCommand {
     @Option(help: "This node's cluster id (UInt64). [default: 0]") var clusterId: String?
     @Option(help: "Initial role: prompt, decoder or mix. [default: prompt]") var role: String?
     @Option(help: "Admin API address HOST:PORT. [default: 127.0.0.1:9200]") var admin: String?
-    @Option(help: "Peer listener IP:PORT (llm.listenIpInfo); required for prompt. [default: 127.0.0.1:26000 for prompt]")
+    @Option(
+        help: "Peer listener IP:PORT (llm.listenIpInfo); required for prompt. [default: 127.0.0.1:26000 for prompt]"
+    )
     var listen: String?
     @Flag(help: "Allow PUT /v1/role (LLM-DataDist enable_switch_role).") var enableSwitchRole = false
     @Option(help: "Comma-separated device ids; more than one = multi-device mode. [default: 0]") var deviceIds: String?
@@ -29,7 +31,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Total links this node may hold. [default: 512]") var maxLinks: String?
     @Option(help: "Bearer token required on the admin API (except /healthz, /readyz).") var adminToken: String?
     @Option(help: "Bearer token nodes present on the peer protocol.") var peerToken: String?
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [default: info]") var logLevel: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [default: info]") var logLevel:
+        String?
 
     func run() throws {
         let (configuration, level) = Self.orFail { () throws(ServeSettings.Invalid) in try settings() }
@@ -53,13 +56,20 @@ struct Serve: ParsableCommand {
     private func settings() throws(ServeSettings.Invalid) -> (NodeConfiguration, Logger.Level) {
         let env = ServeEnvironment.current
         let settings = ServeSettings(
-            clusterID: clusterId ?? env["CLUSTER_ID"], role: role ?? env["ROLE"], admin: admin ?? env["ADMIN"],
+            clusterID: clusterId ?? env["CLUSTER_ID"],
+            role: role ?? env["ROLE"],
+            admin: admin ?? env["ADMIN"],
             listen: listen ?? env["LISTEN"],
             enableSwitchRole: enableSwitchRole ? "true" : env["ENABLE_SWITCH_ROLE"],
-            deviceIDs: deviceIds ?? env["DEVICE_IDS"], devicePool: devicePool ?? env["DEVICE_POOL"],
-            hostPool: hostPool ?? env["HOST_POOL"], pageShift: pageShift ?? env["PAGE_SHIFT"],
-            syncKVTimeoutMs: syncKvTimeoutMs ?? env["SYNC_KV_TIMEOUT_MS"], maxLinks: maxLinks ?? env["MAX_LINKS"],
-            adminToken: adminToken ?? env["ADMIN_TOKEN"], peerToken: peerToken ?? env["PEER_TOKEN"])
+            deviceIDs: deviceIds ?? env["DEVICE_IDS"],
+            devicePool: devicePool ?? env["DEVICE_POOL"],
+            hostPool: hostPool ?? env["HOST_POOL"],
+            pageShift: pageShift ?? env["PAGE_SHIFT"],
+            syncKVTimeoutMs: syncKvTimeoutMs ?? env["SYNC_KV_TIMEOUT_MS"],
+            maxLinks: maxLinks ?? env["MAX_LINKS"],
+            adminToken: adminToken ?? env["ADMIN_TOKEN"],
+            peerToken: peerToken ?? env["PEER_TOKEN"]
+        )
         return (try settings.configuration(), try ServeSettings.logLevel(logLevel ?? env["LOG_LEVEL"]))
     }
 
@@ -84,7 +94,7 @@ struct Serve: ParsableCommand {
             return source
         }
         stop.wait()
-        sources.forEach { $0.cancel() }
+        for source in sources { source.cancel() }
     }
 
     private static func fail(_ message: String) -> Never {
@@ -102,7 +112,9 @@ enum ServeEnvironment {
         while let entry = p.pointee {
             let text = String(cString: entry)
             if text.hasPrefix("DATADIST_"), let eq = text.firstIndex(of: "=") {
-                out[String(text[text.index(text.startIndex, offsetBy: 9)..<eq])] = String(text[text.index(after: eq)...])
+                out[String(text[text.index(text.startIndex, offsetBy: 9)..<eq])] = String(
+                    text[text.index(after: eq)...]
+                )
             }
             p += 1
         }

@@ -10,19 +10,29 @@ import Testing
 
 /// Drives an `HTTPHandler` the way the server does (preflight, then handle), without sockets.
 func call(
-    _ api: some HTTPHandler, _ method: String, _ target: String, body: String? = nil,
+    _ api: some HTTPHandler,
+    _ method: String,
+    _ target: String,
+    body: String? = nil,
     headers: HTTPHeaders = ["Host": "test"]
 ) -> HTTPResponse {
     let bytes = body.map { Array($0.utf8) } ?? []
     let head = HTTPRequestHead(
-        method: method, target: target, headers: headers, framing: body == nil ? .none : .contentLength(bytes.count))
+        method: method,
+        target: target,
+        headers: headers,
+        framing: body == nil ? .none : .contentLength(bytes.count)
+    )
     if let early = api.preflight(head) { return early }
     let box = Mutex<HTTPResponse?>(nil)
     let done = DispatchSemaphore(value: 0)
-    api.handle(HTTPRequest(head: head, body: bytes), responder: HTTPResponder { r in
-        box.withLock { $0 = r }
-        done.signal()
-    })
+    api.handle(
+        HTTPRequest(head: head, body: bytes),
+        responder: HTTPResponder { r in
+            box.withLock { $0 = r }
+            done.signal()
+        }
+    )
     guard done.wait(timeout: .now() + 10) == .success, let response = box.withLock({ $0 }) else {
         Issue.record("no response to \(method) \(target) within 10 s")
         return HTTPResponse(status: 0)
@@ -70,7 +80,9 @@ struct TCPSocketForTests {
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         _ = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         if doListen { _ = Glibc.listen(fd, 16) }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -90,7 +102,9 @@ func isListening(_ port: Int) -> Bool {
     addr.sin_port = in_port_t(UInt16(port).bigEndian)
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
     let rc = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
     }
     return rc == 0
 }

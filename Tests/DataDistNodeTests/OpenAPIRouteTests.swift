@@ -13,14 +13,19 @@ import Testing
         var inPaths = false
         var path: String?
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line == "paths:" { inPaths = true; continue }
+            if line == "paths:" {
+                inPaths = true
+                continue
+            }
             if inPaths, let first = line.first, first != " " { inPaths = false }
             guard inPaths else { continue }
             if line.hasPrefix("  /"), line.hasSuffix(":"), !line.hasPrefix("   ") {
                 path = String(line.dropFirst(2).dropLast())
             } else if let path, line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":") {
                 let method = line.trimmingCharacters(in: .whitespaces).dropLast().uppercased()
-                if ["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD"].contains(method) { routes.insert("\(method) \(path)") }
+                if ["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD"].contains(method) {
+                    routes.insert("\(method) \(path)")
+                }
             }
         }
         return routes
@@ -28,10 +33,18 @@ import Testing
 
     @Test func specAndRouteTableAgree() throws {
         let (core, _) = makeAdmin()
-        let table = Set(AdminRoutes.table(core: core, roles: RoleController(core: core)).map { "\($0.method) \($0.pattern)" })
+        let table = Set(
+            AdminRoutes.table(core: core, roles: RoleController(core: core)).map { "\($0.method) \($0.pattern)" }
+        )
         let spec = try Self.specRoutes()
         #expect(!spec.isEmpty)
-        #expect(table.subtracting(spec).isEmpty, "routes missing from openapi.yaml: \(table.subtracting(spec).sorted())")
-        #expect(spec.subtracting(table).isEmpty, "routes in openapi.yaml the server lacks: \(spec.subtracting(table).sorted())")
+        #expect(
+            table.subtracting(spec).isEmpty,
+            "routes missing from openapi.yaml: \(table.subtracting(spec).sorted())"
+        )
+        #expect(
+            spec.subtracting(table).isEmpty,
+            "routes in openapi.yaml the server lacks: \(spec.subtracting(table).sorted())"
+        )
     }
 }

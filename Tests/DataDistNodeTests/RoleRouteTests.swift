@@ -21,7 +21,12 @@ import Testing
     @Test func decoderToPromptStartsListenerAndBack() throws {
         let (core, api) = makeAdmin()
         let port = freePort()
-        let r = call(api, "PUT", "/v1/role", body: #"{"role":"prompt","switch_options":{"llm.listenIpInfo":"127.0.0.1:\#(port)"}}"#)
+        let r = call(
+            api,
+            "PUT",
+            "/v1/role",
+            body: #"{"role":"prompt","switch_options":{"llm.listenIpInfo":"127.0.0.1:\#(port)"}}"#
+        )
         #expect(r.status == 200, "\(r.text)")
         #expect(r.json?["role"] == "PROMPT")
         #expect(r.json?["role_epoch"] == 1)
@@ -40,7 +45,12 @@ import Testing
         let taken = TCPSocketForTests.bound(port: 0, listen: true)
         defer { _ = Glibc.close(taken.fd) }
         let before = core.state.withLock { $0.role }
-        let r = call(api, "PUT", "/v1/role", body: #"{"role":"PROMPT","switch_options":{"llm.listenIpInfo":"127.0.0.1:\#(taken.port)"}}"#)
+        let r = call(
+            api,
+            "PUT",
+            "/v1/role",
+            body: #"{"role":"PROMPT","switch_options":{"llm.listenIpInfo":"127.0.0.1:\#(taken.port)"}}"#
+        )
         #expect(r.status == 500)
         #expect(r.errorStatus == "LLM_FAILED")
         #expect(r.errorMessage?.contains("in use") == true, "\(r.text)")
@@ -53,14 +63,33 @@ import Testing
         let (_, api) = makeAdmin { $0.role = .mix }
         let p1 = freePort()
         let p2 = freePort()
-        #expect(call(api, "PUT", "/v1/role", body: #"{"role":"PROMPT","switch_options":{"llm.listenIpInfo":"127.0.0.1:\#(p1)"}}"#).status == 200)
+        #expect(
+            call(
+                api,
+                "PUT",
+                "/v1/role",
+                body: #"{"role":"PROMPT","switch_options":{"llm.listenIpInfo":"127.0.0.1:\#(p1)"}}"#
+            ).status == 200
+        )
         #expect(isListening(p1))
-        let toMix = call(api, "PUT", "/v1/role", body: #"{"role":"MIX","switch_options":{"llm.listenIpInfo":"127.0.0.1:\#(p2)"}}"#)
+        let toMix = call(
+            api,
+            "PUT",
+            "/v1/role",
+            body: #"{"role":"MIX","switch_options":{"llm.listenIpInfo":"127.0.0.1:\#(p2)"}}"#
+        )
         #expect(toMix.status == 200, "\(toMix.text)")
         #expect(isListening(p2))
         #expect(!isListening(p1))
         // Same exact address: listener kept.
-        #expect(call(api, "PUT", "/v1/role", body: #"{"role":"PROMPT","switch_options":{"llm.listenIpInfo":"127.0.0.1:\#(p2)"}}"#).status == 200)
+        #expect(
+            call(
+                api,
+                "PUT",
+                "/v1/role",
+                body: #"{"role":"PROMPT","switch_options":{"llm.listenIpInfo":"127.0.0.1:\#(p2)"}}"#
+            ).status == 200
+        )
         #expect(isListening(p2))
         // MIX without listen info stops listening.
         #expect(call(api, "PUT", "/v1/role", body: #"{"role":"MIX"}"#).json?["listen_ip_info"] == .null)
@@ -88,7 +117,9 @@ import Testing
         let r = call(api, "PUT", "/v1/role", body: body)
         #expect(r.status == http, "\(body) → \(r.text)")
         #expect(r.errorStatus == status, "\(body) → \(r.text)")
-        #expect(r.json?["error"]?["code"] == (status.hasPrefix("LLM_") ? .int(APIStatus(rawValue: status)!.code) : .int(-1)))
+        #expect(
+            r.json?["error"]?["code"] == (status.hasPrefix("LLM_") ? .int(APIStatus(rawValue: status)!.code) : .int(-1))
+        )
         #expect(core.state.withLock { $0.role } == before)
     }
 
@@ -110,8 +141,24 @@ import Testing
     @Test func remainingLinksAnswerExistLinkWithIds() {
         let (core, api) = makeAdmin()
         core.state.withLock { s in
-            s.links.insert(Link(remoteClusterID: 7, direction: .inbound, remoteIPInfo: "127.0.0.1:1", remoteBootID: "b", linkedAtMs: 0))
-            s.links.insert(Link(remoteClusterID: 3, direction: .outbound, remoteIPInfo: "127.0.0.1:2", remoteBootID: "c", linkedAtMs: 0))
+            s.links.insert(
+                Link(
+                    remoteClusterID: 7,
+                    direction: .inbound,
+                    remoteIPInfo: "127.0.0.1:1",
+                    remoteBootID: "b",
+                    linkedAtMs: 0
+                )
+            )
+            s.links.insert(
+                Link(
+                    remoteClusterID: 3,
+                    direction: .outbound,
+                    remoteIPInfo: "127.0.0.1:2",
+                    remoteBootID: "c",
+                    linkedAtMs: 0
+                )
+            )
         }
         let r = call(api, "PUT", "/v1/role", body: #"{"role":"MIX"}"#)
         #expect(r.status == 409)
@@ -128,7 +175,8 @@ import Testing
         let results = await withTaskGroup(of: Int.self) { group in
             for (i, port) in ports.enumerated() {
                 group.addTask {
-                    let body = i % 2 == 0
+                    let body =
+                        i % 2 == 0
                         ? #"{"role":"PROMPT","switch_options":{"llm.listenIpInfo":"127.0.0.1:\#(port)"}}"#
                         : #"{"role":"DECODER"}"#
                     return call(api, "PUT", "/v1/role", body: body).status

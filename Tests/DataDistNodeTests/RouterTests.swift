@@ -13,7 +13,8 @@ import Testing
 
     @Test func literalRouteFound() {
         guard case .found(let r, let p) = router.match(method: "POST", path: "/v1/links") else {
-            Issue.record("not found"); return
+            Issue.record("not found")
+            return
         }
         #expect(r.pattern == "/v1/links")
         #expect(p.isEmpty)
@@ -21,7 +22,8 @@ import Testing
 
     @Test func parameterIsBoundAndPercentDecoded() {
         guard case .found(let r, let p) = router.match(method: "DELETE", path: "/v1/links/1%32") else {
-            Issue.record("not found"); return
+            Issue.record("not found")
+            return
         }
         #expect(r.pattern == "/v1/links/{id}")
         #expect(p["id"] == "12")
@@ -29,14 +31,16 @@ import Testing
 
     @Test func literalBeatsParameterAndWrongMethodIs405() {
         guard case .methodNotAllowed(let allow) = router.match(method: "GET", path: "/v1/links/unlink") else {
-            Issue.record("expected 405"); return
+            Issue.record("expected 405")
+            return
         }
         #expect(allow == ["POST"])
     }
 
     @Test func wrongMethodListsAllowed() {
         guard case .methodNotAllowed(let allow) = router.match(method: "PUT", path: "/v1/links") else {
-            Issue.record("expected 405"); return
+            Issue.record("expected 405")
+            return
         }
         #expect(Set(allow) == ["GET", "POST"])
     }
@@ -44,7 +48,8 @@ import Testing
     @Test(arguments: ["/", "/v1", "/v1/links/", "/v1/links/1/2", "/v1/linksx", "/v1/links/%zz"])
     func unknownPathsAre404(path: String) {
         guard case .notFound = router.match(method: "GET", path: path) else {
-            Issue.record("expected 404 for \(path)"); return
+            Issue.record("expected 404 for \(path)")
+            return
         }
     }
 }

@@ -23,9 +23,19 @@ import Testing
 
     @Test func valuesParse() throws {
         let c = try ServeSettings(
-            clusterID: "18446744073709551615", role: "MIX", admin: "[::1]:0", listen: "0.0.0.0:26001",
-            enableSwitchRole: "1", deviceIDs: "0,1", devicePool: "512MiB", hostPool: "4GiB", pageShift: "20",
-            syncKVTimeoutMs: "250", maxLinks: "8", adminToken: "a", peerToken: "p"
+            clusterID: "18446744073709551615",
+            role: "MIX",
+            admin: "[::1]:0",
+            listen: "0.0.0.0:26001",
+            enableSwitchRole: "1",
+            deviceIDs: "0,1",
+            devicePool: "512MiB",
+            hostPool: "4GiB",
+            pageShift: "20",
+            syncKVTimeoutMs: "250",
+            maxLinks: "8",
+            adminToken: "a",
+            peerToken: "p"
         ).configuration()
         #expect(c.clusterID == UInt64.max)
         #expect(c.role == .mix)

@@ -23,7 +23,12 @@ final class LiveNode {
 
     var port: Int { node.adminPort }
 
-    func request(_ method: String, _ path: String, body: String? = nil, headers: [String] = []) -> RawHTTPConnection.Response? {
+    func request(
+        _ method: String,
+        _ path: String,
+        body: String? = nil,
+        headers: [String] = []
+    ) -> RawHTTPConnection.Response? {
         RawHTTPConnection.request(port: port, method, path, body: body, headers: headers)
     }
 }

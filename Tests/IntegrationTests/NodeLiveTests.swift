@@ -34,7 +34,13 @@ import Testing
         let port = freePort()
         #expect(RawHTTPConnection(port: port) == nil)
         let toPrompt = try #require(
-            n.request("PUT", "/v1/role", body: #"{"role":"PROMPT","switch_options":{"llm.listenIpInfo":"127.0.0.1:\#(port)"},"expected_epoch":0}"#))
+            n.request(
+                "PUT",
+                "/v1/role",
+                body:
+                    #"{"role":"PROMPT","switch_options":{"llm.listenIpInfo":"127.0.0.1:\#(port)"},"expected_epoch":0}"#
+            )
+        )
         #expect(toPrompt.status == 200, "\(toPrompt.text)")
         let hello = try #require(RawHTTPConnection.request(port: port, "GET", "/v1/peer/hello"))
         #expect(hello.status == 200)
@@ -55,7 +61,12 @@ import Testing
         }
         let taken = try #require(other.node.peerPort)
         let r = try #require(
-            n.request("PUT", "/v1/role", body: #"{"role":"PROMPT","switch_options":{"llm.listenIpInfo":"127.0.0.1:\#(taken)"}}"#))
+            n.request(
+                "PUT",
+                "/v1/role",
+                body: #"{"role":"PROMPT","switch_options":{"llm.listenIpInfo":"127.0.0.1:\#(taken)"}}"#
+            )
+        )
         #expect(r.status == 500)
         #expect(r.text.contains("LLM_FAILED"))
         #expect(r.text.contains("Address already in use"))
@@ -75,7 +86,8 @@ import Testing
             "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
                 + "PUT /v1/role HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
                 + "GET /v1/role HTTP/1.1\r\nHost: x\r\n\r\n"
-                + "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
+                + "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
         let statuses = (0..<4).compactMap { _ in c.readResponse()?.status }
         #expect(statuses == [200, 400, 200, 404])
     }
@@ -149,7 +161,12 @@ import Testing
         let denied = try #require(RawHTTPConnection.request(port: port, "GET", "/v1/peer/hello"))
         #expect(denied.status == 401)
         #expect(!denied.text.contains("peer-secret"))
-        let ok = RawHTTPConnection.request(port: port, "GET", "/v1/peer/hello", headers: ["Authorization: Bearer peer-secret"])
+        let ok = RawHTTPConnection.request(
+            port: port,
+            "GET",
+            "/v1/peer/hello",
+            headers: ["Authorization: Bearer peer-secret"]
+        )
         #expect(ok?.status == 200)
     }
 }

@@ -60,7 +60,8 @@ import Testing
         let admin = freePort()
         let (p, _) = try Self.launch(
             ["serve", "--role", "decoder", "--admin", "127.0.0.1:\(admin)", "--enable-switch-role"],
-            env: ["DATADIST_CLUSTER_ID": "77"])
+            env: ["DATADIST_CLUSTER_ID": "77"]
+        )
         defer { if p.isRunning { p.terminate() } }
         #expect(eventually(within: 20) { RawHTTPConnection.request(port: admin, "GET", "/healthz")?.status == 200 })
         let role = RawHTTPConnection.request(port: admin, "GET", "/v1/role")

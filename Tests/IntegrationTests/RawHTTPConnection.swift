@@ -99,7 +99,11 @@ final class RawHTTPConnection {
 
     /// One request on a fresh connection.
     static func request(
-        port: Int, _ method: String, _ path: String, body: String? = nil, headers: [String] = []
+        port: Int,
+        _ method: String,
+        _ path: String,
+        body: String? = nil,
+        headers: [String] = []
     ) -> Response? {
         guard let c = RawHTTPConnection(port: port) else { return nil }
         var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
