@@ -50,7 +50,8 @@ public enum HTTPQuery {
         while i < utf8.count {
             let b = utf8[i]
             if b == 0x25 {
-                guard i + 2 < utf8.count, let hi = HTTPByte.hexValue(utf8[i + 1]), let lo = HTTPByte.hexValue(utf8[i + 2])
+                guard i + 2 < utf8.count, let hi = HTTPByte.hexValue(utf8[i + 1]),
+                    let lo = HTTPByte.hexValue(utf8[i + 2])
                 else { return nil }
                 out.append(UInt8(hi * 16 + lo))
                 i += 3

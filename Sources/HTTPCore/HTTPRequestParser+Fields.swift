@@ -87,6 +87,8 @@ extension HTTPRequestParser {
         guard !inTrailers else { return }
         let value = fieldValue[0..<end]
         facts.note(name: fieldName, value: value)
+        // One allocation covers typical heads instead of growing 1, 2, 4, 8.
+        if fields.isEmpty { fields.reserveCapacity(8) }
         fields.append((name: String(decoding: fieldName, as: UTF8.self), value: String(decoding: value, as: UTF8.self)))
     }
 
