@@ -20,7 +20,8 @@ public enum APIStatus: String, Sendable, CaseIterable, Equatable {
     case LLM_DEVICE_OUT_OF_MEMORY
     case LLM_PREFIX_ALREADY_EXIST
     case LLM_PREFIX_NOT_EXIST
-    case LLM_SEQ_LEN_OVER_LIMIT
+    /// Python `LLMStatusCode` spelling (C++ writes LLM_SEQ_LEN_OVER_LIMIT); the wire uses Python names.
+    case LLM_SEQ_LENOVERLIMIT
     case LLM_NO_FREE_BLOCK
     case LLM_BLOCKS_OUT_OF_MEMORY
     case LLM_CACHE_INCOMPATIBLE
@@ -81,7 +82,7 @@ public enum APIStatus: String, Sendable, CaseIterable, Equatable {
         case .LLM_DEVICE_OUT_OF_MEMORY: 0x5010_B00E
         case .LLM_PREFIX_ALREADY_EXIST: 0x5010_B00F
         case .LLM_PREFIX_NOT_EXIST: 0x5010_B010
-        case .LLM_SEQ_LEN_OVER_LIMIT: 0x5010_B011
+        case .LLM_SEQ_LENOVERLIMIT: 0x5010_B011
         case .LLM_NO_FREE_BLOCK: 0x5010_B012
         case .LLM_BLOCKS_OUT_OF_MEMORY: 0x5010_B013
         case .LLM_CACHE_INCOMPATIBLE: 0x5010_B014
@@ -129,7 +130,7 @@ public enum APIStatus: String, Sendable, CaseIterable, Equatable {
         case .LLM_TIMEOUT, .LLM_WAIT_PROCESS_TIMEOUT: 504
         case .VERSION_NOT_SUPPORTED: 505
         case .LLM_OUT_OF_MEMORY, .LLM_DEVICE_OUT_OF_MEMORY, .LLM_BLOCKS_OUT_OF_MEMORY, .LLM_NO_FREE_BLOCK: 507
-        case .LLM_FAILED, .LLM_ENGINE_FINALIZED, .LLM_PREFIX_NOT_EXIST, .LLM_SEQ_LEN_OVER_LIMIT,
+        case .LLM_FAILED, .LLM_ENGINE_FINALIZED, .LLM_PREFIX_NOT_EXIST, .LLM_SEQ_LENOVERLIMIT,
             .LLM_CACHE_INCOMPATIBLE, .LLM_COPY_CACHE_FAILED, .LLM_DEVICE_MEM_ERROR, .LLM_UNKNOWN_ERROR:
             500
         }

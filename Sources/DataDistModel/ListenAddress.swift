@@ -89,7 +89,7 @@ public enum IPAddressText {
     }
 
     /// RFC 4291 text: up to 8 groups of 1-4 hex digits, at most one "::", optional trailing dotted quad.
-    /// Zone ids (`%eth0`) are not accepted.
+    /// Zone ids (`%eth0`) and fullwidth digits (which `Character.isHexDigit` admits) are not accepted.
     public static func isIPv6(_ text: Substring) -> Bool {
         guard !text.isEmpty, text.count <= 45 else { return false }
         var groups = 0
@@ -109,7 +109,9 @@ public enum IPAddressText {
         guard pieces.count <= 2 else { return false }
         for piece in pieces where !piece.isEmpty {
             for group in piece.split(separator: ":", omittingEmptySubsequences: false) {
-                guard (1...4).contains(group.count), group.allSatisfy({ $0.isHexDigit }) else { return false }
+                guard (1...4).contains(group.count), group.allSatisfy({ $0.isASCII && $0.isHexDigit }) else {
+                    return false
+                }
                 groups += 1
             }
         }

@@ -6,6 +6,8 @@ public enum Role: String, Sendable, CaseIterable, Equatable {
 
     /// Accepts any letter case ("prompt", "Prompt", "PROMPT").
     public init?(parsing text: String) {
+        // ASCII only: Unicode upper-casing maps lookalikes such as "mıx" (dotless i) onto "MIX".
+        guard text.allSatisfy(\.isASCII) else { return nil }
         switch text.uppercased() {
         case "PROMPT": self = .prompt
         case "DECODER": self = .decoder
