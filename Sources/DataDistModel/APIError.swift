@@ -10,7 +10,11 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var json: JSONValue {
-        .object(["error": .object(["status": .string(status.rawValue), "code": .int(status.code), "message": .string(message)])])
+        .object([
+            "error": .object([
+                "status": .string(status.rawValue), "code": .int(status.code), "message": .string(message),
+            ])
+        ])
     }
     public var description: String { "\(status.rawValue): \(message)" }
 

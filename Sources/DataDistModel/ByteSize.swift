@@ -27,7 +27,8 @@ public enum ByteSize {
 
     /// `1073741824` → `1GiB`; exact binary units only, else plain bytes.
     public static func format(_ bytes: UInt64) -> String {
-        for (shift, unit) in [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")] where bytes != 0 && bytes % (1 << UInt64(shift)) == 0 {
+        for (shift, unit) in [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")]
+        where bytes != 0 && bytes % (1 << UInt64(shift)) == 0 {
             return "\(bytes >> UInt64(shift))\(unit)"
         }
         return "\(bytes)"

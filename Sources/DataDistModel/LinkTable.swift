@@ -16,7 +16,13 @@ public struct Link: Sendable, Equatable {
     public var bytesPulled: UInt64 = 0
     public var bytesPushed: UInt64 = 0
 
-    public init(remoteClusterID: UInt64, direction: LinkDirection, remoteIPInfo: String, remoteBootID: String, linkedAtMs: Int64) {
+    public init(
+        remoteClusterID: UInt64,
+        direction: LinkDirection,
+        remoteIPInfo: String,
+        remoteBootID: String,
+        linkedAtMs: Int64
+    ) {
         self.remoteClusterID = remoteClusterID
         self.direction = direction
         self.remoteIPInfo = remoteIPInfo

@@ -16,7 +16,11 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     /// Parses `IP:PORT` with the contract's error classes: not `IP:PORT` → LLM_PARAM_INVALID, a port that is
     /// not an integer → VALUE_ERROR, a port outside 1...65535 → LLM_PARAM_INVALID. `allowPortZero` admits
     /// port 0 (an ephemeral port; used by command-line flags for tests, never by the API).
-    public static func parse(_ text: String, field: String, allowPortZero: Bool = false) -> Result<ListenAddress, APIError> {
+    public static func parse(
+        _ text: String,
+        field: String,
+        allowPortZero: Bool = false
+    ) -> Result<ListenAddress, APIError> {
         let hostPart: Substring
         let portPart: Substring
         if text.hasPrefix("[") {

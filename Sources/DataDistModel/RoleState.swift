@@ -40,7 +40,8 @@ public struct RoleState: Sendable, Equatable {
         // 2. Stale view.
         if let expected = request.expectedEpoch, expected != epoch {
             return .failure(
-                APIError(.EPOCH_MISMATCH, "expected_epoch is \(expected) but the node's role_epoch is \(epoch)"))
+                APIError(.EPOCH_MISMATCH, "expected_epoch is \(expected) but the node's role_epoch is \(epoch)")
+            )
         }
         // 3. No-op switch.
         if request.role == role {
@@ -51,7 +52,8 @@ public struct RoleState: Sendable, Equatable {
         for (key, value) in request.options {
             guard key == RoleSwitchRequest.listenIpInfoKey else {
                 return .failure(
-                    .paramInvalid("unknown switch option '\(key)' (supported: \(RoleSwitchRequest.listenIpInfoKey))"))
+                    .paramInvalid("unknown switch option '\(key)' (supported: \(RoleSwitchRequest.listenIpInfoKey))")
+                )
             }
             listenText = value
         }
@@ -64,27 +66,42 @@ public struct RoleState: Sendable, Equatable {
         }
         switch request.role {
         case .prompt where address == nil:
-            return .failure(.paramInvalid("switching to PROMPT needs switch_options.\(RoleSwitchRequest.listenIpInfoKey)"))
+            return .failure(
+                .paramInvalid("switching to PROMPT needs switch_options.\(RoleSwitchRequest.listenIpInfoKey)")
+            )
         case .decoder where address != nil:
             return .failure(
-                .paramInvalid("\(RoleSwitchRequest.listenIpInfoKey) is not allowed with DECODER: a decoder does not listen"))
+                .paramInvalid(
+                    "\(RoleSwitchRequest.listenIpInfoKey) is not allowed with DECODER: a decoder does not listen"
+                )
+            )
         default:
             break
         }
         // 5. Feature switch.
         guard switchEnabled else {
             return .failure(
-                APIError(.LLM_FEATURE_NOT_ENABLED, "switch_role is not enabled on this node (start it with --enable-switch-role)"))
+                APIError(
+                    .LLM_FEATURE_NOT_ENABLED,
+                    "switch_role is not enabled on this node (start it with --enable-switch-role)"
+                )
+            )
         }
         // 6. Single-process multi-device mode.
         guard deviceCount <= 1 else {
             return .failure(
-                APIError(.LLM_FEATURE_NOT_ENABLED, "switch_role is not supported in multi-device mode (\(deviceCount) devices)"))
+                APIError(
+                    .LLM_FEATURE_NOT_ENABLED,
+                    "switch_role is not supported in multi-device mode (\(deviceCount) devices)"
+                )
+            )
         }
         // 7. Residual links.
         if !linkedClusters.isEmpty {
             let ids = linkedClusters.sorted().map(String.init).joined(separator: ", ")
-            return .failure(APIError(.LLM_EXIST_LINK, "links remain with clusters [\(ids)]; unlink them before switching"))
+            return .failure(
+                APIError(.LLM_EXIST_LINK, "links remain with clusters [\(ids)]; unlink them before switching")
+            )
         }
         let change: ListenerChange
         if let address {
