@@ -8,32 +8,35 @@ public enum LinkDirection: String, Sendable, Equatable {
 public struct Link: Sendable, Equatable {
     public var remoteClusterID: UInt64
     public var direction: LinkDirection
-    /// The remote's peer-listener address (outbound) or its callback address (inbound), as text.
+    /// Outbound: the remote's peer-listener address. Inbound: the linker's callback address.
     public var remoteIPInfo: String
     public var remoteBootID: String
+    /// The secret both sides present for this link (callbacks, unlink, probes).
+    public var secret: String
     /// Unix time in milliseconds.
     public var linkedAtMs: Int64
     public var bytesPulled: UInt64 = 0
     public var bytesPushed: UInt64 = 0
 
     public init(
-        remoteClusterID: UInt64,
-        direction: LinkDirection,
-        remoteIPInfo: String,
-        remoteBootID: String,
-        linkedAtMs: Int64
+        remoteClusterID: UInt64, direction: LinkDirection, remoteIPInfo: String, remoteBootID: String,
+        secret: String = "", linkedAtMs: Int64
     ) {
         self.remoteClusterID = remoteClusterID
         self.direction = direction
         self.remoteIPInfo = remoteIPInfo
         self.remoteBootID = remoteBootID
+        self.secret = secret
         self.linkedAtMs = linkedAtMs
     }
 }
 
-/// The links of one node, keyed by remote cluster id. Pure value; the runtime guards it with the node lock.
+/// The links of one node, keyed by remote cluster id, plus the clusters with a link or unlink in progress.
+/// Pure value; the runtime guards it with the node lock and never holds that lock across I/O.
 public struct LinkTable: Sendable, Equatable {
     public private(set) var links: [UInt64: Link] = [:]
+    /// Remote clusters with a link or unlink in flight (their handshake runs outside the lock).
+    public private(set) var pending: Set<UInt64> = []
 
     public init() {}
 
@@ -41,6 +44,8 @@ public struct LinkTable: Sendable, Equatable {
     public var isEmpty: Bool { links.isEmpty }
     /// Remote cluster ids of every link, inbound and outbound, ascending.
     public var remoteClusterIDs: [UInt64] { links.keys.sorted() }
+    /// Links plus clusters being linked or unlinked: what a role switch must not leave behind.
+    public var busyClusterIDs: [UInt64] { Set(links.keys).union(pending).sorted() }
     public subscript(_ remote: UInt64) -> Link? { links[remote] }
 
     /// Adds or replaces the link with `link.remoteClusterID`.
@@ -48,4 +53,72 @@ public struct LinkTable: Sendable, Equatable {
     /// Removes the link; returns it if there was one.
     @discardableResult
     public mutating func remove(_ remote: UInt64) -> Link? { links.removeValue(forKey: remote) }
+
+    /// Reserves `remote` for an outbound link: already linked either way → LLM_ALREADY_LINK, another
+    /// link/unlink in flight → LLM_PROCESSING_LINK, `maxLinks` reached (counting reservations) →
+    /// LLM_CLUSTER_NUM_EXCEED_LIMIT.
+    public mutating func beginLink(_ remote: UInt64, maxLinks: Int) -> APIError? {
+        if pending.contains(remote) {
+            return APIError(.LLM_PROCESSING_LINK, "a link or unlink with cluster \(remote) is in progress")
+        }
+        if let existing = links[remote] {
+            return APIError(.LLM_ALREADY_LINK, "already linked with cluster \(remote) (\(existing.direction.rawValue))")
+        }
+        if links.count + pending.count >= maxLinks {
+            return APIError(.LLM_CLUSTER_NUM_EXCEED_LIMIT, "this node already holds its maximum of \(maxLinks) links")
+        }
+        pending.insert(remote)
+        return nil
+    }
+
+    /// Ends a `beginLink`: records the link on success, releases the reservation either way.
+    public mutating func finishLink(_ remote: UInt64, _ link: Link?) {
+        pending.remove(remote)
+        if let link { links[remote] = link }
+    }
+
+    /// Reserves `remote` for an unlink. Returns the link (nil when not linked: nothing to do), or
+    /// LLM_PROCESSING_LINK when another link/unlink of it is in flight.
+    public mutating func beginUnlink(_ remote: UInt64) -> Result<Link?, APIError> {
+        if pending.contains(remote) {
+            return .failure(APIError(.LLM_PROCESSING_LINK, "a link or unlink with cluster \(remote) is in progress"))
+        }
+        guard let link = links[remote] else { return .success(nil) }
+        pending.insert(remote)
+        return .success(link)
+    }
+
+    /// Ends a `beginUnlink`: drops the link when `removed`, releases the reservation.
+    public mutating func finishUnlink(_ remote: UInt64, removed: Bool) {
+        pending.remove(remote)
+        if removed { links.removeValue(forKey: remote) }
+    }
+
+    /// The listener side of a handshake. A linker seen before with another boot id restarted: its stale
+    /// inbound entry is replaced. Returns true when an entry was replaced.
+    public mutating func acceptInbound(_ link: Link, maxLinks: Int) -> Result<Bool, APIError> {
+        let remote = link.remoteClusterID
+        if pending.contains(remote) {
+            return .failure(APIError(.LLM_PROCESSING_LINK, "a link or unlink with cluster \(remote) is in progress"))
+        }
+        if let existing = links[remote] {
+            if existing.direction == .inbound && existing.remoteBootID != link.remoteBootID {
+                links[remote] = link
+                return .success(true)
+            }
+            return .failure(
+                APIError(.LLM_ALREADY_LINK, "cluster \(remote) is already linked with this node (\(existing.direction.rawValue))"))
+        }
+        if links.count + pending.count >= maxLinks {
+            return .failure(APIError(.LLM_CLUSTER_NUM_EXCEED_LIMIT, "the listener already holds its maximum of \(maxLinks) links"))
+        }
+        links[remote] = link
+        return .success(false)
+    }
+
+    /// Adds transferred bytes to a link's counters (no-op when the link is gone).
+    public mutating func count(_ remote: UInt64, pulled: UInt64 = 0, pushed: UInt64 = 0) {
+        links[remote]?.bytesPulled &+= pulled
+        links[remote]?.bytesPushed &+= pushed
+    }
 }

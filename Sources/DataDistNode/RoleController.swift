@@ -25,7 +25,7 @@ final class RoleController: Sendable {
         }
         // Steps 2–7 and the in-progress mark, atomically with respect to links.
         let planned: Result<(RoleSwitchPlan, HTTPServer?), APIError> = core.state.withLock { s in
-            switch s.role.plan(request, linkedClusters: s.links.remoteClusterIDs) {
+            switch s.role.plan(request, linkedClusters: s.links.busyClusterIDs) {
             case .failure(let e): return .failure(e)
             case .success(let plan):
                 s.switchInProgress = true
