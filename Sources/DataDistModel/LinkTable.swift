@@ -94,23 +94,26 @@ public struct LinkTable: Sendable, Equatable {
         if removed { links.removeValue(forKey: remote) }
     }
 
-    /// The listener side of a handshake. A linker seen before with another boot id restarted: its stale
-    /// inbound entry is replaced. Returns true when an entry was replaced.
+    /// The listener side of a handshake. The linker asserts it holds no link with us (it checked before
+    /// calling), so an inbound entry from it is stale — left by a restart (new boot id), a force unlink or
+    /// a handshake whose answer never arrived — and is replaced. An outbound link to the linker is a real
+    /// link in the other direction: LLM_ALREADY_LINK. Returns true when an entry was replaced.
     public mutating func acceptInbound(_ link: Link, maxLinks: Int) -> Result<Bool, APIError> {
         let remote = link.remoteClusterID
         if pending.contains(remote) {
             return .failure(APIError(.LLM_PROCESSING_LINK, "a link or unlink with cluster \(remote) is in progress"))
         }
         if let existing = links[remote] {
-            if existing.direction == .inbound && existing.remoteBootID != link.remoteBootID {
-                links[remote] = link
-                return .success(true)
+            guard existing.direction == .inbound else {
+                return .failure(
+                    APIError(.LLM_ALREADY_LINK, "this node already linked to cluster \(remote) (outbound)"))
             }
-            return .failure(
-                APIError(.LLM_ALREADY_LINK, "cluster \(remote) is already linked with this node (\(existing.direction.rawValue))"))
+            links[remote] = link
+            return .success(true)
         }
         if links.count + pending.count >= maxLinks {
-            return .failure(APIError(.LLM_CLUSTER_NUM_EXCEED_LIMIT, "the listener already holds its maximum of \(maxLinks) links"))
+            return .failure(
+                APIError(.LLM_CLUSTER_NUM_EXCEED_LIMIT, "the listener already holds its maximum of \(maxLinks) links"))
         }
         links[remote] = link
         return .success(false)

@@ -64,10 +64,20 @@ import Testing
         #expect(t.acceptInbound(Self.link(5, .inbound, boot: "old"), maxLinks: 4) == .success(false))
         #expect(t.acceptInbound(Self.link(5, .inbound, boot: "new"), maxLinks: 4) == .success(true))
         #expect(t[5]?.remoteBootID == "new")
-        if case .failure(let e) = t.acceptInbound(Self.link(5, .inbound, boot: "new"), maxLinks: 4) {
-            #expect(e.status == .LLM_ALREADY_LINK)
+        #expect(t.count == 1)
+        // Replacing does not count against the limit.
+        t.insert(Self.link(6, .inbound))
+        #expect(t.acceptInbound(Self.link(5, .inbound, boot: "newer"), maxLinks: 2) == .success(true))
+    }
+
+    @Test func listenerRefusesWhileItsOwnUnlinkIsInFlight() {
+        var t = LinkTable()
+        t.insert(Self.link(5, .inbound))
+        _ = t.beginUnlink(5)
+        if case .failure(let e) = t.acceptInbound(Self.link(5, .inbound, boot: "x"), maxLinks: 4) {
+            #expect(e.status == .LLM_PROCESSING_LINK)
         } else {
-            Issue.record("same boot id must be ALREADY_LINK")
+            Issue.record("expected PROCESSING_LINK")
         }
     }
 
