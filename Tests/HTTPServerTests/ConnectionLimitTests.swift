@@ -5,7 +5,7 @@ import Testing
 extension LiveServerTests {
     @Suite struct ConnectionLimits {
         @Test func connectionOverTheCapGets503AndClose() throws {
-            try withServer(configure: { $0.maxConnections = 5 }) { server in
+            try withServer(configuration: testConfiguration { $0.maxConnections = 5 }) { server in
                 let clients = try (0..<5).map { _ in try TestClient(port: server.port) }
                 #expect(eventually { server.connectionCount == 5 })
                 let sixth = try TestClient(port: server.port)

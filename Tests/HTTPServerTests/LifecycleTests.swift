@@ -131,7 +131,7 @@ extension LiveServerTests {
 
         @Test(.enabled(if: ipv6LoopbackAvailable(), "this machine has no IPv6 loopback (::1)"))
         func servesOnIPv6Loopback() throws {
-            try withServer(configure: { $0.host = "::1" }) { server in
+            try withServer(configuration: testConfiguration { $0.host = "::1" }) { server in
                 let client = try TestClient(host: "::1", port: server.port)
                 try client.send("GET /v6 HTTP/1.1\r\nHost: [::1]\r\n\r\n")
                 #expect(try client.readResponse().text == "GET /v6 ")

@@ -60,15 +60,20 @@ func eventually(timeoutMs: Int = 5_000, _ condition: () -> Bool) -> Bool {
     return true
 }
 
-/// Starts a server on 127.0.0.1 with an ephemeral port, runs `body`, stops it.
-func withServer(
-    handler: TestHandler = TestHandler(),
-    configure: (inout HTTPServerConfiguration) -> Void = { _ in },
-    _ body: (HTTPServer) throws -> Void
-) throws {
+/// A configuration on 127.0.0.1 with an ephemeral port, adjusted by `edit`.
+func testConfiguration(_ edit: (inout HTTPServerConfiguration) -> Void = { _ in }) -> HTTPServerConfiguration {
     var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
     configuration.name = "test"
-    configure(&configuration)
+    edit(&configuration)
+    return configuration
+}
+
+/// Starts a server, runs `body`, stops it.
+func withServer(
+    handler: TestHandler = TestHandler(),
+    configuration: HTTPServerConfiguration = testConfiguration(),
+    _ body: (HTTPServer) throws -> Void
+) throws {
     let server = HTTPServer(configuration: configuration, handler: handler)
     try server.start()
     defer { server.stop() }

@@ -5,7 +5,7 @@ import Testing
 extension LiveServerTests {
     @Suite struct Timeouts {
         @Test func partialHeadGets408AndCloseAfterTheHeaderTimeout() throws {
-            try withServer(configure: { $0.headerTimeoutMs = 300 }) { server in
+            try withServer(configuration: testConfiguration { $0.headerTimeoutMs = 300 }) { server in
                 let client = try TestClient(port: server.port)
                 var response: TestResponse?
                 let elapsed = try elapsedMs {
@@ -20,7 +20,7 @@ extension LiveServerTests {
         }
 
         @Test func stalledBodyGets408AfterTheBodyTimeout() throws {
-            try withServer(configure: { $0.bodyTimeoutMs = 300 }) { server in
+            try withServer(configuration: testConfiguration { $0.bodyTimeoutMs = 300 }) { server in
                 let client = try TestClient(port: server.port)
                 try client.send("POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc")
                 let response = try client.readResponse(timeoutMs: 3_000)
@@ -30,7 +30,7 @@ extension LiveServerTests {
         }
 
         @Test func idleKeepAliveConnectionIsClosedSilently() throws {
-            try withServer(configure: { $0.idleTimeoutMs = 300 }) { server in
+            try withServer(configuration: testConfiguration { $0.idleTimeoutMs = 300 }) { server in
                 let client = try TestClient(port: server.port)
                 try client.send("GET /once HTTP/1.1\r\nHost: a\r\n\r\n")
                 #expect(try client.readResponse().status == 200)
@@ -43,7 +43,7 @@ extension LiveServerTests {
         }
 
         @Test func connectionThatNeverSendsIsClosedByTheIdleTimeout() throws {
-            try withServer(configure: { $0.idleTimeoutMs = 300 }) { server in
+            try withServer(configuration: testConfiguration { $0.idleTimeoutMs = 300 }) { server in
                 let client = try TestClient(port: server.port)
                 #expect(try client.readUntilClosed(timeoutMs: 3_000).isEmpty)
             }
