@@ -6,6 +6,7 @@ final class Connection {
     struct InFlight {
         var sequence: UInt64
         var keepAlive: Bool
+        var isHead: Bool
     }
 
     let fd: Int32

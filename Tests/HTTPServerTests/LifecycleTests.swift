@@ -109,6 +109,27 @@ extension LiveServerTests {
             #expect(try client.readUntilClosed().isEmpty)
         }
 
+        @Test func stopFromAHandlerOnTheLoopThreadDoesNotDeadlock() throws {
+            let box = ServerBox()
+            var handler = TestHandler()
+            handler.onRequest = { request, responder in
+                box.server?.stop()  // on the loop thread: starts the stop and returns
+                responder.respond(HTTPResponse(status: 200, body: Array("stopping".utf8)))
+            }
+            let server = HTTPServer(configuration: testConfiguration(), handler: handler)
+            box.server = server
+            try server.start()
+            let client = try TestClient(port: server.port)
+            try client.send("POST /shutdown HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n")
+            #expect(try client.readResponse().text == "stopping")
+            #expect(try client.readUntilClosed().isEmpty)
+            #expect(eventually { !server.isRunning })
+            server.stop()  // joins the thread that stopped itself
+            try server.start()
+            defer { server.stop() }
+            #expect(server.isRunning)
+        }
+
         @Test func stopIsIdempotentAndTheServerCanStartAgain() throws {
             let server = HTTPServer(
                 configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0),
@@ -137,5 +158,14 @@ extension LiveServerTests {
                 #expect(try client.readResponse().text == "GET /v6 ")
             }
         }
+    }
+}
+
+/// Lets a handler reach the server it runs in.
+private final class ServerBox: Sendable {
+    private let value = Mutex<HTTPServer?>(nil)
+    var server: HTTPServer? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }

@@ -155,6 +155,17 @@ extension LiveServerTests {
             }
         }
 
+        @Test func headAnswerHasTheLengthButNoBody() throws {
+            try withServer { server in
+                let client = try TestClient(port: server.port)
+                try client.send("HEAD /h HTTP/1.1\r\nHost: a\r\n\r\nGET /g HTTP/1.1\r\nHost: a\r\n\r\n")
+                let head = try client.readResponse(bodyless: true)
+                #expect(head.status == 200)
+                #expect(head.header("Content-Length") == "8")
+                #expect(try client.readResponse().text == "GET /g ")
+            }
+        }
+
         @Test func largeResponseIsWrittenCompletelyAcrossPartialWrites() throws {
             let size = 8 * 1024 * 1024
             var handler = TestHandler()

@@ -62,11 +62,11 @@ final class TestClient {
         }
     }
 
-    /// Reads the next complete response (an interim `100` counts as one).
-    func readResponse(timeoutMs: Int = 5_000) throws -> TestResponse {
+    /// Reads the next complete response (an interim `100` counts as one). `bodyless`: the answer to HEAD.
+    func readResponse(timeoutMs: Int = 5_000, bodyless: Bool = false) throws -> TestResponse {
         let deadline = clinux_monotonic_ms() + Int64(timeoutMs)
         while true {
-            if let response = try takeBufferedResponse() { return response }
+            if let response = try takeBufferedResponse(bodyless: bodyless) { return response }
             guard try fill(deadline: deadline) else { throw TestClientError.closed }
         }
     }
@@ -107,7 +107,7 @@ final class TestClient {
         }
     }
 
-    private func takeBufferedResponse() throws -> TestResponse? {
+    private func takeBufferedResponse(bodyless: Bool) throws -> TestResponse? {
         let separator: [UInt8] = [13, 10, 13, 10]
         guard let headEnd = buffer.firstRange(of: separator)?.lowerBound else { return nil }
         let headText = String(decoding: buffer[0..<headEnd], as: UTF8.self)
@@ -123,7 +123,7 @@ final class TestClient {
             headers.append((name: String(line[..<colon]), value: String(value)))
         }
         var response = TestResponse(status: status, headers: headers, body: [])
-        let length = status == 100 ? 0 : Int(response.header("Content-Length") ?? "0") ?? 0
+        let length = status == 100 || bodyless ? 0 : Int(response.header("Content-Length") ?? "0") ?? 0
         let bodyStart = headEnd + separator.count
         guard buffer.count >= bodyStart + length else { return nil }
         response.body = Array(buffer[bodyStart..<bodyStart + length])
