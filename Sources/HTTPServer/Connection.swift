@@ -12,8 +12,8 @@ final class Connection {
     let fd: Int32
     /// Unique within the loop; responders and epoll tokens carry it so a reused fd is never confused.
     let id: UInt64
-    /// False for a connection accepted over the cap only to be answered 503.
-    let countsTowardCap: Bool
+    /// False for a connection accepted over the cap only to be answered 503, or one already lingering.
+    var countsTowardCap: Bool
     /// Position in `EventLoop.live` (swap-remove).
     var index = 0
 

@@ -247,6 +247,10 @@ extension EventLoop {
         }
         connection.lingering = true
         connection.lingerDeadline = now + Self.lingerMs
+        if connection.countsTowardCap {  // it can do no more work: free its slot under the cap
+            connection.countsTowardCap = false
+            activeCount -= 1
+        }
     }
 
     private func updateInterest(_ connection: Connection) {
