@@ -6,13 +6,14 @@ final class Connection {
     struct InFlight {
         var sequence: UInt64
         var keepAlive: Bool
+        var isHead: Bool
     }
 
     let fd: Int32
     /// Unique within the loop; responders and epoll tokens carry it so a reused fd is never confused.
     let id: UInt64
-    /// False for a connection accepted over the cap only to be answered 503.
-    let countsTowardCap: Bool
+    /// False for a connection accepted over the cap only to be answered 503, or one already lingering.
+    var countsTowardCap: Bool
     /// Position in `EventLoop.live` (swap-remove).
     var index = 0
 

@@ -132,10 +132,8 @@ extension EventLoop {
         if connection.output.isEmpty && !connection.lingering {
             if connection.closing {
                 startClosing(connection)
-            } else if connection.inFlight == nil && !connection.hasPendingEvents
-                && (connection.readClosed || stopping)
-            {
-                close(connection)  // the peer is gone (or we are stopping) and nothing is owed
+            } else if connection.inFlight == nil && (stopping || connection.readClosed) {
+                close(connection)  // stopping, or the peer is gone: nothing is owed
             }
         }
         guard !connection.isClosed else { return }
@@ -175,7 +173,11 @@ extension EventLoop {
                 connection.head = nil
                 connection.body = []
                 connection.sequence &+= 1
-                connection.inFlight = Connection.InFlight(sequence: connection.sequence, keepAlive: head.keepAlive)
+                connection.inFlight = Connection.InFlight(
+                    sequence: connection.sequence,
+                    keepAlive: head.keepAlive,
+                    isHead: head.method == "HEAD"
+                )
                 handler.handle(request, responder: responder(for: connection))
             case .error(let error):
                 respondAndClose(connection, handler.errorResponse(status: error.status, reason: error.reason))
@@ -203,7 +205,9 @@ extension EventLoop {
         connection.inFlight = nil
         let close = !inFlight.keepAlive || stopping || connection.readClosed
         connection.output.append(HTTPResponseSerializer.head(delivery.response, close: close))
-        connection.output.append(delivery.response.body)
+        if !inFlight.isHead {  // a HEAD answer carries the body's Content-Length but not the body
+            connection.output.append(delivery.response.body)
+        }
         connection.closing = connection.closing || close
         connection.lastActivity = now
         let inHead = !connection.parser.isIdle && !connection.parser.isInBody
@@ -243,6 +247,10 @@ extension EventLoop {
         }
         connection.lingering = true
         connection.lingerDeadline = now + Self.lingerMs
+        if connection.countsTowardCap {  // it can do no more work: free its slot under the cap
+            connection.countsTowardCap = false
+            activeCount -= 1
+        }
     }
 
     private func updateInterest(_ connection: Connection) {
