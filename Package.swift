@@ -39,7 +39,7 @@ let package = Package(
         .executableTarget(
             name: "datadist",
             dependencies: [
-                "DataDistNode", "DataDistModel",
+                "DataDistNode", "DataDistModel", "HTTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

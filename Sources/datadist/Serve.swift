@@ -2,6 +2,7 @@ import ArgumentParser
 import DataDistModel
 import DataDistNode
 import Dispatch
+import HTTPServer
 import Logging
 
 #if canImport(Glibc)
@@ -41,6 +42,7 @@ struct Serve: ParsableCommand {
             handler.logLevel = level
             return handler
         }
+        HTTPServer.ignoreSIGPIPE()
         let node = DataDistNode(configuration: configuration, logger: Logger(label: "datadist"))
         do {
             try node.start()
