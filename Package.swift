@@ -47,7 +47,11 @@ let package = Package(
         ),
         .testTarget(name: "DataDistModelTests", dependencies: ["DataDistModel"], swiftSettings: strict),
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"], swiftSettings: strict),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPCore", "CLinux"], swiftSettings: strict),
+        .testTarget(
+            name: "HTTPServerTests",
+            dependencies: ["HTTPServer", "HTTPCore", "CLinux"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "PeerClientTests", dependencies: ["PeerClient", "CLinux"], swiftSettings: strict),
         .testTarget(
             name: "DataDistNodeTests",

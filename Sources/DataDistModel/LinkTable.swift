@@ -19,8 +19,12 @@ public struct Link: Sendable, Equatable {
     public var bytesPushed: UInt64 = 0
 
     public init(
-        remoteClusterID: UInt64, direction: LinkDirection, remoteIPInfo: String, remoteBootID: String,
-        secret: String = "", linkedAtMs: Int64
+        remoteClusterID: UInt64,
+        direction: LinkDirection,
+        remoteIPInfo: String,
+        remoteBootID: String,
+        secret: String = "",
+        linkedAtMs: Int64
     ) {
         self.remoteClusterID = remoteClusterID
         self.direction = direction
@@ -106,14 +110,16 @@ public struct LinkTable: Sendable, Equatable {
         if let existing = links[remote] {
             guard existing.direction == .inbound else {
                 return .failure(
-                    APIError(.LLM_ALREADY_LINK, "this node already linked to cluster \(remote) (outbound)"))
+                    APIError(.LLM_ALREADY_LINK, "this node already linked to cluster \(remote) (outbound)")
+                )
             }
             links[remote] = link
             return .success(true)
         }
         if links.count + pending.count >= maxLinks {
             return .failure(
-                APIError(.LLM_CLUSTER_NUM_EXCEED_LIMIT, "the listener already holds its maximum of \(maxLinks) links"))
+                APIError(.LLM_CLUSTER_NUM_EXCEED_LIMIT, "the listener already holds its maximum of \(maxLinks) links")
+            )
         }
         links[remote] = link
         return .success(false)

@@ -5,7 +5,13 @@ import Testing
 /// Link and unlink reservations, the listener's accept rules and the max-links limit.
 @Suite struct LinkReservationTests {
     private static func link(_ remote: UInt64, _ direction: LinkDirection = .outbound, boot: String = "b1") -> Link {
-        Link(remoteClusterID: remote, direction: direction, remoteIPInfo: "127.0.0.1:1", remoteBootID: boot, linkedAtMs: 0)
+        Link(
+            remoteClusterID: remote,
+            direction: direction,
+            remoteIPInfo: "127.0.0.1:1",
+            remoteBootID: boot,
+            linkedAtMs: 0
+        )
     }
 
     @Test func beginLinkReservesAndFinishRecords() {
