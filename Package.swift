@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["HTTPCore", "CLinux"], swiftSettings: strict),
         .target(
             name: "PeerClient",
-            dependencies: ["CCurl", "DataDistModel"],
+            dependencies: ["CCurl"],
             swiftSettings: strict
         ),
         .target(
@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "DataDistModelTests", dependencies: ["DataDistModel"], swiftSettings: strict),
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPCore", "CLinux"], swiftSettings: strict),
-        .testTarget(name: "PeerClientTests", dependencies: ["PeerClient", "CLinux"], swiftSettings: strict),
+        .testTarget(name: "PeerClientTests", dependencies: ["PeerClient"], swiftSettings: strict),
         .testTarget(
             name: "DataDistNodeTests",
             dependencies: ["DataDistNode", "DataDistModel", "HTTPCore"],
