@@ -24,10 +24,12 @@ struct ResponseFraming {
     mutating func consume(line bytes: UnsafeRawBufferPointer) -> Step {
         // Trailer fields after a chunked body come through the same callback; they carry no framing.
         if isComplete { return .more }
-        var line = String(decoding: bytes, as: UTF8.self)
-        while line.last == "\n" || line.last == "\r" {
-            line.removeLast()
+        // Strip CR LF as bytes: as a String, "\r\n" is one Character.
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == UInt8(ascii: "\n") || bytes[end - 1] == UInt8(ascii: "\r") {
+            end -= 1
         }
+        let line = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[..<end]), as: UTF8.self)
         if line.hasPrefix("HTTP/") { return startResponse(statusLine: line) }
         if line.isEmpty { return finishHeader() }
         guard status != 0 else { return .invalid("header field before the status line") }

@@ -6,58 +6,59 @@ struct BufferedRequestTests {
     let client = PeerClient()
 
     @Test func getReturnsStatusHeadersAndBody() throws {
-        try withServer(reply: { _ in .send(httpResponse(headers: ["X-Peer: one"], body: Array("hello".utf8))) }) {
-            server in
-            let response = try client.perform(PeerRequest(url: server.url("/v1/peer/hello"), totalTimeoutMs: 5000))
-            #expect(response.status == 200)
-            #expect(response.body == Array("hello".utf8))
-            #expect(response.headers.value(named: "x-peer") == "one")
-            #expect(response.headers.contains(PeerHeader(name: "content-length", value: "5")))
-            #expect(server.requests.map(\.target) == ["/v1/peer/hello"])
+        let server = try ScriptedServer { _ in
+            .send(httpResponse(headers: ["X-Peer: one"], body: Array("hello".utf8)))
         }
+        defer { server.stop() }
+        let response = try client.perform(PeerRequest(url: server.url("/v1/peer/hello"), totalTimeoutMs: 5000))
+        #expect(response.status == 200)
+        #expect(response.body == Array("hello".utf8))
+        #expect(response.headers.value(named: "x-peer") == "one")
+        #expect(response.headers.contains(PeerHeader(name: "content-length", value: "5")))
+        #expect(server.requests.map(\.target) == ["/v1/peer/hello"])
     }
 
     @Test func largePostArrivesIntactWithoutExpectContinue() throws {
         let payload = randomBytes(2 << 20)
-        try withServer(reply: { _ in .send(httpResponse(status: 201, reason: "Created", body: [])) }) { server in
-            let request = PeerRequest(
-                method: "POST",
-                url: server.url("/v1/peer/push"),
-                headers: [PeerHeader(name: "Content-Type", value: "application/octet-stream")],
-                body: .bytes(payload),
-                totalTimeoutMs: 5000
-            )
-            let (response, seconds) = measure { Result { () throws(PeerError) in try client.perform(request) } }
-            #expect(try response.get().status == 201)
-            // A 100-continue wait would cost libcurl a full second.
-            #expect(seconds < 0.9)
-            let received = try #require(server.requests.first)
-            #expect(received.body == payload)
-            #expect(!received.headerNames.contains("expect"))
-            #expect(received.head.hasPrefix("POST /v1/peer/push HTTP/1.1\r\n"))
-        }
+        let server = try ScriptedServer { _ in .send(httpResponse(status: 201, reason: "Created", body: [])) }
+        defer { server.stop() }
+        let request = PeerRequest(
+            method: "POST",
+            url: server.url("/v1/peer/push"),
+            headers: [PeerHeader(name: "Content-Type", value: "application/octet-stream")],
+            body: .bytes(payload),
+            totalTimeoutMs: 5000
+        )
+        let (response, seconds) = measure { Result { () throws(PeerError) in try client.perform(request) } }
+        #expect(try response.get().status == 201)
+        // A 100-continue wait would cost libcurl a full second.
+        #expect(seconds < 0.9)
+        let received = try #require(server.requests.first)
+        #expect(received.body == payload)
+        #expect(!received.headerNames.contains("expect"))
+        #expect(received.head.hasPrefix("POST /v1/peer/push HTTP/1.1\r\n"))
     }
 
     @Test func uploadFromBorrowedRegionUsesTheGivenMethod() throws {
         let payload = randomBytes(300_000)
-        try withServer(reply: { _ in .send(httpResponse(body: Array("stored".utf8))) }) { server in
-            let response = try payload.withUnsafeBytes { region throws(PeerError) in
-                try client.perform(
-                    PeerRequest(
-                        method: "PUT",
-                        url: server.url("/v1/cache/7"),
-                        body: .region(PeerUploadRegion(region)),
-                        totalTimeoutMs: 5000
-                    )
+        let server = try ScriptedServer { _ in .send(httpResponse(body: Array("stored".utf8))) }
+        defer { server.stop() }
+        let response = try payload.withUnsafeBytes { region throws(PeerError) in
+            try client.perform(
+                PeerRequest(
+                    method: "PUT",
+                    url: server.url("/v1/cache/7"),
+                    body: .region(PeerUploadRegion(region)),
+                    totalTimeoutMs: 5000
                 )
-            }
-            #expect(response.body == Array("stored".utf8))
-            let received = try #require(server.requests.first)
-            #expect(received.head.hasPrefix("PUT /v1/cache/7 HTTP/1.1\r\n"))
-            #expect(received.body == payload)
-            #expect(received.head.contains("Content-Type: application/octet-stream"))
-            #expect(!received.headerNames.contains("expect"))
+            )
         }
+        #expect(response.body == Array("stored".utf8))
+        let received = try #require(server.requests.first)
+        #expect(received.head.hasPrefix("PUT /v1/cache/7 HTTP/1.1\r\n"))
+        #expect(received.body == payload)
+        #expect(received.head.contains("Content-Type: application/octet-stream"))
+        #expect(!received.headerNames.contains("expect"))
     }
 
     @Test func serviceUnavailableCarriesThePeersJSONBody() throws {
@@ -68,18 +69,20 @@ struct BufferedRequestTests {
             headers: ["Content-Type: application/json"],
             body: json
         )
-        try withServer(reply: { _ in .send(reply) }) { server in
-            let error = try #require(peerError { () throws(PeerError) in try client.perform(PeerRequest(url: server.url("/x"))) })
-            #expect(error.kind == .httpStatus(503))
-            #expect(error.body == json)
-        }
+        let server = try ScriptedServer { _ in .send(reply) }
+        defer { server.stop() }
+        let error = try #require(
+            peerError { () throws(PeerError) in try client.perform(PeerRequest(url: server.url("/x"))) }
+        )
+        #expect(error.kind == .httpStatus(503))
+        #expect(error.body == json)
     }
 
     @Test func bodyOverTheBufferLimitIsRefused() throws {
         let small = PeerClient(configuration: .init(maxBufferedBodyBytes: 1000))
-        try withServer(reply: { _ in .send(httpResponse(body: randomBytes(1001))) }) { server in
-            let error = peerError { () throws(PeerError) in try small.perform(PeerRequest(url: server.url("/big"))) }
-            #expect(error?.kind == .badResponse)
-        }
+        let server = try ScriptedServer { _ in .send(httpResponse(body: randomBytes(1001))) }
+        defer { server.stop() }
+        let error = peerError { () throws(PeerError) in try small.perform(PeerRequest(url: server.url("/big"))) }
+        #expect(error?.kind == .badResponse)
     }
 }

@@ -1,16 +1,6 @@
 import Foundation
 import PeerClient
 
-/// Runs `body` with a started server and always stops it.
-func withServer<T>(
-    reply: @escaping @Sendable (ReceivedRequest) -> ScriptedReply,
-    _ body: (ScriptedServer) throws -> T
-) throws -> T {
-    let server = try ScriptedServer(reply: reply)
-    defer { server.stop() }
-    return try body(server)
-}
-
 /// The error `perform` threw, or nil if it succeeded.
 func peerError<T>(_ work: () throws(PeerError) -> T) -> PeerError? {
     do {
@@ -29,7 +19,12 @@ func randomBytes(_ count: Int) -> [UInt8] {
         while offset < count {
             var word = generator.next()
             let take = min(8, count - offset)
-            withUnsafeBytes(of: &word) { buffer.baseAddress!.advanced(by: offset).update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: take) }
+            withUnsafeBytes(of: &word) {
+                buffer.baseAddress!.advanced(by: offset).update(
+                    from: $0.bindMemory(to: UInt8.self).baseAddress!,
+                    count: take
+                )
+            }
             offset += take
         }
         initialized = count
