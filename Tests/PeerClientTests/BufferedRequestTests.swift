@@ -85,4 +85,32 @@ struct BufferedRequestTests {
         let error = peerError { () throws(PeerError) in try small.perform(PeerRequest(url: server.url("/big"))) }
         #expect(error?.kind == .badResponse)
     }
+
+    @Test func largeErrorBodyIsCutAtTheLimitAndKeepsTheStatus() throws {
+        let limited = PeerClient(configuration: .init(maxErrorBodyBytes: 100))
+        let body = randomBytes(300_000)
+        let server = try ScriptedServer { _ in .send(httpResponse(status: 500, reason: "Boom", body: body)) }
+        defer { server.stop() }
+        let error = peerError { () throws(PeerError) in try limited.perform(PeerRequest(url: server.url("/e"))) }
+        #expect(error?.kind == .httpStatus(500))
+        #expect(error?.body == Array(body[..<100]))
+    }
+
+    @Test func headAnswerAnnouncesALengthItDoesNotSend() throws {
+        let headOnly = Array("HTTP/1.1 200 OK\r\nContent-Length: 4096\r\n\r\n".utf8)
+        let server = try ScriptedServer { request in
+            .send(request.head.hasPrefix("HEAD ") ? headOnly : httpResponse(body: []))
+        }
+        defer { server.stop() }
+        let response = try client.perform(PeerRequest(method: "HEAD", url: server.url("/h"), totalTimeoutMs: 5000))
+        #expect(response.status == 200)
+        #expect(response.body.isEmpty)
+        #expect(response.headers.value(named: "content-length") == "4096")
+        let second = try client.perform(PeerRequest(method: "DELETE", url: server.url("/d"), totalTimeoutMs: 5000))
+        #expect(second.status == 200)
+        #expect(
+            server.requests.map(\.requestLine) == ["HEAD /h HTTP/1.1", "DELETE /d HTTP/1.1"]
+        )
+        #expect(server.acceptedConnections == 1)
+    }
 }

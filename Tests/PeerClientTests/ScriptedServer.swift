@@ -21,6 +21,11 @@ struct ReceivedRequest: Sendable {
     /// 1-based number of the connection it arrived on.
     let connection: Int
 
+    /// The request line, e.g. `GET /path HTTP/1.1`.
+    var requestLine: String {
+        String(head.split(separator: "\r\n").first ?? "")
+    }
+
     /// The request target of the request line.
     var target: String {
         String(head.split(separator: " ", maxSplits: 2).dropFirst().first ?? "")
