@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["HTTPCore", "CLinux"], swiftSettings: strict),
         .target(
             name: "PeerClient",
-            dependencies: ["CCurl", "DataDistModel"],
+            dependencies: ["CCurl"],
             swiftSettings: strict
         ),
         .target(
@@ -52,16 +52,15 @@ let package = Package(
             dependencies: ["HTTPServer", "HTTPCore", "CLinux"],
             swiftSettings: strict
         ),
-        .testTarget(name: "PeerClientTests", dependencies: ["PeerClient", "CLinux"], swiftSettings: strict),
+        .testTarget(name: "PeerClientTests", dependencies: ["PeerClient"], swiftSettings: strict),
         .testTarget(
             name: "DataDistNodeTests",
             dependencies: ["DataDistNode", "DataDistModel", "HTTPCore"],
-            resources: [],
             swiftSettings: strict
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["DataDistNode", "DataDistModel", "HTTPCore", "CLinux"],
+            dependencies: ["DataDistNode", "DataDistModel", "HTTPCore", "PeerClient"],
             swiftSettings: strict
         ),
     ]
