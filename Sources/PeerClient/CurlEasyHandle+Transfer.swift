@@ -50,17 +50,9 @@ extension CurlEasyHandle {
         }
     }
 
-    private enum Upload: Equatable {
+    private enum Upload {
         case bytes([UInt8])
         case region(PeerUploadRegion)
-
-        static func == (lhs: Upload, rhs: Upload) -> Bool {
-            switch (lhs, rhs) {
-            case (.bytes(let left), .bytes(let right)): left == right
-            case (.region(let left), .region(let right)): left.bytes.baseAddress == right.bytes.baseAddress
-            default: false
-            }
-        }
     }
 
     private func headerLines(_ request: PeerRequest, hasBody: Bool) throws(PeerError) -> [String] {
