@@ -60,7 +60,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["DataDistNode", "DataDistModel", "HTTPCore", "PeerClient"],
+            dependencies: ["DataDistNode", "DataDistModel", "HTTPCore", "HTTPServer", "PeerClient"],
             swiftSettings: strict
         ),
     ]

@@ -8,9 +8,9 @@ struct AdminAPI: HTTPHandler {
     let router: Router
     private let token: BearerToken?
 
-    init(core: NodeCore, roles: RoleController) {
+    init(core: NodeCore, roles: RoleController, links: LinkController) {
         self.core = core
-        self.router = Router(AdminRoutes.table(core: core, roles: roles))
+        self.router = Router(AdminRoutes.table(core: core, roles: roles, links: links))
         self.token = core.config.adminToken.map(BearerToken.init)
     }
 

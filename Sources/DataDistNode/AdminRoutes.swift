@@ -3,7 +3,7 @@ import HTTPCore
 
 /// The admin route table. `openapi.yaml` lists exactly these (a test checks both ways).
 enum AdminRoutes {
-    static func table(core: NodeCore, roles: RoleController) -> [Route] {
+    static func table(core: NodeCore, roles: RoleController, links: LinkController) -> [Route] {
         let health = HealthRoutes(core: core)
         return [
             Route("GET", "/healthz", needsAuth: false) { health.healthz($0) },
@@ -23,6 +23,6 @@ enum AdminRoutes {
                     }
                 }
             },
-        ]
+        ] + LinkRoutes(core: core, links: links).routes + PeerLinkService(core: core).routes(includeOffer: false)
     }
 }

@@ -6,11 +6,13 @@ import Logging
 public final class DataDistNode: Sendable {
     let core: NodeCore
     let roles: RoleController
+    let links: LinkController
     private let admin: HTTPServer
 
     public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "datadist")) {
         core = NodeCore(config: configuration, logger: logger)
         roles = RoleController(core: core)
+        links = LinkController(core: core)
         var adminConfig = HTTPServerConfiguration(host: configuration.admin.host, port: Int(configuration.admin.port))
         adminConfig.name = "admin"
         adminConfig.limits = configuration.httpLimits
@@ -18,7 +20,7 @@ public final class DataDistNode: Sendable {
         adminConfig.headerTimeoutMs = configuration.headerTimeoutMs
         adminConfig.bodyTimeoutMs = configuration.bodyTimeoutMs
         adminConfig.idleTimeoutMs = configuration.idleTimeoutMs
-        admin = HTTPServer(configuration: adminConfig, handler: AdminAPI(core: core, roles: roles))
+        admin = HTTPServer(configuration: adminConfig, handler: AdminAPI(core: core, roles: roles, links: links))
     }
 
     /// Binds the peer listener (if the configuration has one) and the admin API. Throws a message naming
@@ -46,6 +48,8 @@ public final class DataDistNode: Sendable {
             peer?.stop()
             throw NodeStartError(message: "--admin \(core.config.admin): \(error)")
         }
+        let bound = admin.port
+        core.state.withLock { $0.adminPort = bound }
         core.logger.info(
             "datadist node started",
             metadata: [

@@ -42,10 +42,11 @@ struct HealthRoutes: Sendable {
             "device_ids": .array(c.deviceIDs.map { .int(Int64($0)) }),
             "boot_id": .string(core.bootID),
             "version": .string(DataDistVersion.string),
-            "peer_protocol_version": .int(Int64(DataDistVersion.peerProtocol)),
+            "peer_protocol_version": .int(Int64(PeerProtocol.version)),
             "uptime_seconds": .double(core.uptimeSeconds),
             "pools": .array(pools),
             "link_count": .int(Int64(links.count)),
+            "links_in_progress": .int(Int64(links.pending.count)),
             "cache_count": 0,
         ]
         ctx.respond(200, body)

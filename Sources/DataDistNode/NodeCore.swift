@@ -1,5 +1,7 @@
 import DataDistModel
+import Glibc
 import Logging
+import PeerClient
 import Synchronization
 
 /// The shared heart of a node: configuration, identity and guarded state. Routes on both listeners
@@ -11,6 +13,8 @@ final class NodeCore: Sendable {
     let state: Mutex<NodeState>
     let metrics = RequestMetrics()
     let logger: Logger
+    /// libcurl client for every call to another node (links, probes, transfers).
+    let peers = PeerClient()
 
     init(config: NodeConfiguration, logger: Logger) {
         self.config = config
@@ -28,6 +32,16 @@ final class NodeCore: Sendable {
                 )
             )
         )
+    }
+
+    /// The calls this node makes on the peer protocol (with its peer token).
+    var peerCalls: PeerCalls { PeerCalls(client: peers, peerToken: config.peerToken) }
+
+    /// Wall-clock time in Unix milliseconds.
+    static func nowUnixMs() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
     var uptimeSeconds: Double {

@@ -1,8 +1,6 @@
 /// Constants that identify this build and process on the wire.
 public enum DataDistVersion {
     public static let string = "0.1.0"
-    /// Version of the peer protocol (`/v1/peer/...`); peers with another version are refused.
-    public static let peerProtocol = 1
 }
 
 /// A random 128-bit id per process start: a restarted node is recognisable by a new boot id.

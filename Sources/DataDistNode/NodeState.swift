@@ -9,6 +9,8 @@ struct NodeState: Sendable {
     var peerServer: HTTPServer?
     /// True while a role switch is between its checks and its commit: links must not change meanwhile.
     var switchInProgress = false
+    /// The bound admin port (the callback address linkers give listeners).
+    var adminPort = 0
     /// True once the node began shutting down (`/readyz` answers 503).
     var stopping = false
 }

@@ -3,7 +3,7 @@ import HTTPCore
 import HTTPServer
 
 /// The peer protocol listener (`/v1/peer/...`, `llm.listenIpInfo`). For now: the hello a linker sends
-/// to learn who listens here.
+/// to learn who listens here, link offers, unlink notices and probes (docs/peer-protocol.md).
 struct PeerAPI: HTTPHandler {
     let core: NodeCore
     private let router: Router
@@ -12,20 +12,16 @@ struct PeerAPI: HTTPHandler {
     init(core: NodeCore) {
         self.core = core
         self.token = core.config.peerToken.map(BearerToken.init)
-        self.router = Router([
-            Route("GET", "/v1/peer/hello") { ctx in
-                ctx.respond(
-                    200,
-                    [
-                        "service": "datadist",
-                        "protocol_version": .int(Int64(DataDistVersion.peerProtocol)),
-                        "cluster_id": core.config.clusterID.json,
-                        "boot_id": .string(core.bootID),
-                        "version": .string(DataDistVersion.string),
-                    ]
-                )
-            }
-        ])
+        let identity = PeerIdentity(clusterID: core.config.clusterID, bootID: core.bootID)
+        self.router = Router(
+            [
+                Route("GET", "/v1/peer/hello") { ctx in
+                    var body = identity.json.objectValue ?? [:]
+                    body["version"] = .string(DataDistVersion.string)
+                    ctx.respond(200, .object(body))
+                }
+            ] + PeerLinkService(core: core).routes(includeOffer: true)
+        )
     }
 
     func bodyLimit(for head: HTTPRequestHead) -> Int { core.config.maxJSONBodyBytes }

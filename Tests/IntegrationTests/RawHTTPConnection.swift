@@ -2,7 +2,7 @@ import Glibc
 
 /// A blocking TCP client that speaks raw HTTP/1.1 bytes, for driving real nodes in tests.
 final class RawHTTPConnection {
-    struct Response {
+    struct Response: Sendable {
         var status: Int
         var headers: [(String, String)]
         var body: [UInt8]

@@ -1,0 +1,304 @@
+import DataDistModel
+import Dispatch
+import Synchronization
+
+/// `link_clusters` / `unlink_clusters` / `check_link_status` on the linking side (CONTRACT §5). Checks and
+/// reservations happen under the node lock in list order; handshakes run concurrently on worker threads
+/// (libcurl blocks), never on an HTTP event loop.
+final class LinkController: Sendable {
+    private let core: NodeCore
+    private let workers = DispatchQueue(label: "datadist.links", attributes: .concurrent)
+
+    init(core: NodeCore) { self.core = core }
+
+    // MARK: link
+
+    func link(_ request: LinkRequest, completion: @escaping @Sendable (LinkBatchResult) -> Void) {
+        var early: [Int: APIError] = [:]
+        var planned: [(index: Int, spec: ClusterSpec, address: ListenAddress, local: String?)] = []
+        for (i, spec) in request.clusters.enumerated() {
+            switch prepareLink(spec) {
+            case .failure(let e): early[i] = e
+            case .success(let (address, local)): planned.append((i, spec, address, local))
+            }
+        }
+        run(
+            count: request.clusters.count,
+            early: early,
+            jobs: planned.map { p in (p.index, { self.handshake(p.spec, p.address, p.local, request.timeoutMs) }) }
+        ) { errors in
+            completion(
+                LinkBatchResult(
+                    entries: request.clusters.enumerated().map {
+                        LinkBatchResult.Entry(remoteClusterID: $1.remoteClusterID, error: errors[$0])
+                    }
+                )
+            )
+        }
+    }
+
+    /// Per-cluster checks that need no network, then the reservation.
+    private func prepareLink(_ spec: ClusterSpec) -> Result<(ListenAddress, String?), APIError> {
+        let address: ListenAddress
+        switch spec.remoteAddress() {
+        case .failure(let e): return .failure(e)
+        case .success(let a): address = a
+        }
+        let local: String?
+        switch spec.localAddress() {
+        case .failure(let e): return .failure(e)
+        case .success(let l): local = l
+        }
+        if spec.remoteClusterID == core.config.clusterID {
+            return .failure(.paramInvalid("cluster \(spec.remoteClusterID) is this node's own cluster id"))
+        }
+        let maxLinks = core.config.maxLinks
+        let refusal: APIError? = core.state.withLock { s in
+            if s.switchInProgress {
+                return APIError(.LLM_PROCESSING_LINK, "a role switch is in progress; retry")
+            }
+            if let gate = Self.linkGate(s.role.role) { return gate }
+            return s.links.beginLink(spec.remoteClusterID, maxLinks: maxLinks)
+        }
+        if let refusal { return .failure(refusal) }
+        return .success((address, local))
+    }
+
+    /// CONTRACT §4 role gates: only DECODER and MIX link.
+    static func linkGate(_ role: Role) -> APIError? {
+        role == .prompt ? .paramInvalid("a PROMPT node may not link (allowed roles: DECODER, MIX)") : nil
+    }
+
+    /// Runs the handshake of one reserved cluster and ends its reservation.
+    private func handshake(
+        _ spec: ClusterSpec,
+        _ address: ListenAddress,
+        _ local: String?,
+        _ timeoutMs: Int
+    ) -> APIError? {
+        let remote = spec.remoteClusterID
+        let secret = BootID.make()
+        let (me, adminPort) = core.state.withLock { ($0.role.clusterID, $0.adminPort) }
+        let callback = ListenAddress(host: local ?? callbackHost, port: UInt16(clamping: adminPort))
+        let offer = PeerLinkOffer(
+            linkerClusterID: me,
+            listenerClusterID: remote,
+            linkerBootID: core.bootID,
+            callbackIPInfo: callback.description,
+            linkSecret: secret
+        )
+        let outcome: Result<PeerIdentity, APIError>
+        switch core.peerCalls.post(address.description, "/v1/peer/link", offer.json, timeoutMs: timeoutMs) {
+        case .success(let json):
+            if let identity = PeerIdentity.decode(json), identity.clusterID == remote {
+                outcome = .success(identity)
+            } else {
+                outcome = .failure(
+                    APIError(
+                        .LLM_LINK_FAILED,
+                        "\(address) answered the handshake with something that is not cluster \(remote)'s datadist identity"
+                    )
+                )
+            }
+        case .failure(let failure):
+            outcome = .failure(Self.linkError(failure, remote: remote))
+            if case .timeout = failure { forgetAfterTimeout(address: address.description, secret: secret) }
+        }
+        switch outcome {
+        case .success(let identity):
+            let link = Link(
+                remoteClusterID: remote,
+                direction: .outbound,
+                remoteIPInfo: address.description,
+                remoteBootID: identity.bootID,
+                secret: secret,
+                linkedAtMs: NodeCore.nowUnixMs()
+            )
+            core.state.withLock { $0.links.finishLink(remote, link) }
+            core.logger.info("linked", metadata: ["remote_cluster_id": "\(remote)", "address": "\(address)"])
+            return nil
+        case .failure(let e):
+            core.state.withLock { $0.links.finishLink(remote, nil) }
+            core.logger.warning("link failed", metadata: ["remote_cluster_id": "\(remote)", "error": "\(e)"])
+            return e
+        }
+    }
+
+    static func linkError(_ failure: PeerCalls.Failure, remote: UInt64) -> APIError {
+        switch failure {
+        case .unreachable(let m): return APIError(.LLM_LINK_FAILED, m)
+        case .timeout(let m): return APIError(.LLM_TIMEOUT, m)
+        case .notDataDist(let m): return APIError(.LLM_LINK_FAILED, m)
+        case .refused(let e, _):
+            if e.status == .UNAUTHORIZED {
+                return APIError(
+                    .LLM_LINK_FAILED,
+                    "cluster \(remote)'s peer listener refused the link: peer token missing or wrong"
+                )
+            }
+            return APIError(e.status, "cluster \(remote): \(e.message)")
+        }
+    }
+
+    /// After a handshake timed out, the listener may have recorded the link: tell it to drop it (best effort).
+    private func forgetAfterTimeout(address: String, secret: String) {
+        let notice = PeerLinkNotice(clusterID: core.config.clusterID, bootID: core.bootID, linkSecret: secret)
+        let calls = core.peerCalls
+        workers.async { _ = calls.post(address, "/v1/peer/unlink", notice.json, timeoutMs: 1000) }
+    }
+
+    /// The host linkers give listeners for callbacks when the call names no `local_ip_info`.
+    private var callbackHost: String {
+        let host = core.config.admin.host
+        return host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "::1" : host
+    }
+
+    // MARK: unlink
+
+    func unlink(_ request: LinkRequest, completion: @escaping @Sendable (LinkBatchResult) -> Void) {
+        var early: [Int: APIError] = [:]
+        var jobs: [(Int, @Sendable () -> APIError?)] = []
+        for (i, spec) in request.clusters.enumerated() {
+            if !request.force, spec.remoteIPInfo != nil, case .failure(let e) = spec.remoteAddress() {
+                early[i] = e
+                continue
+            }
+            let remote = spec.remoteClusterID
+            let reserved: Result<Link?, APIError> = core.state.withLock { $0.links.beginUnlink(remote) }
+            switch reserved {
+            case .failure(let e): early[i] = e
+            case .success(nil): early[i] = nil  // not linked: nothing to do (LLM_SUCCESS)
+            case .success(let link?):
+                if request.force {
+                    dropLocally(link, reason: "force unlink")
+                } else {
+                    jobs.append((i, { self.notifyAndDrop(link, timeoutMs: request.timeoutMs) }))
+                }
+            }
+        }
+        run(count: request.clusters.count, early: early, jobs: jobs) { errors in
+            completion(
+                LinkBatchResult(
+                    entries: request.clusters.enumerated().map {
+                        LinkBatchResult.Entry(remoteClusterID: $1.remoteClusterID, error: errors[$0])
+                    }
+                )
+            )
+        }
+    }
+
+    private func dropLocally(_ link: Link, reason: String) {
+        core.state.withLock { $0.links.finishUnlink(link.remoteClusterID, removed: true) }
+        if link.direction == .outbound { core.peers.closeAll(peer: link.remoteIPInfo) }
+        core.logger.info("unlinked", metadata: ["remote_cluster_id": "\(link.remoteClusterID)", "how": "\(reason)"])
+    }
+
+    /// Non-force unlink: tell the peer first; keep the link when it cannot be told.
+    private func notifyAndDrop(_ link: Link, timeoutMs: Int) -> APIError? {
+        let remote = link.remoteClusterID
+        guard !link.remoteIPInfo.isEmpty else {
+            core.state.withLock { $0.links.finishUnlink(remote, removed: false) }
+            return APIError(
+                .LLM_UNLINK_FAILED,
+                "cluster \(remote) gave no callback address; unlink from its side or use force"
+            )
+        }
+        let notice = PeerLinkNotice(clusterID: core.config.clusterID, bootID: core.bootID, linkSecret: link.secret)
+        let failure: APIError?
+        switch core.peerCalls.post(link.remoteIPInfo, "/v1/peer/unlink", notice.json, timeoutMs: timeoutMs) {
+        case .success:
+            failure = nil
+        case .failure(.refused(let e, _)) where e.status == .LLM_NOT_YET_LINK:
+            failure = nil  // the peer holds no such link any more: both sides are clean once ours goes
+        case .failure(.timeout(let m)):
+            failure = APIError(.LLM_TIMEOUT, "\(m); the link is kept (retry, or use force)")
+        case .failure(.unreachable(let m)), .failure(.notDataDist(let m)):
+            failure = APIError(.LLM_UNLINK_FAILED, "\(m); the link is kept (retry, or use force)")
+        case .failure(.refused(let e, _)):
+            failure = APIError(
+                .LLM_UNLINK_FAILED,
+                "cluster \(remote) refused the unlink: \(e.message); the link is kept"
+            )
+        }
+        if let failure {
+            core.state.withLock { $0.links.finishUnlink(remote, removed: false) }
+            core.logger.warning("unlink failed", metadata: ["remote_cluster_id": "\(remote)", "error": "\(failure)"])
+            return failure
+        }
+        dropLocally(link, reason: "unlink")
+        return nil
+    }
+
+    // MARK: check
+
+    /// `check_link_status`: the link exists here and the peer still holds it (probed within the timeout).
+    func check(_ remote: UInt64, completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void) {
+        let found: Result<Link, APIError> = core.state.withLock { s in
+            if s.role.role == .prompt {
+                return .failure(
+                    .paramInvalid("check_link_status is not allowed for PROMPT (allowed roles: DECODER, MIX)")
+                )
+            }
+            guard let link = s.links[remote] else {
+                return .failure(APIError(.LLM_NOT_YET_LINK, "no link with cluster \(remote)"))
+            }
+            return .success(link)
+        }
+        guard case .success(let link) = found else {
+            if case .failure(let e) = found { completion(.failure(e)) }
+            return
+        }
+        let timeoutMs = core.config.syncKVTimeoutMs
+        let notice = PeerLinkNotice(clusterID: core.config.clusterID, bootID: core.bootID, linkSecret: link.secret)
+        let calls = core.peerCalls
+        workers.async {
+            switch calls.post(link.remoteIPInfo, "/v1/peer/probe", notice.json, timeoutMs: timeoutMs) {
+            case .success:
+                var body = LinkListing.json(link).objectValue ?? [:]
+                body["status"] = "LLM_SUCCESS"
+                body["code"] = 0
+                completion(.success(.object(body)))
+            case .failure(.timeout(let m)):
+                completion(.failure(APIError(.LLM_TIMEOUT, m)))
+            case .failure(.refused(let e, _)) where e.status == .LLM_NOT_YET_LINK:
+                completion(
+                    .failure(
+                        APIError(
+                            .LLM_LINK_FAILED,
+                            "cluster \(remote) no longer holds this link (it restarted or unlinked); unlink with force"
+                        )
+                    )
+                )
+            case .failure(.refused(let e, _)):
+                completion(.failure(APIError(.LLM_LINK_FAILED, "cluster \(remote): \(e.message)")))
+            case .failure(.unreachable(let m)), .failure(.notDataDist(let m)):
+                completion(.failure(APIError(.LLM_LINK_FAILED, m)))
+            }
+        }
+    }
+
+    // MARK: fan-out
+
+    /// Runs `jobs` concurrently and calls `done` with every index's error (early ones included).
+    private func run(
+        count: Int,
+        early: [Int: APIError],
+        jobs: [(Int, @Sendable () -> APIError?)],
+        done: @escaping @Sendable ([Int: APIError]) -> Void
+    ) {
+        let results = ResultSlots(early)
+        let group = DispatchGroup()
+        for (index, job) in jobs {
+            workers.async(group: group) { results.set(index, job()) }
+        }
+        group.notify(queue: workers) { done(results.all) }
+    }
+}
+
+/// Per-index results written by concurrent jobs.
+private final class ResultSlots: Sendable {
+    private let slots: Mutex<[Int: APIError]>
+    init(_ initial: [Int: APIError]) { slots = Mutex(initial) }
+    func set(_ i: Int, _ e: APIError?) { slots.withLock { $0[i] = e } }
+    var all: [Int: APIError] { slots.withLock { $0 } }
+}

@@ -1,0 +1,76 @@
+import DataDistModel
+import PeerClient
+
+/// JSON calls to another node's `/v1/peer/...` routes, with failures turned into API errors.
+/// Blocking (libcurl): call from worker threads only.
+struct PeerCalls: Sendable {
+    let client: PeerClient
+    let peerToken: String?
+
+    /// What went wrong talking to a peer, before it is given the status of the operation at hand.
+    enum Failure: Error {
+        /// Refused, unreachable, reset.
+        case unreachable(String)
+        case timeout(String)
+        /// The peer is a datadist node and refused with this error.
+        case refused(APIError, httpStatus: Int)
+        /// Something answered that is not a datadist peer listener.
+        case notDataDist(String)
+    }
+
+    func post(_ address: String, _ path: String, _ body: JSONValue, timeoutMs: Int) -> Result<JSONValue, Failure> {
+        var headers = [PeerHeader(name: "Content-Type", value: "application/json")]
+        if let peerToken { headers.append(PeerHeader(name: "Authorization", value: "Bearer \(peerToken)")) }
+        let request = PeerRequest(
+            method: "POST",
+            url: "http://\(address)\(path)",
+            headers: headers,
+            body: .bytes(body.serializedBytes),
+            connectTimeoutMs: timeoutMs,
+            totalTimeoutMs: timeoutMs
+        )
+        do {
+            let response = try client.perform(request)
+            guard let json = try? JSONValue.parse(response.body) else {
+                return .failure(
+                    .notDataDist(
+                        "\(address) is not a datadist peer listener: it answered HTTP \(response.status) with a body that is not JSON"
+                    )
+                )
+            }
+            return .success(json)
+        } catch {
+            return .failure(Self.classify(error, address: address, timeoutMs: timeoutMs))
+        }
+    }
+
+    static func classify(_ error: PeerError, address: String, timeoutMs: Int) -> Failure {
+        switch error.kind {
+        case .connectFailed:
+            return .unreachable("cannot connect to \(address): \(error.message)")
+        case .timeout:
+            return .timeout("no answer from \(address) within \(timeoutMs) ms")
+        case .httpStatus(let status):
+            if let json = try? JSONValue.parse(error.body), let e = json["error"]?.objectValue,
+                let name = e["status"]?.stringValue, let status = APIStatus(rawValue: name)
+            {
+                return .refused(
+                    APIError(status, e["message"]?.stringValue ?? name),
+                    httpStatus: error.kind.httpCode ?? 0
+                )
+            }
+            return .notDataDist("\(address) answered HTTP \(status) and is not a datadist peer listener")
+        case .badResponse:
+            return .notDataDist("\(address) is not a datadist peer listener (\(error.message))")
+        case .aborted, .other:
+            return .unreachable("request to \(address) failed: \(error.message)")
+        }
+    }
+}
+
+extension PeerError.Kind {
+    fileprivate var httpCode: Int? {
+        if case .httpStatus(let s) = self { return s }
+        return nil
+    }
+}

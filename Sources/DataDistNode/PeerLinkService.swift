@@ -1,0 +1,116 @@
+import DataDistModel
+
+/// The answering side of the peer protocol's link messages: link offers (on the peer listener) and
+/// unlink notices and probes (on the peer listener, and on the admin port for a listener calling back
+/// a linker). Pure state changes under the node lock; safe on the event loop.
+struct PeerLinkService: Sendable {
+    let core: NodeCore
+
+    /// `POST /v1/peer/link`.
+    func accept(_ offer: PeerLinkOffer) -> Result<PeerIdentity, APIError> {
+        let me = core.config.clusterID
+        guard offer.listenerClusterID == me else {
+            return .failure(
+                APIError(
+                    .LLM_LINK_FAILED,
+                    "this peer listener is cluster \(me), not cluster \(offer.listenerClusterID)"
+                )
+            )
+        }
+        guard offer.linkerClusterID != me else {
+            return .failure(APIError(.LLM_LINK_FAILED, "the linker has the same cluster id (\(me)) as this node"))
+        }
+        let link = Link(
+            remoteClusterID: offer.linkerClusterID,
+            direction: .inbound,
+            remoteIPInfo: offer.callbackIPInfo ?? "",
+            remoteBootID: offer.linkerBootID,
+            secret: offer.linkSecret,
+            linkedAtMs: NodeCore.nowUnixMs()
+        )
+        let maxLinks = core.config.maxLinks
+        let result: Result<Bool, APIError> = core.state.withLock { s in
+            if s.switchInProgress || s.stopping {
+                return .failure(APIError(.LLM_PROCESSING_LINK, "the listener is switching roles or stopping; retry"))
+            }
+            return s.links.acceptInbound(link, maxLinks: maxLinks)
+        }
+        switch result {
+        case .failure(let e):
+            return .failure(e)
+        case .success(let replaced):
+            core.logger.info(
+                "inbound link",
+                metadata: ["remote_cluster_id": "\(offer.linkerClusterID)", "replaced_stale": "\(replaced)"]
+            )
+            return .success(PeerIdentity(clusterID: me, bootID: core.bootID))
+        }
+    }
+
+    /// `POST /v1/peer/unlink`: the peer dropped (or drops) its side; drop ours. Unknown links succeed.
+    func unlink(_ notice: PeerLinkNotice) -> Result<Void, APIError> {
+        let removed: Result<Bool, APIError> = core.state.withLock { s in
+            guard let link = s.links[notice.clusterID] else { return .success(false) }
+            guard BearerToken.constantTimeEquals(Array(link.secret.utf8), Array(notice.linkSecret.utf8)) else {
+                return .failure(APIError(.LLM_NOT_YET_LINK, "no link with cluster \(notice.clusterID) has that secret"))
+            }
+            s.links.remove(notice.clusterID)
+            return .success(true)
+        }
+        switch removed {
+        case .failure(let e): return .failure(e)
+        case .success(let didRemove):
+            if didRemove {
+                core.logger.info("unlinked by peer", metadata: ["remote_cluster_id": "\(notice.clusterID)"])
+            }
+            return .success(())
+        }
+    }
+
+    /// `POST /v1/peer/probe`: does this node still hold the link the caller holds?
+    func probe(_ notice: PeerLinkNotice) -> Result<Void, APIError> {
+        core.state.withLock { s in
+            guard let link = s.links[notice.clusterID],
+                BearerToken.constantTimeEquals(Array(link.secret.utf8), Array(notice.linkSecret.utf8))
+            else {
+                return .failure(
+                    APIError(.LLM_NOT_YET_LINK, "this node holds no such link with cluster \(notice.clusterID)")
+                )
+            }
+            return .success(())
+        }
+    }
+
+    /// The routes, for the peer listener (all) and the admin port (callbacks: unlink and probe).
+    func routes(includeOffer: Bool) -> [Route] {
+        var routes: [Route] = []
+        let ok: JSONValue = ["status": "LLM_SUCCESS", "code": 0]
+        if includeOffer {
+            routes.append(
+                Route("POST", "/v1/peer/link", needsAuth: false) { ctx in
+                    switch ctx.request.jsonBody().flatMap(PeerLinkOffer.decode).flatMap(accept) {
+                    case .success(let identity): ctx.respond(200, identity.json)
+                    case .failure(let e): ctx.respond(e)
+                    }
+                }
+            )
+        }
+        routes.append(
+            Route("POST", "/v1/peer/unlink", needsAuth: false) { ctx in
+                switch ctx.request.jsonBody().flatMap(PeerLinkNotice.decode).flatMap(unlink) {
+                case .success: ctx.respond(200, ok)
+                case .failure(let e): ctx.respond(e)
+                }
+            }
+        )
+        routes.append(
+            Route("POST", "/v1/peer/probe", needsAuth: false) { ctx in
+                switch ctx.request.jsonBody().flatMap(PeerLinkNotice.decode).flatMap(probe) {
+                case .success: ctx.respond(200, ok)
+                case .failure(let e): ctx.respond(e)
+                }
+            }
+        )
+        return routes
+    }
+}
