@@ -10,6 +10,9 @@ public struct ServeSettings: Sendable {
 
     public var clusterID, role, admin, listen, enableSwitchRole, deviceIDs, devicePool, hostPool: String?
     public var pageShift, syncKVTimeoutMs, maxLinks, adminToken, peerToken: String?
+    /// HTTP limits (CONTRACT §8): connections, JSON body, head bytes, header fields, timeouts.
+    public var maxConnections, maxJSONBody, maxHeaderBytes, maxHeaderCount: String?
+    public var headerTimeoutMs, bodyTimeoutMs, idleTimeoutMs: String?
 
     public init(
         clusterID: String? = nil,
@@ -100,8 +103,35 @@ public struct ServeSettings: Sendable {
         }
         c.adminToken = adminToken
         c.peerToken = peerToken
+        try applyHTTPLimits(to: &c)
         if let complaint = c.validate() { throw Invalid(message: complaint) }
         return c
+    }
+
+    private func applyHTTPLimits(to c: inout NodeConfiguration) throws(Invalid) {
+        if let maxConnections {
+            c.maxConnections = try Self.count(maxConnections, flag: "--max-connections", in: 1...1_000_000)
+        }
+        if let maxJSONBody { c.maxJSONBodyBytes = Int(try Self.bytes(maxJSONBody, flag: "--max-json-body")) }
+        if let maxHeaderBytes {
+            c.httpLimits.maxHeaderBytes = Int(try Self.bytes(maxHeaderBytes, flag: "--max-header-bytes"))
+        }
+        if let maxHeaderCount {
+            c.httpLimits.maxHeaderCount = try Self.count(maxHeaderCount, flag: "--max-header-count", in: 1...10_000)
+        }
+        let ms = 1...86_400_000
+        if let headerTimeoutMs {
+            c.headerTimeoutMs = try Self.count(headerTimeoutMs, flag: "--header-timeout-ms", in: ms)
+        }
+        if let bodyTimeoutMs { c.bodyTimeoutMs = try Self.count(bodyTimeoutMs, flag: "--body-timeout-ms", in: ms) }
+        if let idleTimeoutMs { c.idleTimeoutMs = try Self.count(idleTimeoutMs, flag: "--idle-timeout-ms", in: ms) }
+    }
+
+    static func count(_ text: String, flag: String, in range: ClosedRange<Int>) throws(Invalid) -> Int {
+        guard let v = Int(text), range.contains(v) else {
+            throw Invalid(message: "\(flag): '\(text)' is not an integer in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return v
     }
 
     /// `IP:PORT` for a flag; port 0 (ephemeral) is allowed on the command line.

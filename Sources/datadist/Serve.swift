@@ -32,6 +32,13 @@ struct Serve: ParsableCommand {
     @Option(help: "Total links this node may hold. [default: 512]") var maxLinks: String?
     @Option(help: "Bearer token required on the admin API (except /healthz, /readyz).") var adminToken: String?
     @Option(help: "Bearer token nodes present on the peer protocol.") var peerToken: String?
+    @Option(help: "Open connections per listener; one more gets 503. [default: 1024]") var maxConnections: String?
+    @Option(help: "Largest JSON request body (e.g. 1MiB). [default: 1MiB]") var maxJsonBody: String?
+    @Option(help: "Largest request line + headers. [default: 32KiB]") var maxHeaderBytes: String?
+    @Option(help: "Most header fields in a request. [default: 100]") var maxHeaderCount: String?
+    @Option(help: "Time to receive a request head, ms. [default: 10000]") var headerTimeoutMs: String?
+    @Option(help: "Longest pause inside a request body, ms. [default: 30000]") var bodyTimeoutMs: String?
+    @Option(help: "Idle keep-alive connections close after this, ms. [default: 60000]") var idleTimeoutMs: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [default: info]") var logLevel:
         String?
 
@@ -57,7 +64,7 @@ struct Serve: ParsableCommand {
     /// Flags first, then `DATADIST_*`.
     private func settings() throws(ServeSettings.Invalid) -> (NodeConfiguration, Logger.Level) {
         let env = ServeEnvironment.current
-        let settings = ServeSettings(
+        var settings = ServeSettings(
             clusterID: clusterId ?? env["CLUSTER_ID"],
             role: role ?? env["ROLE"],
             admin: admin ?? env["ADMIN"],
@@ -72,6 +79,13 @@ struct Serve: ParsableCommand {
             adminToken: adminToken ?? env["ADMIN_TOKEN"],
             peerToken: peerToken ?? env["PEER_TOKEN"]
         )
+        settings.maxConnections = maxConnections ?? env["MAX_CONNECTIONS"]
+        settings.maxJSONBody = maxJsonBody ?? env["MAX_JSON_BODY"]
+        settings.maxHeaderBytes = maxHeaderBytes ?? env["MAX_HEADER_BYTES"]
+        settings.maxHeaderCount = maxHeaderCount ?? env["MAX_HEADER_COUNT"]
+        settings.headerTimeoutMs = headerTimeoutMs ?? env["HEADER_TIMEOUT_MS"]
+        settings.bodyTimeoutMs = bodyTimeoutMs ?? env["BODY_TIMEOUT_MS"]
+        settings.idleTimeoutMs = idleTimeoutMs ?? env["IDLE_TIMEOUT_MS"]
         return (try settings.configuration(), try ServeSettings.logLevel(logLevel ?? env["LOG_LEVEL"]))
     }
 

@@ -16,6 +16,21 @@ import Testing
         #expect(c.pageShift == 16 && c.syncKVTimeoutMs == 1000 && c.maxLinks == 512)
     }
 
+    @Test func httpLimitsAreConfigurable() throws {
+        let c = try ServeSettings.with { s in
+            s.maxConnections = "2048"
+            s.maxJSONBody = "64KiB"
+            s.maxHeaderBytes = "16KiB"
+            s.maxHeaderCount = "50"
+            s.headerTimeoutMs = "2000"
+            s.bodyTimeoutMs = "3000"
+            s.idleTimeoutMs = "4000"
+        }.configuration()
+        #expect(c.maxConnections == 2048 && c.maxJSONBodyBytes == 65536)
+        #expect(c.httpLimits.maxHeaderBytes == 16384 && c.httpLimits.maxHeaderCount == 50)
+        #expect(c.headerTimeoutMs == 2000 && c.bodyTimeoutMs == 3000 && c.idleTimeoutMs == 4000)
+    }
+
     @Test func decoderHasNoListenerByDefault() throws {
         let c = try ServeSettings(role: "decoder").configuration()
         #expect(c.listen == nil)
@@ -63,6 +78,10 @@ import Testing
         (ServeSettings(syncKVTimeoutMs: "0"), "--sync-kv-timeout-ms"),
         (ServeSettings(maxLinks: "x"), "--max-links"),
         (ServeSettings(adminToken: ""), "--admin-token"),
+        (ServeSettings.with { $0.maxConnections = "0" }, "--max-connections"),
+        (ServeSettings.with { $0.maxJSONBody = "big" }, "--max-json-body"),
+        (ServeSettings.with { $0.headerTimeoutMs = "-5" }, "--header-timeout-ms"),
+        (ServeSettings.with { $0.idleTimeoutMs = "x" }, "--idle-timeout-ms"),
     ])
     func badValuesNameTheirFlag(settings: ServeSettings, flag: String) {
         do {
@@ -72,5 +91,13 @@ import Testing
             #expect(error.message.hasPrefix(flag), "\(error.message)")
             #expect(!error.message.contains("\n"))
         }
+    }
+}
+
+extension ServeSettings {
+    fileprivate static func with(_ change: (inout ServeSettings) -> Void) -> ServeSettings {
+        var s = ServeSettings()
+        change(&s)
+        return s
     }
 }
