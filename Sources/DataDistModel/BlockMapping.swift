@@ -3,7 +3,8 @@
 public enum BlockMapping {
     /// `{"src": [dst, ...]}`: not an object, a key that is not a decimal integer, a value that is not an
     /// array of integers → TYPE_ERROR; negative or beyond 2^32-1 → VALUE_ERROR.
-    public static func decodeOneToMany(_ value: JSONValue, field: String) -> Result<[(src: Int, dsts: [Int])], APIError> {
+    public static func decodeOneToMany(_ value: JSONValue, field: String) -> Result<[(src: Int, dsts: [Int])], APIError>
+    {
         guard case .object(let o) = value else { return .failure(.typeError("'\(field)' must be an object")) }
         var result: [(src: Int, dsts: [Int])] = []
         for (key, item) in o.members {

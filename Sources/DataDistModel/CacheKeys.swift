@@ -81,7 +81,9 @@ public struct CacheKeyByID: Hashable, Sendable {
         if let unknown = o.keys.first(where: { !["cluster_id", "cache_id", "batch_index"].contains($0) }) {
             return .failure(.paramInvalid("\(field): unknown field '\(unknown)'"))
         }
-        guard let clusterValue = o["cluster_id"] else { return .failure(.paramInvalid("\(field).cluster_id is required")) }
+        guard let clusterValue = o["cluster_id"] else {
+            return .failure(.paramInvalid("\(field).cluster_id is required"))
+        }
         guard let idValue = o["cache_id"] else { return .failure(.paramInvalid("\(field).cache_id is required")) }
         return JSONInteger.uint64(clusterValue, field: "\(field).cluster_id").flatMap { cluster in
             JSONInteger.int64(idValue, field: "\(field).cache_id").flatMap { cacheID in
@@ -106,7 +108,10 @@ public struct BlocksCacheKey: Hashable, Sendable {
     public var json: JSONValue { ["prompt_cluster_id": JSONValue(promptClusterID), "model_id": JSONValue(modelID)] }
 
     /// `prompt_cluster_id` required, `model_id` (0) optional.
-    public static func decode(_ value: JSONValue, field: String = "blocks_cache_key") -> Result<BlocksCacheKey, APIError> {
+    public static func decode(
+        _ value: JSONValue,
+        field: String = "blocks_cache_key"
+    ) -> Result<BlocksCacheKey, APIError> {
         KeyFields.decode(value, field: field, required: ["prompt_cluster_id"], optional: ["model_id": 0]).map { f in
             BlocksCacheKey(promptClusterID: f["prompt_cluster_id"]!, modelID: f["model_id"]!)
         }

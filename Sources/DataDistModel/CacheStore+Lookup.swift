@@ -29,7 +29,9 @@ extension CacheStore {
         }
         guard batchIndex >= 0, batchIndex < entry.info.slots else {
             return .failure(
-                Self.notExist("cache \(cacheID) has \(entry.info.slots) slots; batch_index \(batchIndex) does not exist")
+                Self.notExist(
+                    "cache \(cacheID) has \(entry.info.slots) slots; batch_index \(batchIndex) does not exist"
+                )
             )
         }
         let key = entry.info.kind == .cache ? entry.slotKeys[batchIndex]?.identity : nil

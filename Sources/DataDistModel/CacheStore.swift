@@ -88,7 +88,12 @@ public struct CacheStore: Sendable {
         return .success(info)
     }
 
-    private func checkKeys(desc: CacheDesc, blocks: Bool, cacheKeys: [CacheKey], blocksKey: BlocksCacheKey?)
+    private func checkKeys(
+        desc: CacheDesc,
+        blocks: Bool,
+        cacheKeys: [CacheKey],
+        blocksKey: BlocksCacheKey?
+    )
         -> APIError?
     {
         if blocks && !cacheKeys.isEmpty {

@@ -70,7 +70,12 @@ public struct LayerSelection: Hashable, Sendable {
     /// The tensors `range` selects in a cache of `numTensors` tensors: all when absent; with a range,
     /// `numTensors` must be a multiple of N and the range within the layers (LLM_PARAM_INVALID).
     /// `wholeLayers` demands the multiple even without a range (push, as the library).
-    func tensors(_ range: LayerRange?, numTensors: Int, side: String, wholeLayers: Bool = false)
+    func tensors(
+        _ range: LayerRange?,
+        numTensors: Int,
+        side: String,
+        wholeLayers: Bool = false
+    )
         -> Result<Range<Int>, APIError>
     {
         let n = tensorsPerLayer

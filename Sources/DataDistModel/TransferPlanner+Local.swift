@@ -2,7 +2,11 @@ extension TransferPlanner {
     /// copy_cache (facts §2.8): neither cache blocks; `size` -1 or > 0; equal tensor counts; batch indices
     /// in range; `offset` (when > 0) below both strides; the copy size (`size`, or source stride − offset)
     /// within `stride − offset` on both sides. Copies `[batch*stride + offset, +size)` of every tensor.
-    public static func copyCache(dst: CacheGeometry, src: CacheGeometry, options o: CopyCacheOptions)
+    public static func copyCache(
+        dst: CacheGeometry,
+        src: CacheGeometry,
+        options o: CopyCacheOptions
+    )
         -> Result<TransferPlan, APIError>
     {
         guard src.kind == .cache, dst.kind == .cache else {
@@ -12,7 +16,9 @@ extension TransferPlanner {
             return .failure(.paramInvalid("size \(o.size) must be -1 or > 0"))
         }
         guard src.numTensors == dst.numTensors else {
-            return .failure(.paramInvalid("num_tensors differ: source \(src.numTensors), destination \(dst.numTensors)"))
+            return .failure(
+                .paramInvalid("num_tensors differ: source \(src.numTensors), destination \(dst.numTensors)")
+            )
         }
         guard o.srcBatchIndex >= 0, o.srcBatchIndex < src.slots else {
             return .failure(.paramInvalid("src_batch_index \(o.srcBatchIndex) is out of range [0, \(src.slots))"))
@@ -22,7 +28,9 @@ extension TransferPlanner {
         }
         guard o.offset < UInt64(src.stride), o.offset < UInt64(dst.stride) else {
             return .failure(
-                .paramInvalid("offset \(o.offset) must be below both strides (source \(src.stride), destination \(dst.stride))")
+                .paramInvalid(
+                    "offset \(o.offset) must be below both strides (source \(src.stride), destination \(dst.stride))"
+                )
             )
         }
         let offset = Int(o.offset)
@@ -45,7 +53,10 @@ extension TransferPlanner {
     /// copy_blocks within one blocks cache: each `(src, dsts)` copies block `src` to every block of `dsts`,
     /// in order; every index must be below `num_blocks`. Executors must read before they write per tensor
     /// (or copy pair by pair) when source and destination blocks overlap.
-    public static func copyBlocks(cache: CacheGeometry, mapping: [(src: Int, dsts: [Int])])
+    public static func copyBlocks(
+        cache: CacheGeometry,
+        mapping: [(src: Int, dsts: [Int])]
+    )
         -> Result<TransferPlan, APIError>
     {
         guard cache.kind == .blocks else { return .failure(.paramInvalid("copy_blocks needs a blocks cache")) }
@@ -66,7 +77,11 @@ extension TransferPlanner {
 
     /// swap_blocks: both blocks caches with equal block size and tensor count, indices in range, and the
     /// placements HOST → DEVICE (swap in) or DEVICE → HOST (swap out).
-    public static func swapBlocks(src: CacheGeometry, dst: CacheGeometry, pairs: [(src: Int, dst: Int)])
+    public static func swapBlocks(
+        src: CacheGeometry,
+        dst: CacheGeometry,
+        pairs: [(src: Int, dst: Int)]
+    )
         -> Result<TransferPlan, APIError>
     {
         guard src.kind == .blocks, dst.kind == .blocks else {

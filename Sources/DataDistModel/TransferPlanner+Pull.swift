@@ -17,7 +17,12 @@ extension TransferPlanner {
 
     /// pull_cache (C2C): source runs `[s*srcStride, +size)`, destination `[b*dstStride, +size)`, for the
     /// selected tensors; `size` (default the destination stride) must not exceed the source stride.
-    public static func pullCache(dst: CacheGeometry, src: CacheGeometry, srcSlot: Int, options o: PullCacheOptions)
+    public static func pullCache(
+        dst: CacheGeometry,
+        src: CacheGeometry,
+        srcSlot: Int,
+        options o: PullCacheOptions
+    )
         -> Result<TransferPlan, APIError>
     {
         if let e = checkPullCacheDestination(dst, o) { return .failure(e) }
@@ -69,7 +74,12 @@ extension TransferPlanner {
     /// pull_blocks. Blocks → blocks: source blocks in order to destination blocks in order, equal block
     /// sizes. Cache → blocks: source slot `srcSlot` cut into `dstBlocks.count` chunks of the destination
     /// block size, which must fit the source stride.
-    public static func pullBlocks(dst: CacheGeometry, src: CacheGeometry, srcSlot: Int, options o: PullBlocksOptions)
+    public static func pullBlocks(
+        dst: CacheGeometry,
+        src: CacheGeometry,
+        srcSlot: Int,
+        options o: PullBlocksOptions
+    )
         -> Result<TransferPlan, APIError>
     {
         if let e = checkPullBlocksDestination(dst, o) { return .failure(e) }
@@ -101,7 +111,10 @@ extension TransferPlanner {
         }
         return o.layers.tensors(o.layers.src, numTensors: src.numTensors, side: "src").flatMap { srcTensors in
             o.layers.tensors(o.layers.dst, numTensors: dst.numTensors, side: "dst").flatMap { dstTensors in
-                plan(source: (srcTensors, srcRuns), destination: (dstTensors, blockRuns(o.dstBlocks, stride: dst.stride)))
+                plan(
+                    source: (srcTensors, srcRuns),
+                    destination: (dstTensors, blockRuns(o.dstBlocks, stride: dst.stride))
+                )
             }
         }
     }

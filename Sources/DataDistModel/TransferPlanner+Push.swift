@@ -24,7 +24,12 @@ extension TransferPlanner {
     /// push_cache (C2C into slot `dstSlot` of the remote cache): source `[sb*srcStride, +size)`,
     /// destination `[dstSlot*dstStride, +size)`; `size` (default the source stride) must fit the
     /// destination stride.
-    public static func pushCache(src: CacheGeometry, dst: CacheGeometry, dstSlot: Int, options o: PushCacheOptions)
+    public static func pushCache(
+        src: CacheGeometry,
+        dst: CacheGeometry,
+        dstSlot: Int,
+        options o: PushCacheOptions
+    )
         -> Result<TransferPlan, APIError>
     {
         if let e = checkPushCacheSource(src, o) { return .failure(e) }
@@ -75,7 +80,11 @@ extension TransferPlanner {
     }
 
     /// push_blocks (blocks → blocks): source blocks in order to destination blocks in order, equal sizes.
-    public static func pushBlocks(src: CacheGeometry, dst: CacheGeometry, options o: PushBlocksOptions)
+    public static func pushBlocks(
+        src: CacheGeometry,
+        dst: CacheGeometry,
+        options o: PushBlocksOptions
+    )
         -> Result<TransferPlan, APIError>
     {
         if let e = checkPushBlocksSource(src, o) { return .failure(e) }

@@ -63,8 +63,9 @@ extension TransferSide {
         if let bad = tensors.first(where: { $0 < 0 || $0 >= geometry.numTensors }) {
             return .failure(.paramInvalid("tensor \(bad) is out of range (the cache has \(geometry.numTensors))"))
         }
-        if let bad = runs.first(where: { $0.offset < 0 || $0.length <= 0 || $0.offset > geometry.tensorSize - $0.length })
-        {
+        if let bad = runs.first(where: {
+            $0.offset < 0 || $0.length <= 0 || $0.offset > geometry.tensorSize - $0.length
+        }) {
             return .failure(.paramInvalid("run \(bad) exceeds the tensor size \(geometry.tensorSize)"))
         }
         return .success(())

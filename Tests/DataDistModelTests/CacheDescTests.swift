@@ -79,7 +79,9 @@ import Testing
         #expect(Self.status(["num_tensors": 4_294_967_296, "shape": [2], "data_type": "DT_INT8"]) == .VALUE_ERROR)
         #expect(Self.status(["num_tensors": 1, "shape": [.uint(1 << 63)], "data_type": "DT_INT8"]) == .VALUE_ERROR)
         #expect(Self.status(["num_tensors": 1, "shape": [2], "data_type": "DT_STRING"]) == .VALUE_ERROR)
-        #expect(Self.status(["num_tensors": 1, "shape": [2], "data_type": "DT_INT8", "placement": "GPU"]) == .VALUE_ERROR)
+        #expect(
+            Self.status(["num_tensors": 1, "shape": [2], "data_type": "DT_INT8", "placement": "GPU"]) == .VALUE_ERROR
+        )
     }
 
     @Test func paramInvalid() {
@@ -97,8 +99,13 @@ import Testing
         ]
         for members in invalid { #expect(Self.status(members) == .LLM_PARAM_INVALID, "\(members)") }
         // 31 dims is the maximum that is accepted.
-        #expect(Self.status(["num_tensors": 1, "shape": .array(Array(repeating: 1, count: 31)), "data_type": "DT_INT8"]) == nil)
-        #expect(Self.status(["num_tensors": 1, "shape": [2, 3], "data_type": "DT_INT8", "seq_len_dim_index": 1]) == nil)
+        #expect(
+            Self.status(["num_tensors": 1, "shape": .array(Array(repeating: 1, count: 31)), "data_type": "DT_INT8"])
+                == nil
+        )
+        #expect(
+            Self.status(["num_tensors": 1, "shape": [2, 3], "data_type": "DT_INT8", "seq_len_dim_index": 1]) == nil
+        )
     }
 
     @Test func makeChecksDirectlyBuiltDescriptions() {

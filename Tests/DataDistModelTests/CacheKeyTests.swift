@@ -9,7 +9,9 @@ import Testing
     @Test func decodesCacheKeysWithDefaults() throws {
         let k = try CacheKey.decode(["prompt_cluster_id": 0, "req_id": 7]).get()
         #expect(k == CacheKey(promptClusterID: 0, reqID: 7, modelID: 0, prefixID: UInt64.max))
-        let big = try CacheKey.decode(["prompt_cluster_id": .uint(9_223_372_036_854_775_813), "req_id": 1, "model_id": 3]).get()
+        let big = try CacheKey.decode([
+            "prompt_cluster_id": .uint(9_223_372_036_854_775_813), "req_id": 1, "model_id": 3,
+        ]).get()
         #expect(big.promptClusterID == 9_223_372_036_854_775_813)
         #expect(big.modelID == 3)
         #expect(CacheKey.decode(big.json) == .success(big))
@@ -45,14 +47,18 @@ import Testing
         #expect(CacheKey(promptClusterID: 0, reqID: 1).validateForPull().failureStatus == nil)
         #expect(CacheKey(promptClusterID: 0, reqID: UInt64.max, prefixID: 2).validateForPull().failureStatus == nil)
         #expect(CacheKey(promptClusterID: 0, reqID: UInt64.max).validateForPull().failureStatus == .LLM_PARAM_INVALID)
-        #expect(CacheKey(promptClusterID: 0, reqID: 1, prefixID: 2).validateForPull().failureStatus == .LLM_PARAM_INVALID)
+        #expect(
+            CacheKey(promptClusterID: 0, reqID: 1, prefixID: 2).validateForPull().failureStatus == .LLM_PARAM_INVALID
+        )
     }
 
     @Test func cacheKeyByID() throws {
         let k = try CacheKeyByID.decode(["cluster_id": 1, "cache_id": 4]).get()
         #expect(k == CacheKeyByID(clusterID: 1, cacheID: 4, batchIndex: 0))
         #expect(CacheKeyByID.decode(k.json) == .success(k))
-        #expect(CacheKeyByID.decode(["cluster_id": 1, "cache_id": 4, "batch_index": 3]).map(\.batchIndex) == .success(3))
+        #expect(
+            CacheKeyByID.decode(["cluster_id": 1, "cache_id": 4, "batch_index": 3]).map(\.batchIndex) == .success(3)
+        )
         #expect(CacheKeyByID.decode(["cluster_id": 1, "cache_id": 4, "batch_index": -1]).failureStatus == .VALUE_ERROR)
         #expect(
             CacheKeyByID.decode(["cluster_id": 1, "cache_id": 4, "batch_index": 4_294_967_296]).failureStatus

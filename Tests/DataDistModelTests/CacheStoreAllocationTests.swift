@@ -34,7 +34,10 @@ import Testing
         #expect(store.allocate(desc: F.desc(1, [1, 1024]), blocks: false, role: .prompt).map(\.id) == .success(3))
         // A key error is found before the id is consumed.
         let keys = [F.key(1), F.key(1)]
-        #expect(store.allocate(desc: F.desc(), blocks: false, cacheKeys: keys, role: .prompt).failureStatus == .LLM_PARAM_INVALID)
+        #expect(
+            store.allocate(desc: F.desc(), blocks: false, cacheKeys: keys, role: .prompt).failureStatus
+                == .LLM_PARAM_INVALID
+        )
         #expect(store.allocate(desc: F.desc(1, [1, 8]), blocks: false, role: .prompt).map(\.id) == .success(4))
     }
 
@@ -49,7 +52,10 @@ import Testing
         #expect(store.lookup(.request(5)).failureStatus == .LLM_KV_CACHE_NOT_EXIST)
         #expect(store.cacheCount == 1)
         // The key of the failed call was not bound: it can be used now.
-        #expect(store.allocate(desc: F.desc(1, [2, 512]), blocks: false, cacheKeys: [F.key(5)], role: .mix).map(\.id) == .success(3))
+        #expect(
+            store.allocate(desc: F.desc(1, [2, 512]), blocks: false, cacheKeys: [F.key(5)], role: .mix).map(\.id)
+                == .success(3)
+        )
         let host = store.allocate(desc: F.desc(1, [5, 1024], .int8, .host), blocks: false, role: .mix)
         #expect(host.failureStatus == .LLM_OUT_OF_MEMORY)
         #expect(F.usage(store)[1] == 0)
@@ -84,7 +90,9 @@ import Testing
         let blocker = try #require(taken)
         // Devices 0 and 1 have 4 KiB free, device 2 has none: nothing may be kept on 0 or 1.
         let before = F.usage(store)
-        #expect(store.allocate(desc: F.desc(1, [1, 2048]), blocks: false, role: .mix).failureStatus == .LLM_OUT_OF_MEMORY)
+        #expect(
+            store.allocate(desc: F.desc(1, [1, 2048]), blocks: false, role: .mix).failureStatus == .LLM_OUT_OF_MEMORY
+        )
         #expect(F.usage(store) == before)
         store.devicePools[2].free(blocker)
         #expect(try store.allocate(desc: F.desc(1, [1, 2048]), blocks: false, role: .mix).get().id == 3)
@@ -96,13 +104,20 @@ import Testing
         #expect(withKeys.failureStatus == .LLM_PARAM_INVALID)
         if case .failure(let e) = withKeys { #expect(e.message.contains("DECODER")) }
         let blocksKey = BlocksCacheKey(promptClusterID: 0)
-        #expect(store.allocate(desc: F.desc(), blocks: true, blocksKey: blocksKey, role: .decoder).failureStatus == .LLM_PARAM_INVALID)
+        #expect(
+            store.allocate(desc: F.desc(), blocks: true, blocksKey: blocksKey, role: .decoder).failureStatus
+                == .LLM_PARAM_INVALID
+        )
         #expect(store.removeKey(.request(1), role: .decoder).failureStatus == .LLM_PARAM_INVALID)
         #expect(store.nextCacheID == 1)
         #expect(store.allocate(desc: F.desc(), blocks: false, role: .decoder).map(\.id) == .success(1))
         #expect(store.allocate(desc: F.desc(), blocks: true, role: .decoder).map(\.id) == .success(2))
-        #expect(store.allocate(desc: F.desc(), blocks: false, cacheKeys: [F.key(1)], role: .prompt).map(\.id) == .success(3))
-        #expect(store.allocate(desc: F.desc(), blocks: false, cacheKeys: [F.key(2)], role: .mix).map(\.id) == .success(4))
+        #expect(
+            store.allocate(desc: F.desc(), blocks: false, cacheKeys: [F.key(1)], role: .prompt).map(\.id) == .success(3)
+        )
+        #expect(
+            store.allocate(desc: F.desc(), blocks: false, cacheKeys: [F.key(2)], role: .mix).map(\.id) == .success(4)
+        )
         #expect(store.allocate(desc: F.desc(), blocks: true, blocksKey: blocksKey, role: .mix).map(\.id) == .success(5))
         #expect(CacheRoleGate.check(.pullCache, role: .prompt)?.status == .LLM_PARAM_INVALID)
         #expect(CacheRoleGate.check(.pullBlocks, role: .mix) == nil)
@@ -113,29 +128,50 @@ import Testing
     @Test func moreKeysThanSlots() {
         var store = F.store()
         let keys = [F.key(0), F.key(1), F.key(2)]
-        #expect(store.allocate(desc: F.desc(1, [2, 4]), blocks: false, cacheKeys: keys, role: .prompt).failureStatus == .LLM_PARAM_INVALID)
-        #expect(store.allocate(desc: F.desc(1, [3, 4]), blocks: false, cacheKeys: keys, role: .prompt).failureStatus == nil)
+        #expect(
+            store.allocate(desc: F.desc(1, [2, 4]), blocks: false, cacheKeys: keys, role: .prompt).failureStatus
+                == .LLM_PARAM_INVALID
+        )
+        #expect(
+            store.allocate(desc: F.desc(1, [3, 4]), blocks: false, cacheKeys: keys, role: .prompt).failureStatus == nil
+        )
     }
 
     /// Case 51: the same (req_id, model_id) from another cluster is already bound; duplicates in a call.
     @Test func keysAlreadyBoundOrDuplicated() {
         var store = F.store()
-        #expect(store.allocate(desc: F.desc(), blocks: false, cacheKeys: [F.key(5)], role: .prompt).failureStatus == nil)
+        #expect(
+            store.allocate(desc: F.desc(), blocks: false, cacheKeys: [F.key(5)], role: .prompt).failureStatus == nil
+        )
         let other = CacheKey(promptClusterID: 9, reqID: 5)
         let again = store.allocate(desc: F.desc(), blocks: false, cacheKeys: [other], role: .prompt)
         #expect(again.failureStatus == .LLM_PARAM_INVALID)
         if case .failure(let e) = again { #expect(e.message.contains("already bound")) }
-        #expect(store.allocate(desc: F.desc(), blocks: false, cacheKeys: [F.key(6), F.key(6)], role: .prompt).failureStatus == .LLM_PARAM_INVALID)
+        #expect(
+            store.allocate(desc: F.desc(), blocks: false, cacheKeys: [F.key(6), F.key(6)], role: .prompt).failureStatus
+                == .LLM_PARAM_INVALID
+        )
         // Same id, other model, or a prefix key with the same number: distinct identities.
-        #expect(store.allocate(desc: F.desc(), blocks: false, cacheKeys: [F.key(5, model: 1), F.key(0, prefix: 5)], role: .prompt).failureStatus == nil)
-        #expect(store.allocate(desc: F.desc(), blocks: false, cacheKeys: [F.key(1, prefix: 5)], role: .prompt).failureStatus == .LLM_PARAM_INVALID)
+        #expect(
+            store.allocate(
+                desc: F.desc(),
+                blocks: false,
+                cacheKeys: [F.key(5, model: 1), F.key(0, prefix: 5)],
+                role: .prompt
+            ).failureStatus == nil
+        )
+        #expect(
+            store.allocate(desc: F.desc(), blocks: false, cacheKeys: [F.key(1, prefix: 5)], role: .prompt).failureStatus
+                == .LLM_PARAM_INVALID
+        )
         #expect(store.boundKeyCount == 3)
     }
 
     @Test func placeholdersSkipSlotsAndAreNotDuplicates() throws {
         var store = F.store()
         let pad = F.key(UInt64.max)
-        let info = try store.allocate(desc: F.desc(), blocks: false, cacheKeys: [pad, F.key(8), pad], role: .prompt).get()
+        let info = try store.allocate(desc: F.desc(), blocks: false, cacheKeys: [pad, F.key(8), pad], role: .prompt)
+            .get()
         #expect(store.boundKeyCount == 1)
         #expect(store.lookup(.request(8)).map(\.slot) == .success(1))
         #expect(store.boundKey(cacheID: info.id, slot: 0) == nil)
@@ -145,8 +181,14 @@ import Testing
 
     @Test func blocksFlagAndKeysMustAgree() {
         var store = F.store()
-        #expect(store.allocate(desc: F.desc(), blocks: true, cacheKeys: [F.key(1)], role: .prompt).failureStatus == .LLM_PARAM_INVALID)
-        #expect(store.allocate(desc: F.desc(), blocks: false, blocksKey: BlocksCacheKey(promptClusterID: 0), role: .prompt).failureStatus == .LLM_PARAM_INVALID)
+        #expect(
+            store.allocate(desc: F.desc(), blocks: true, cacheKeys: [F.key(1)], role: .prompt).failureStatus
+                == .LLM_PARAM_INVALID
+        )
+        #expect(
+            store.allocate(desc: F.desc(), blocks: false, blocksKey: BlocksCacheKey(promptClusterID: 0), role: .prompt)
+                .failureStatus == .LLM_PARAM_INVALID
+        )
         #expect(store.nextCacheID == 1)
     }
 
@@ -155,11 +197,26 @@ import Testing
         var store = F.store()
         let key = BlocksCacheKey(promptClusterID: 0, modelID: 3)
         let first = try store.allocate(desc: F.desc(), blocks: true, blocksKey: key, role: .prompt).get()
-        let second = store.allocate(desc: F.desc(), blocks: true, blocksKey: BlocksCacheKey(promptClusterID: 7, modelID: 3), role: .prompt)
+        let second = store.allocate(
+            desc: F.desc(),
+            blocks: true,
+            blocksKey: BlocksCacheKey(promptClusterID: 7, modelID: 3),
+            role: .prompt
+        )
         #expect(second.failureStatus == .LLM_PARAM_INVALID)
-        #expect(store.allocate(desc: F.desc(), blocks: true, blocksKey: BlocksCacheKey(promptClusterID: 0, modelID: 4), role: .prompt).failureStatus == nil)
+        #expect(
+            store.allocate(
+                desc: F.desc(),
+                blocks: true,
+                blocksKey: BlocksCacheKey(promptClusterID: 0, modelID: 4),
+                role: .prompt
+            ).failureStatus == nil
+        )
         #expect(store.lookupBlocks(modelID: 3) == .success(first))
         // A padding cache key with the same model id is not a blocks key (no collision here).
-        #expect(store.allocate(desc: F.desc(), blocks: false, cacheKeys: [F.key(UInt64.max, model: 3)], role: .prompt).failureStatus == nil)
+        #expect(
+            store.allocate(desc: F.desc(), blocks: false, cacheKeys: [F.key(UInt64.max, model: 3)], role: .prompt)
+                .failureStatus == nil
+        )
     }
 }

@@ -68,8 +68,15 @@ import Testing
 
     @Test func lookupByIDReportsTheBoundKey() throws {
         var store = F.store()
-        let c = try store.allocate(desc: F.desc(), blocks: false, cacheKeys: [F.key(1), F.key(2, prefix: 9)], role: .prompt).get()
-        #expect(store.lookup(cacheID: c.id, batchIndex: 0) == .success(ResolvedSlot(cache: c, slot: 0, key: .request(1))))
+        let c = try store.allocate(
+            desc: F.desc(),
+            blocks: false,
+            cacheKeys: [F.key(1), F.key(2, prefix: 9)],
+            role: .prompt
+        ).get()
+        #expect(
+            store.lookup(cacheID: c.id, batchIndex: 0) == .success(ResolvedSlot(cache: c, slot: 0, key: .request(1)))
+        )
         #expect(store.lookup(cacheID: c.id, batchIndex: 1).map(\.key) == .success(.prefix(9)))
         #expect(store.lookup(cacheID: c.id, batchIndex: 3).map(\.key) == .success(nil))
         #expect(store.lookup(cacheID: c.id, batchIndex: 4).failureStatus == .LLM_KV_CACHE_NOT_EXIST)
@@ -81,7 +88,12 @@ import Testing
     /// Cases 53/58: a verified pull by request key consumes it; the second pull finds nothing.
     @Test func consumeUnbindsRequestKeysOnly() throws {
         var store = F.store()
-        let c = try store.allocate(desc: F.desc(), blocks: false, cacheKeys: [F.key(1000), F.key(1001), F.key(0, prefix: 4)], role: .prompt).get()
+        let c = try store.allocate(
+            desc: F.desc(),
+            blocks: false,
+            cacheKeys: [F.key(1000), F.key(1001), F.key(0, prefix: 4)],
+            role: .prompt
+        ).get()
         #expect(store.consume(.request(1001)) == true)
         #expect(store.lookup(.request(1001)).failureStatus == .LLM_KV_CACHE_NOT_EXIST)
         #expect(store.consume(.request(1001)) == false)
@@ -99,7 +111,12 @@ import Testing
 
     @Test func blocksKeysAreNeverConsumed() throws {
         var store = F.store()
-        let c = try store.allocate(desc: F.desc(), blocks: true, blocksKey: BlocksCacheKey(promptClusterID: 0, modelID: 0), role: .prompt).get()
+        let c = try store.allocate(
+            desc: F.desc(),
+            blocks: true,
+            blocksKey: BlocksCacheKey(promptClusterID: 0, modelID: 0),
+            role: .prompt
+        ).get()
         // A blocks key's owner identity is not a request key.
         #expect(store.consume(.request(UInt64.max, modelID: 0)) == false)
         #expect(store.lookupBlocks(modelID: 0) == .success(c))

@@ -21,7 +21,9 @@ import Testing
     @Test func decodesSelections() throws {
         let all = try LayerSelection.decode([:]).get()
         #expect(all == LayerSelection(src: nil, dst: nil, tensorsPerLayer: 2))
-        let s = try LayerSelection.decode(["src_layer_range": [0, 2], "dst_layer_range": nil, "tensor_num_per_layer": 3]).get()
+        let s = try LayerSelection.decode([
+            "src_layer_range": [0, 2], "dst_layer_range": nil, "tensor_num_per_layer": 3,
+        ]).get()
         #expect(s.src == LayerRange(start: 0, stop: 2))
         #expect(s.dst == nil)
         #expect(s.tensorsPerLayer == 3)
@@ -38,9 +40,19 @@ import Testing
         #expect(s.tensors(nil, numTensors: 5, side: "src") == .success(0..<5))
         #expect(s.tensors(nil, numTensors: 5, side: "src", wholeLayers: true).failureStatus == .LLM_PARAM_INVALID)
         #expect(s.tensors(LayerRange(start: 1, stop: 3), numTensors: 6, side: "src") == .success(2..<6))
-        #expect(s.tensors(LayerRange(start: 1, stop: 4), numTensors: 6, side: "src").failureStatus == .LLM_PARAM_INVALID)
-        #expect(s.tensors(LayerRange(start: 0, stop: 1), numTensors: 5, side: "src").failureStatus == .LLM_PARAM_INVALID)
-        #expect(s.tensors(LayerRange(start: 0, stop: Int.max), numTensors: 6, side: "src").failureStatus == .LLM_PARAM_INVALID)
-        #expect(LayerSelection(tensorsPerLayer: 0).tensors(nil, numTensors: 2, side: "src").failureStatus == .LLM_PARAM_INVALID)
+        #expect(
+            s.tensors(LayerRange(start: 1, stop: 4), numTensors: 6, side: "src").failureStatus == .LLM_PARAM_INVALID
+        )
+        #expect(
+            s.tensors(LayerRange(start: 0, stop: 1), numTensors: 5, side: "src").failureStatus == .LLM_PARAM_INVALID
+        )
+        #expect(
+            s.tensors(LayerRange(start: 0, stop: Int.max), numTensors: 6, side: "src").failureStatus
+                == .LLM_PARAM_INVALID
+        )
+        #expect(
+            LayerSelection(tensorsPerLayer: 0).tensors(nil, numTensors: 2, side: "src").failureStatus
+                == .LLM_PARAM_INVALID
+        )
     }
 }

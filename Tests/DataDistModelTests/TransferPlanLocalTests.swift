@@ -12,7 +12,11 @@ import Testing
         let b = try store.allocate(desc: F.desc(2, [4, 32]), blocks: false, role: .mix).get()
         let c = try store.allocate(desc: F.desc(3, [2, 64]), blocks: false, role: .mix).get()
         let blocks = try store.allocate(desc: F.desc(2, [2, 64]), blocks: true, role: .mix).get()
-        let copy = try store.planCopyCache(dstID: b.id, srcID: a.id, options: CopyCacheOptions(dstBatchIndex: 3, srcBatchIndex: 1, offset: 8, size: 16)).get()
+        let copy = try store.planCopyCache(
+            dstID: b.id,
+            srcID: a.id,
+            options: CopyCacheOptions(dstBatchIndex: 3, srcBatchIndex: 1, offset: 8, size: 16)
+        ).get()
         #expect(copy.source == a)
         #expect(copy.destination == b)
         #expect(copy.plan.source.runs == [ByteRun(offset: 72, length: 16)])
@@ -44,7 +48,11 @@ import Testing
         let normal = try store.allocate(desc: F.desc(2, [8, 16]), blocks: false, role: .mix).get()
         let mapping = try BlockMapping.decodeOneToMany(["0": [1, 2], "5": [6]], field: "mapping").get()
         let copy = try store.planCopyBlocks(cacheID: cache.id, mapping: mapping).get()
-        #expect(copy.plan.source.runs == [ByteRun(offset: 0, length: 16), ByteRun(offset: 0, length: 16), ByteRun(offset: 80, length: 16)])
+        #expect(
+            copy.plan.source.runs == [
+                ByteRun(offset: 0, length: 16), ByteRun(offset: 0, length: 16), ByteRun(offset: 80, length: 16),
+            ]
+        )
         #expect(copy.plan.destination.runs == [ByteRun(offset: 16, length: 32), ByteRun(offset: 96, length: 16)])
         #expect(store.planCopyBlocks(cacheID: cache.id, mapping: [(8, [0])]).failureStatus == .LLM_PARAM_INVALID)
         #expect(store.planCopyBlocks(cacheID: cache.id, mapping: [(0, [8])]).failureStatus == .LLM_PARAM_INVALID)
@@ -66,15 +74,23 @@ import Testing
         let cpuWide = try store.allocate(desc: F.desc(2, [4, 32], .int8, .host), blocks: true, role: .mix).get()
         let cpuCache = try store.allocate(desc: F.desc(2, [4, 16], .int8, .host), blocks: false, role: .mix).get()
         let pairs = try BlockMapping.decodeOneToOne(["0": 3, "1": 2], field: "src_to_dst").get()
-        #expect(store.planSwapBlocks(srcID: npu.id, dstID: npu2.id, pairs: [(0, 0)]).failureStatus == .LLM_PARAM_INVALID)
+        #expect(
+            store.planSwapBlocks(srcID: npu.id, dstID: npu2.id, pairs: [(0, 0)]).failureStatus == .LLM_PARAM_INVALID
+        )
         let swapIn = try store.planSwapBlocks(srcID: cpu.id, dstID: npu.id, pairs: pairs).get()
         #expect(swapIn.plan.source.runs == [ByteRun(offset: 0, length: 32)])
         #expect(swapIn.plan.destination.runs == [ByteRun(offset: 48, length: 16), ByteRun(offset: 32, length: 16)])
         #expect(store.planSwapBlocks(srcID: npu.id, dstID: cpu.id, pairs: [(7, 3)]).failureStatus == nil)
         #expect(store.planSwapBlocks(srcID: npu.id, dstID: cpu.id, pairs: [(7, 4)]).failureStatus == .LLM_PARAM_INVALID)
-        #expect(store.planSwapBlocks(srcID: npu.id, dstID: cpuWide.id, pairs: [(0, 0)]).failureStatus == .LLM_PARAM_INVALID)
-        #expect(store.planSwapBlocks(srcID: npu.id, dstID: cpuCache.id, pairs: [(0, 0)]).failureStatus == .LLM_PARAM_INVALID)
-        #expect(store.planSwapBlocks(srcID: npu.id, dstID: 99, pairs: [(0, 0)]).failureStatus == .LLM_KV_CACHE_NOT_EXIST)
+        #expect(
+            store.planSwapBlocks(srcID: npu.id, dstID: cpuWide.id, pairs: [(0, 0)]).failureStatus == .LLM_PARAM_INVALID
+        )
+        #expect(
+            store.planSwapBlocks(srcID: npu.id, dstID: cpuCache.id, pairs: [(0, 0)]).failureStatus == .LLM_PARAM_INVALID
+        )
+        #expect(
+            store.planSwapBlocks(srcID: npu.id, dstID: 99, pairs: [(0, 0)]).failureStatus == .LLM_KV_CACHE_NOT_EXIST
+        )
         #expect(BlockMapping.decodeOneToOne(["0": "1"], field: "src_to_dst").failureStatus == .TYPE_ERROR)
     }
 }

@@ -9,7 +9,12 @@ import Testing
     @Test func pullCacheWholeSlot() throws {
         let dst = T.geometry(.cache, shape: [4, 64])
         let src = T.geometry(.cache, shape: [2, 128])
-        let plan = try TransferPlanner.pullCache(dst: dst, src: src, srcSlot: 1, options: PullCacheOptions(batchIndex: 3)).get()
+        let plan = try TransferPlanner.pullCache(
+            dst: dst,
+            src: src,
+            srcSlot: 1,
+            options: PullCacheOptions(batchIndex: 3)
+        ).get()
         #expect(plan.source.tensors == [0, 1, 2, 3])
         #expect(plan.source.runs == [ByteRun(offset: 128, length: 64)])
         #expect(plan.destination.runs == [ByteRun(offset: 192, length: 64)])
@@ -20,7 +25,12 @@ import Testing
         let dst = T.geometry(.cache, tensors: 4, shape: [2, 64])
         let src = T.geometry(.cache, tensors: 6, shape: [2, 64])
         let layers = LayerSelection(src: LayerRange(start: 1, stop: 3), dst: LayerRange(start: 0, stop: 2))
-        let plan = try TransferPlanner.pullCache(dst: dst, src: src, srcSlot: 0, options: PullCacheOptions(batchIndex: 1, size: 10, layers: layers)).get()
+        let plan = try TransferPlanner.pullCache(
+            dst: dst,
+            src: src,
+            srcSlot: 0,
+            options: PullCacheOptions(batchIndex: 1, size: 10, layers: layers)
+        ).get()
         #expect(plan.source.tensors == [2, 3, 4, 5])
         #expect(plan.destination.tensors == [0, 1, 2, 3])
         #expect(plan.source.runs == [ByteRun(offset: 0, length: 10)])
@@ -63,7 +73,11 @@ import Testing
         let o = PullBlocksOptions(byBlocksKey: true, srcBlocks: [0, 1, 3], dstBlocks: [5, 7, 6])
         let plan = try TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: 0, options: o).get()
         #expect(plan.source.runs == [ByteRun(offset: 0, length: 32), ByteRun(offset: 48, length: 16)])
-        #expect(plan.destination.runs == [ByteRun(offset: 80, length: 16), ByteRun(offset: 112, length: 16), ByteRun(offset: 96, length: 16)])
+        #expect(
+            plan.destination.runs == [
+                ByteRun(offset: 80, length: 16), ByteRun(offset: 112, length: 16), ByteRun(offset: 96, length: 16),
+            ]
+        )
         #expect(plan.totalBytes == 96)
         #expect(T.stream(plan.source).count == T.stream(plan.destination).count)
     }
@@ -74,10 +88,16 @@ import Testing
         let o = PullBlocksOptions(byBlocksKey: false, srcBlocks: [], dstBlocks: [3, 4, 0, 7])
         let plan = try TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: 1, options: o).get()
         #expect(plan.source.runs == [ByteRun(offset: 64, length: 64)])
-        #expect(plan.destination.runs == [ByteRun(offset: 48, length: 32), ByteRun(offset: 0, length: 16), ByteRun(offset: 112, length: 16)])
+        #expect(
+            plan.destination.runs == [
+                ByteRun(offset: 48, length: 32), ByteRun(offset: 0, length: 16), ByteRun(offset: 112, length: 16),
+            ]
+        )
         // Five blocks of 16 bytes do not fit a 64-byte slot.
         let five = PullBlocksOptions(byBlocksKey: false, srcBlocks: [], dstBlocks: [0, 1, 2, 3, 4])
-        #expect(T.status(TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: 0, options: five)) == .LLM_PARAM_INVALID)
+        #expect(
+            T.status(TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: 0, options: five)) == .LLM_PARAM_INVALID
+        )
     }
 
     /// Case 69 and the contract's pull_blocks checks.
@@ -85,8 +105,16 @@ import Testing
         let dst = T.geometry(.blocks, tensors: 2, shape: [8, 16])
         let blocksSrc = T.geometry(.blocks, tensors: 2, shape: [4, 16])
         let cacheSrc = T.geometry(.cache, tensors: 2, shape: [2, 64])
-        func pull(_ s: CacheGeometry, _ byKey: Bool, _ src: [Int], _ dstB: [Int], d: CacheGeometry = dst) -> APIStatus? {
-            T.status(TransferPlanner.pullBlocks(dst: d, src: s, srcSlot: 0, options: PullBlocksOptions(byBlocksKey: byKey, srcBlocks: src, dstBlocks: dstB)))
+        func pull(_ s: CacheGeometry, _ byKey: Bool, _ src: [Int], _ dstB: [Int], d: CacheGeometry = dst) -> APIStatus?
+        {
+            T.status(
+                TransferPlanner.pullBlocks(
+                    dst: d,
+                    src: s,
+                    srcSlot: 0,
+                    options: PullBlocksOptions(byBlocksKey: byKey, srcBlocks: src, dstBlocks: dstB)
+                )
+            )
         }
         #expect(pull(blocksSrc, true, [0, 1], [2]) == .LLM_PARAM_INVALID)
         #expect(pull(blocksSrc, true, [], [0]) == .LLM_PARAM_INVALID)
@@ -96,7 +124,9 @@ import Testing
         #expect(pull(blocksSrc, true, [0], [8]) == .LLM_PARAM_INVALID)
         #expect(pull(blocksSrc, true, [0], [-1]) == .LLM_PARAM_INVALID)
         #expect(pull(blocksSrc, true, [4], [0]) == .LLM_PARAM_INVALID)
-        #expect(pull(blocksSrc, true, [0], [0], d: T.geometry(.cache, tensors: 2, shape: [8, 16])) == .LLM_PARAM_INVALID)
+        #expect(
+            pull(blocksSrc, true, [0], [0], d: T.geometry(.cache, tensors: 2, shape: [8, 16])) == .LLM_PARAM_INVALID
+        )
         #expect(pull(T.geometry(.blocks, tensors: 2, shape: [4, 32]), true, [0], [0]) == .LLM_PARAM_INVALID)
         #expect(pull(cacheSrc, true, [0], [0]) == .LLM_PARAM_INVALID)
         #expect(pull(blocksSrc, false, [], [0]) == .LLM_PARAM_INVALID)

@@ -9,7 +9,12 @@ import Testing
     @Test func pushCache() throws {
         let src = T.geometry(.cache, tensors: 4, shape: [2, 32])
         let dst = T.geometry(.cache, tensors: 4, shape: [3, 64])
-        let plan = try TransferPlanner.pushCache(src: src, dst: dst, dstSlot: 2, options: PushCacheOptions(srcBatchIndex: 1)).get()
+        let plan = try TransferPlanner.pushCache(
+            src: src,
+            dst: dst,
+            dstSlot: 2,
+            options: PushCacheOptions(srcBatchIndex: 1)
+        ).get()
         #expect(plan.source.runs == [ByteRun(offset: 32, length: 32)])
         #expect(plan.destination.runs == [ByteRun(offset: 128, length: 32)])
         #expect(plan.totalBytes == 128)
@@ -31,17 +36,30 @@ import Testing
         #expect(push(src, T.geometry(.blocks), .init(size: 8)) == .LLM_PARAM_INVALID)
         // Case 71: unequal ranges; N = 3 with 10 tensors.
         let unequal = LayerSelection(src: LayerRange(start: 0, stop: 2), dst: LayerRange(start: 0, stop: 1))
-        #expect(TransferPlanner.checkPushCacheSource(src, .init(size: 8, layers: unequal))?.status == .LLM_PARAM_INVALID)
+        #expect(
+            TransferPlanner.checkPushCacheSource(src, .init(size: 8, layers: unequal))?.status == .LLM_PARAM_INVALID
+        )
         let ten = T.geometry(.cache, tensors: 10, shape: [2, 64])
-        #expect(TransferPlanner.checkPushCacheSource(ten, .init(layers: LayerSelection(tensorsPerLayer: 3)))?.status == .LLM_PARAM_INVALID)
+        #expect(
+            TransferPlanner.checkPushCacheSource(ten, .init(layers: LayerSelection(tensorsPerLayer: 3)))?.status
+                == .LLM_PARAM_INVALID
+        )
         #expect(TransferPlanner.checkPushCacheSource(ten, .init(layers: LayerSelection(tensorsPerLayer: 5))) == nil)
     }
 
     @Test func pushBlocks() throws {
         let src = T.geometry(.blocks, tensors: 2, shape: [4, 16])
         let dst = T.geometry(.blocks, tensors: 2, shape: [8, 16])
-        let layers = LayerSelection(src: LayerRange(start: 0, stop: 2), dst: LayerRange(start: 0, stop: 2), tensorsPerLayer: 1)
-        let plan = try TransferPlanner.pushBlocks(src: src, dst: dst, options: PushBlocksOptions(srcBlocks: [0, 1, 2], dstBlocks: [0, 1, 2], layers: layers)).get()
+        let layers = LayerSelection(
+            src: LayerRange(start: 0, stop: 2),
+            dst: LayerRange(start: 0, stop: 2),
+            tensorsPerLayer: 1
+        )
+        let plan = try TransferPlanner.pushBlocks(
+            src: src,
+            dst: dst,
+            options: PushBlocksOptions(srcBlocks: [0, 1, 2], dstBlocks: [0, 1, 2], layers: layers)
+        ).get()
         #expect(plan.source.runs == [ByteRun(offset: 0, length: 48)])
         #expect(plan.destination.runs == [ByteRun(offset: 0, length: 48)])
         #expect(plan.source.tensors == [0, 1])

@@ -37,7 +37,13 @@ import Testing
         let o = PullBlocksOptions(byBlocksKey: true, srcBlocks: srcBlocks, dstBlocks: dstBlocks, layers: layers)
         let plan = try TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: 0, options: o).get()
         #expect(plan.source.runs.count < 4096)
-        let reference = Self.naive(srcTensors: 2..<6, dstTensors: 0..<4, srcBlocks: srcBlocks, dstBlocks: dstBlocks, stride: stride)
+        let reference = Self.naive(
+            srcTensors: 2..<6,
+            dstTensors: 0..<4,
+            srcBlocks: srcBlocks,
+            dstBlocks: dstBlocks,
+            stride: stride
+        )
         let srcStream = T.stream(plan.source)
         let dstStream = T.stream(plan.destination)
         #expect(srcStream.count == reference.count)
@@ -56,8 +62,17 @@ import Testing
         let g = T.geometry(.blocks, tensors: 1, shape: [16, 8])
         let o = PullBlocksOptions(byBlocksKey: true, srcBlocks: [0, 1, 2, 7, 8, 3], dstBlocks: [5, 4, 3, 9, 10, 11])
         let plan = try TransferPlanner.pullBlocks(dst: g, src: g, srcSlot: 0, options: o).get()
-        #expect(plan.source.runs == [ByteRun(offset: 0, length: 24), ByteRun(offset: 56, length: 16), ByteRun(offset: 24, length: 8)])
-        #expect(plan.destination.runs == [ByteRun(offset: 40, length: 8), ByteRun(offset: 32, length: 8), ByteRun(offset: 24, length: 8), ByteRun(offset: 72, length: 24)])
+        #expect(
+            plan.source.runs == [
+                ByteRun(offset: 0, length: 24), ByteRun(offset: 56, length: 16), ByteRun(offset: 24, length: 8),
+            ]
+        )
+        #expect(
+            plan.destination.runs == [
+                ByteRun(offset: 40, length: 8), ByteRun(offset: 32, length: 8), ByteRun(offset: 24, length: 8),
+                ByteRun(offset: 72, length: 24),
+            ]
+        )
         #expect(TransferSide.coalesce([]) == [])
         #expect(TransferSide.coalesce([ByteRun(offset: 8, length: 8), ByteRun(offset: 0, length: 8)]).count == 2)
     }

@@ -8,7 +8,13 @@ enum TransferFixture {
         shape: [Int64] = [4, 64],
         placement: Placement = .device
     ) -> CacheGeometry {
-        guard case .success(let d) = CacheDesc.make(numTensors: tensors, shape: shape, dataType: .int8, placement: placement)
+        guard
+            case .success(let d) = CacheDesc.make(
+                numTensors: tensors,
+                shape: shape,
+                dataType: .int8,
+                placement: placement
+            )
         else { fatalError("fixture description is invalid") }
         return CacheGeometry(kind: kind, desc: d)
     }
