@@ -1,0 +1,23 @@
+/// CONTRACT §4 role gates of the cache operations: a role not allowed answers LLM_PARAM_INVALID naming it.
+public enum CacheRoleGate: String, Sendable, CaseIterable {
+    case pullCache = "pull_cache"
+    case pullBlocks = "pull_blocks"
+    case allocateWithCacheKeys = "allocate with cache_keys"
+    case allocateWithBlocksKey = "allocate with blocks_cache_key"
+    case removeCacheKey = "remove_cache_key"
+
+    /// The roles that may perform the operation.
+    public var allowedRoles: [Role] {
+        switch self {
+        case .pullCache, .pullBlocks: [.decoder, .mix]
+        case .allocateWithCacheKeys, .allocateWithBlocksKey, .removeCacheKey: [.prompt, .mix]
+        }
+    }
+
+    /// nil when `role` may perform `operation`, else the LLM_PARAM_INVALID naming the role.
+    public static func check(_ operation: CacheRoleGate, role: Role) -> APIError? {
+        guard !operation.allowedRoles.contains(role) else { return nil }
+        let allowed = operation.allowedRoles.map(\.rawValue).joined(separator: ", ")
+        return .paramInvalid("\(operation.rawValue) is not allowed for \(role.rawValue) (allowed roles: \(allowed))")
+    }
+}

@@ -1,0 +1,73 @@
+/// One pool's usage as `GET /v1/cache` and `/v1/node` show it.
+public struct PoolUsage: Sendable, Equatable {
+    public let placement: Placement
+    public let deviceID: Int
+    public let capacity: Int
+    public let used: Int
+    public let pageSize: Int
+
+    public var free: Int { capacity - used }
+
+    public var json: JSONValue {
+        [
+            "placement": .string(placement.rawValue), "device_id": JSONValue(deviceID),
+            "capacity": JSONValue(capacity), "used": JSONValue(used), "free": JSONValue(free),
+            "page_size": JSONValue(pageSize),
+        ]
+    }
+}
+
+extension CacheStore {
+    /// Every pool: the DEVICE pools in device order, then the HOST pools.
+    public var poolUsage: [PoolUsage] {
+        [Placement.device, .host].flatMap { placement in
+            devices.indices.map { i in
+                let p = pool(placement, deviceIndex: i)
+                return PoolUsage(
+                    placement: placement,
+                    deviceID: devices[i],
+                    capacity: p.capacity,
+                    used: p.used,
+                    pageSize: p.pageSize
+                )
+            }
+        }
+    }
+
+    /// `{"cache_id", "cache_desc", "kind", "tensor_size", "batch_size"|"num_blocks", "stride",
+    /// "cache_keys"|"blocks_cache_key", "released"}` for a visible cache; nil when absent.
+    public func json(cacheID id: Int64) -> JSONValue? {
+        guard let entry = entries[id] else { return nil }
+        let info = entry.info
+        var o: JSONObject = [
+            "cache_id": JSONValue(id), "cache_desc": info.desc.json, "kind": .string(info.kind.rawValue),
+            "tensor_size": JSONValue(info.tensorSize),
+        ]
+        switch info.kind {
+        case .cache:
+            o["batch_size"] = JSONValue(info.slots)
+            o["stride"] = JSONValue(info.stride)
+            o["cache_keys"] = .array(
+                entry.slotKeys.enumerated().compactMap { slot, key in
+                    guard let key, case .object(var k) = key.json else { return nil }
+                    k["batch_index"] = JSONValue(slot)
+                    return .object(k)
+                }
+            )
+        case .blocks:
+            o["num_blocks"] = JSONValue(info.slots)
+            o["stride"] = JSONValue(info.stride)
+            o["blocks_cache_key"] = entry.blocksKey?.json ?? .null
+        }
+        o["released"] = .bool(entry.released)
+        return .object(o)
+    }
+
+    /// The body of `GET /v1/cache`: caches in id order and pool usage.
+    public var json: JSONValue {
+        [
+            "caches": .array(cacheIDs.compactMap { json(cacheID: $0) }),
+            "pools": .array(poolUsage.map(\.json)),
+        ]
+    }
+}
