@@ -36,18 +36,33 @@ enum HTTPParserState: Sendable, Equatable {
     case failed
 }
 
-/// Collects the events of one `feed` call, coalescing adjacent body pieces into one `.body`.
+/// Collects the events of one `feed` call. Body pieces are either coalesced into one `.body` event or, when a
+/// body receiver is set, handed to it as slices of the input; in that mode a `.head` also pauses the feed.
 struct HTTPEventSink {
     var events: [HTTPParserEvent] = []
     private var pendingBody: [UInt8] = []
+    /// Receives body slices instead of `.body` events (only for the duration of one feed call).
+    private let bodyReceiver: ((UnsafeRawBufferPointer) -> Void)?
+    /// A `.head` was emitted while body slices go to a receiver: the feed stops so the caller can route the body.
+    private(set) var pausedAfterHead = false
+
+    init(bodyReceiver: ((UnsafeRawBufferPointer) -> Void)? = nil) {
+        self.bodyReceiver = bodyReceiver
+    }
 
     mutating func appendBody(_ bytes: UnsafeRawBufferPointer) {
-        pendingBody.append(contentsOf: bytes)
+        guard !bytes.isEmpty else { return }
+        if let bodyReceiver {
+            bodyReceiver(bytes)
+        } else {
+            pendingBody.append(contentsOf: bytes)
+        }
     }
 
     mutating func emit(_ event: HTTPParserEvent) {
         flushBody()
         events.append(event)
+        if bodyReceiver != nil, case .head = event { pausedAfterHead = true }
     }
 
     mutating func flushBody() {

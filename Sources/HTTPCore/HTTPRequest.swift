@@ -94,13 +94,28 @@ public struct HTTPRequestHead: Sendable, Equatable {
     }
 }
 
-/// A complete request: head plus the whole body.
+/// A complete request: head plus the whole body (or the sink that already received it).
 public struct HTTPRequest: Sendable, Equatable {
     public var head: HTTPRequestHead
     public var body: [UInt8]
+    /// The sink the body was streamed into (then `body` is empty); nil when the body was buffered.
+    public var sink: (any HTTPBodySink)?
+
     public init(head: HTTPRequestHead, body: [UInt8] = []) {
         self.head = head
         self.body = body
+    }
+
+    /// A request whose body went to `sink` as it arrived.
+    public init(head: HTTPRequestHead, sink: any HTTPBodySink) {
+        self.head = head
+        self.body = []
+        self.sink = sink
+    }
+
+    /// Sinks compare by identity.
+    public static func == (lhs: HTTPRequest, rhs: HTTPRequest) -> Bool {
+        lhs.head == rhs.head && lhs.body == rhs.body && lhs.sink === rhs.sink
     }
     public var method: String { head.method }
     public var path: String { head.path }

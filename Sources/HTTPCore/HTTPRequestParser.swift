@@ -73,6 +73,26 @@ public struct HTTPRequestParser: Sendable {
         return sink.events
     }
 
+    /// Feeds bytes without copying body bytes: each body piece is handed to `body` as a slice of `bytes`
+    /// (valid only during that call) instead of becoming a `.body` event. Feeding stops right after a `.head`,
+    /// so the caller can decide where that request's body goes before any of it is handed out; the rest of
+    /// the input (`bytes[consumed...]`) is fed by the next call. Body pieces handed out during one call come
+    /// before every event it returns. Otherwise identical to `feed(_:)`: the same input gives the same events
+    /// with the `.body` events removed.
+    public mutating func feed(
+        _ bytes: UnsafeRawBufferPointer,
+        body: (UnsafeRawBufferPointer) -> Void
+    ) -> (events: [HTTPParserEvent], consumed: Int) {
+        withoutActuallyEscaping(body) { receiver in
+            var sink = HTTPEventSink(bodyReceiver: receiver)
+            var i = 0
+            while i < bytes.count && state != .failed && !sink.pausedAfterHead {
+                i = step(bytes, i, &sink)
+            }
+            return (sink.events, state == .failed ? bytes.count : i)
+        }
+    }
+
     /// Convenience for tests and small inputs.
     public mutating func feed(_ bytes: [UInt8]) -> [HTTPParserEvent] {
         bytes.withUnsafeBytes { feed($0) }

@@ -3,11 +3,30 @@ public struct HTTPResponse: Sendable, Equatable {
     public var status: Int
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// Streams the body from the producer's memory instead of `body` (which must then be empty).
+    public var producer: (any HTTPBodyProducer)?
 
     public init(status: Int, headers: HTTPHeaders = [:], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
+    }
+
+    /// A response whose body is streamed by `producer` (Content-Length is `producer.contentLength`).
+    public init(status: Int, headers: HTTPHeaders = [:], producer: any HTTPBodyProducer) {
+        self.status = status
+        self.headers = headers
+        self.body = []
+        self.producer = producer
+    }
+
+    /// The length announced in Content-Length: the producer's when there is one, else `body.count`.
+    public var contentLength: Int { producer?.contentLength ?? body.count }
+
+    /// Producers compare by identity.
+    public static func == (lhs: HTTPResponse, rhs: HTTPResponse) -> Bool {
+        lhs.status == rhs.status && lhs.headers == rhs.headers && lhs.body == rhs.body
+            && lhs.producer === rhs.producer
     }
 
     /// A JSON response from already-encoded UTF-8 text.

@@ -1,6 +1,6 @@
 /// Serializes a response head to bytes. The body is written separately (one `writev` of head + body).
 public enum HTTPResponseSerializer {
-    /// `HTTP/1.1 <status> <reason>\r\n` + headers + `Content-Length` (always, from `body.count`) +
+    /// `HTTP/1.1 <status> <reason>\r\n` + headers + `Content-Length` (always, from `contentLength`) +
     /// `Connection: close` when `close` is true + `\r\n`. Header names/values are written as given;
     /// a caller-supplied Content-Length or Connection header is replaced. A field whose name is not a token
     /// or whose value holds CR, LF or NUL is dropped (it would split the response).
@@ -30,7 +30,7 @@ public enum HTTPResponseSerializer {
             out.append(contentsOf: crlf)
         }
         out.append(contentsOf: "Content-Length: ".utf8)
-        out.append(contentsOf: String(response.body.count).utf8)
+        out.append(contentsOf: String(response.contentLength).utf8)
         out.append(contentsOf: crlf)
         if close {
             out.append(contentsOf: "Connection: close\r\n".utf8)

@@ -24,6 +24,8 @@ final class Connection {
     /// The head and gathered body of the request being received.
     var head: HTTPRequestHead?
     var body: [UInt8] = []
+    /// Where that request's body goes when the handler streams it (then `body` stays empty).
+    var sink: (any HTTPBodySink)?
     var sequence: UInt64 = 0
     var inFlight: InFlight?
     var output = OutputQueue()

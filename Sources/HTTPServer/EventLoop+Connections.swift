@@ -84,21 +84,17 @@ extension EventLoop {
     }
 
     private func read(_ connection: Connection) {
-        let result = Syscall.io { Glibc.read(connection.fd, readBuffer.baseAddress, readBuffer.count) }
+        // A body gets the whole buffer (fewer syscalls per MiB); a head gets a small read so one busy
+        // connection's pipelined requests cannot crowd out the others.
+        let size = connection.parser.isInBody ? readBuffer.count : Self.headReadSize
+        let result = Syscall.io { Glibc.read(connection.fd, readBuffer.baseAddress, size) }
         switch result {
         case .done(0):
             connection.readClosed = true
             connection.appendEvents(connection.parser.finish())
         case .done(let count):
             connection.lastActivity = now
-            let events = connection.parser.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
-            if events.contains(where: { if case .head = $0 { true } else { false } }) {
-                connection.headStart = nil
-            }
-            if connection.headStart == nil && !connection.parser.isIdle && !connection.parser.isInBody {
-                connection.headStart = now
-            }
-            connection.appendEvents(events)
+            feed(connection, UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
         case .wouldBlock:
             return
         case .failed:
@@ -148,7 +144,7 @@ extension EventLoop {
     }
 
     /// Handles parsed events in order until a request is in flight, the connection is closing, or none remain.
-    private func process(_ connection: Connection) {
+    func process(_ connection: Connection) {
         while connection.inFlight == nil && !connection.closing && !stopping, let event = connection.nextEvent() {
             switch event {
             case .head(let head):
@@ -156,22 +152,26 @@ extension EventLoop {
                     respondAndClose(connection, rejection)
                     return
                 }
+                connection.sink = handler.bodySink(for: head)
                 if head.expectContinue {
                     connection.output.append(HTTPResponseSerializer.continueLine)
                 }
                 connection.head = head
                 connection.body = []
             case .body(let bytes):
-                if connection.body.isEmpty {
+                // Only body bytes that arrived while their head waited (see `receiveBody`) come as events.
+                if connection.sink == nil && connection.body.isEmpty {
                     connection.body = bytes
                 } else {
-                    connection.body.append(contentsOf: bytes)
+                    bytes.withUnsafeBytes { store(connection, $0) }
                 }
             case .end:
                 guard let head = connection.head else { continue }
-                let request = HTTPRequest(head: head, body: connection.body)
+                var request = HTTPRequest(head: head, body: connection.body)
+                request.sink = connection.sink
                 connection.head = nil
                 connection.body = []
+                connection.sink = nil
                 connection.sequence &+= 1
                 connection.inFlight = Connection.InFlight(
                     sequence: connection.sequence,
@@ -201,13 +201,13 @@ extension EventLoop {
         let fd = Int(delivery.fd)
         guard fd < slots.count, let connection = slots[fd], connection.id == delivery.connectionID,
             let inFlight = connection.inFlight, inFlight.sequence == delivery.sequence
-        else { return }
+        else {
+            delivery.response.producer?.finish(completed: false)
+            return
+        }
         connection.inFlight = nil
         let close = !inFlight.keepAlive || stopping || connection.readClosed
-        connection.output.append(HTTPResponseSerializer.head(delivery.response, close: close))
-        if !inFlight.isHead {  // a HEAD answer carries the body's Content-Length but not the body
-            connection.output.append(delivery.response.body)
-        }
+        queue(delivery.response, on: connection, close: close, isHead: inFlight.isHead)
         connection.closing = connection.closing || close
         connection.lastActivity = now
         let inHead = !connection.parser.isIdle && !connection.parser.isInBody
@@ -217,23 +217,49 @@ extension EventLoop {
 
     /// Queues a final response (with `Connection: close`); nothing after it is read or answered.
     func respondAndClose(_ connection: Connection, _ response: HTTPResponse) {
-        connection.output.append(HTTPResponseSerializer.head(response, close: true))
-        connection.output.append(response.body)
+        abandonSink(connection)
+        connection.head = nil
+        queue(response, on: connection, close: true, isHead: false)
         connection.closing = true
         connection.inFlight = nil
     }
 
+    /// Queues a response head and its body: the array, or a stream from the producer's memory.
+    /// A HEAD answer carries the body's Content-Length but not the body (its producer is finished unsent).
+    private func queue(_ response: HTTPResponse, on connection: Connection, close: Bool, isHead: Bool) {
+        guard let producer = response.producer else {
+            connection.output.append(HTTPResponseSerializer.head(response, close: close))
+            if !isHead { connection.output.append(response.body) }
+            return
+        }
+        guard response.body.isEmpty && producer.contentLength >= 0 else {
+            producer.finish(completed: false)
+            let reason = response.body.isEmpty ? "negative producer length" : "response has a body and a producer"
+            queue(handler.errorResponse(status: 500, reason: reason), on: connection, close: close, isHead: isHead)
+            return
+        }
+        connection.output.append(HTTPResponseSerializer.head(response, close: close))
+        if isHead {
+            producer.finish(completed: false)
+        } else {
+            connection.output.append(BodyStream(producer))
+        }
+    }
+
+    /// Writes until the socket is full, the queue is empty, or this pass's byte budget is spent (a large
+    /// body must not hold the loop: level-triggered EPOLLOUT brings the connection back next pass).
     private func flush(_ connection: Connection) {
-        while !connection.output.isEmpty {
-            let (result, complete) = connection.output.write(to: connection.fd, iovecs: iovecs)
-            switch result {
-            case .done:
+        var budget = Self.writeBudget
+        while !connection.output.isEmpty && budget > 0 {
+            switch connection.output.write(to: connection.fd, iovecs: iovecs) {
+            case .wrote(let count, let complete):
                 connection.lastActivity = now
+                budget -= count
                 if !complete { return }
             case .wouldBlock:
                 return
-            case .failed:
-                close(connection)
+            case .failed, .producerBroke:
+                close(connection)  // a short or overlong producer body must never look complete
                 return
             }
         }
@@ -275,6 +301,7 @@ extension EventLoop {
             last.index = connection.index
         }
         if connection.countsTowardCap { activeCount -= 1 }
+        abandonSink(connection)
         connection.output.removeAll()
         stats.connections.store(live.count, ordering: .relaxed)
     }

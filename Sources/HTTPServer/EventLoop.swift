@@ -5,8 +5,8 @@ import Synchronization
 
 /// The epoll loop of one server: accepts, reads, parses, calls the handler, writes, enforces timeouts.
 ///
-/// Level-triggered epoll: each ready connection gets one 64 KiB read per wake-up (a fast sender cannot
-/// starve the others), and a connection that must not be read (request in flight) simply drops EPOLLIN
+/// Level-triggered epoll: each ready connection gets one read per wake-up (64 KiB for a head, the whole
+/// read buffer for a body) and one bounded write pass, so a fast peer cannot starve the others; and a connection that must not be read (request in flight) simply drops EPOLLIN
 /// from its interest set instead of having to be drained to EAGAIN.
 ///
 /// `@unchecked Sendable`: every `var` is touched only on the loop thread (or before the thread starts);
@@ -14,7 +14,12 @@ import Synchronization
 final class EventLoop: @unchecked Sendable {
     static let listenerToken = UInt64.max
     static let wakeToken = UInt64.max - 1
-    static let readBufferSize = 64 * 1024
+    /// One read for a request body (large: fewer syscalls per MiB received).
+    static let readBufferSize = 512 * 1024
+    /// One read for a request head.
+    static let headReadSize = 64 * 1024
+    /// Bytes written to one connection per pass before the loop turns to the others.
+    static let writeBudget = 8 << 20
     static let maxEvents = 256
     /// How long a closing connection keeps draining input so its last response is not lost to a reset.
     static let lingerMs: Int64 = 2_000
@@ -106,16 +111,19 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - Cross-thread entry points
 
     /// Hands a response to the loop. Any thread; dropped once the loop has exited.
+    /// A producer that can no longer be written is finished here (completed: false), on the caller's thread.
     func post(_ delivery: Delivery) {
         if isLoopThread {
             deliver(delivery)
             return
         }
-        inbox.withLock { inbox in
-            guard !inbox.closed else { return }
+        let accepted = inbox.withLock { inbox in
+            guard !inbox.closed else { return false }
             inbox.deliveries.append(delivery)
             wakeLocked(&inbox)
+            return true
         }
+        if !accepted { delivery.response.producer?.finish(completed: false) }
     }
 
     /// Asks the loop to stop gracefully. Any thread; returns at once.
@@ -213,10 +221,12 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func exitLoop() {
-        inbox.withLock { inbox in
+        let dropped = inbox.withLock { inbox in
             inbox.closed = true
-            inbox.deliveries.removeAll()
+            defer { inbox.deliveries.removeAll() }
+            return inbox.deliveries
         }
+        for delivery in dropped { delivery.response.producer?.finish(completed: false) }
         loopThread.store(0, ordering: .releasing)
         for i in stride(from: live.count - 1, through: 0, by: -1) {
             close(live[i])

@@ -16,10 +16,19 @@ public protocol HTTPHandler: Sendable {
     /// the response is sent without reading the body, then the connection closes. Nil = go on (and
     /// `100 Continue` is sent when the client expects it).
     func preflight(_ head: HTTPRequestHead) -> HTTPResponse?
+    /// Where the body of an accepted head goes as it arrives (asked after `preflight`, before `100 Continue`).
+    /// Nil (the default) buffers it into `request.body`; with a sink, `handle` gets `request.sink` and an empty
+    /// `request.body`.
+    func bodySink(for head: HTTPRequestHead) -> (any HTTPBodySink)?
     /// Handles a complete request. Responses on a connection are sent in request order.
     func handle(_ request: HTTPRequest, responder: HTTPResponder)
     /// The JSON body for an error the server produces itself (parse errors, 408, 503 over the connection cap).
     func errorResponse(status: Int, reason: String) -> HTTPResponse
+}
+
+extension HTTPHandler {
+    /// Buffers every body into `request.body`.
+    public func bodySink(for head: HTTPRequestHead) -> (any HTTPBodySink)? { nil }
 }
 
 /// Server settings. Durations in milliseconds.

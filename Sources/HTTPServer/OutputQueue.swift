@@ -1,81 +1,133 @@
 import CLinux
 import Glibc
 
-/// Bytes waiting to be written to one connection: whole arrays (response heads and bodies, never copied),
-/// sent with one gathering write per call.
+/// Bytes waiting to be written to one connection: whole arrays (response heads and bodies, never copied) and
+/// producer streams (written from the producer's memory), sent with one gathering write per call.
 struct OutputQueue {
-    /// Most arrays gathered into one sendmsg.
-    static let maxIOVecs = 16
+    /// Most iovecs gathered into one sendmsg (producer regions may be small).
+    static let maxIOVecs = 64
 
-    private var chunks: [[UInt8]] = []
-    /// Index of the first chunk not fully sent.
-    private var first = 0
-    /// Bytes of `chunks[first]` already sent.
-    private var offset = 0
-
-    var isEmpty: Bool { first == chunks.count }
-
-    mutating func append(_ bytes: [UInt8]) {
-        if !bytes.isEmpty { chunks.append(bytes) }
+    private enum Item {
+        case bytes([UInt8])
+        case stream(BodyStream)
     }
 
-    /// Drops everything not yet sent.
+    /// What one `write` achieved.
+    enum WriteResult {
+        /// `count` bytes went out; `complete` = every byte offered was accepted (false: socket buffer full).
+        case wrote(count: Int, complete: Bool)
+        case wouldBlock
+        case failed(Int32)
+        /// A producer handed out fewer or more bytes than it announced: the connection must close.
+        case producerBroke
+    }
+
+    private var items: [Item] = []
+    /// Index of the first item not fully sent.
+    private var first = 0
+    /// Bytes of `items[first]` already sent, when it is an array.
+    private var offset = 0
+
+    var isEmpty: Bool { first == items.count }
+
+    mutating func append(_ bytes: [UInt8]) {
+        if !bytes.isEmpty { items.append(.bytes(bytes)) }
+    }
+
+    mutating func append(_ stream: BodyStream) {
+        items.append(.stream(stream))
+    }
+
+    /// Drops everything not yet sent; every stream not yet finished is finished as incomplete.
     mutating func removeAll() {
-        chunks.removeAll()
+        for case .stream(let stream) in items[first...] {
+            stream.finish(completed: false)
+        }
+        items.removeAll()
         first = 0
         offset = 0
     }
 
-    /// Writes as much as the socket takes in one call. Returns the outcome and whether every queued byte in
-    /// this call was accepted (false means the socket buffer is full: wait for EPOLLOUT).
-    mutating func write(to fd: Int32, iovecs: UnsafeMutablePointer<iovec>) -> (Syscall.IO, complete: Bool) {
-        let end = min(chunks.count, first + Self.maxIOVecs)
-        var attempted = 0
-        let result = Self.withIOVecs(chunks[first..<end], offset: offset, iovecs, 0) { count in
-            for i in 0..<count { attempted += iovecs[i].iov_len }
-            return Syscall.io { clinux_sendv(fd, iovecs, Int32(count)) }
+    /// Writes as much as the socket takes in one call, gathering arrays up to and including the first stream.
+    mutating func write(to fd: Int32, iovecs: UnsafeMutablePointer<iovec>) -> WriteResult {
+        settle()
+        guard !isEmpty else { return .wrote(count: 0, complete: true) }
+        let end = min(items.count, first + Self.maxIOVecs)
+        for case .stream(let stream) in items[first..<end] {
+            guard stream.pull() else { return .producerBroke }
+            break
         }
-        if case .done(let written) = result {
-            consume(written)
-            return (result, written == attempted)
+        let result = Self.gathering(items[first..<end], offset: offset, iovecs, 0, 0) { count, attempted in
+            guard attempted > 0 else { return WriteResult.producerBroke }
+            switch Syscall.io({ clinux_sendv(fd, iovecs, Int32(count)) }) {
+            case .done(let written): return .wrote(count: written, complete: written == attempted)
+            case .wouldBlock: return .wouldBlock
+            case .failed(let code): return .failed(code)
+            }
         }
-        return (result, false)
+        if case .wrote(let written, _) = result { consume(written) }
+        return result
     }
 
     private mutating func consume(_ written: Int) {
         var left = written
         while left > 0 {
-            let available = chunks[first].count - offset
-            if left < available {
-                offset += left
-                return
+            switch items[first] {
+            case .bytes(let bytes):
+                let available = bytes.count - offset
+                if left < available {
+                    offset += left
+                    return
+                }
+                left -= available
+                first += 1
+                offset = 0
+            case .stream(let stream):
+                left -= stream.advance(left)
+                guard stream.isComplete else { return }
             }
-            left -= available
-            first += 1
-            offset = 0
+            settle()
         }
-        if first == chunks.count {
-            chunks.removeAll(keepingCapacity: true)
+        settle()
+    }
+
+    /// Moves past finished streams (telling their producers) and frees the array once everything is sent.
+    private mutating func settle() {
+        while first < items.count, case .stream(let stream) = items[first], stream.isComplete {
+            stream.finish(completed: true)
+            first += 1
+        }
+        if first == items.count && first > 0 {
+            items.removeAll(keepingCapacity: true)
             first = 0
+            offset = 0
         }
     }
 
-    /// Pins each array of `slice` (nested `withUnsafeBytes`) and fills `iovecs` before calling `body`.
-    private static func withIOVecs<R>(
-        _ slice: ArraySlice<[UInt8]>,
+    /// Fills `iovecs` from `slice` (pinning each array with nested `withUnsafeBytes`) up to and including the
+    /// first stream, then calls `body` with the iovec count and their byte total.
+    private static func gathering<R>(
+        _ slice: ArraySlice<Item>,
         offset: Int,
         _ iovecs: UnsafeMutablePointer<iovec>,
-        _ index: Int,
-        _ body: (Int) -> R
+        _ count: Int,
+        _ bytes: Int,
+        _ body: (Int, Int) -> R
     ) -> R {
-        guard let chunk = slice.first else { return body(index) }
-        return chunk.withUnsafeBytes { raw in
-            let skip = index == 0 ? offset : 0
-            iovecs[index] = iovec(
-                iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress! + skip),
-                iov_len: raw.count - skip
-            )
-            return withIOVecs(slice.dropFirst(), offset: offset, iovecs, index + 1, body)
+        guard count < maxIOVecs, let item = slice.first else { return body(count, bytes) }
+        switch item {
+        case .bytes(let array):
+            return array.withUnsafeBytes { raw in
+                let skip = count == 0 ? offset : 0
+                iovecs[count] = iovec(
+                    iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress! + skip),
+                    iov_len: raw.count - skip
+                )
+                return gathering(slice.dropFirst(), offset: offset, iovecs, count + 1, bytes + raw.count - skip, body)
+            }
+        case .stream(let stream):
+            let (added, streamBytes) = stream.gather(into: iovecs + count, capacity: maxIOVecs - count)
+            return body(count + added, bytes + streamBytes)
         }
     }
 }

@@ -40,8 +40,8 @@ struct ParserCase: Sendable, CustomTestStringConvertible {
 
     var testDescription: String { name }
 
-    func run(_ split: FeedSplit) -> [HTTPParserEvent] {
-        parseEvents(bytes, split: split, limits: limits, bodyLimit: bodyLimit, eof: eof)
+    func run(_ split: FeedSplit, entry: FeedEntry = .events) -> [HTTPParserEvent] {
+        parseEvents(bytes, split: split, entry: entry, limits: limits, bodyLimit: bodyLimit, eof: eof)
     }
 }
 

@@ -11,13 +11,14 @@ import Testing
         #expect(Set(Self.corpus.map(\.name)).count == Self.corpus.count)
     }
 
-    @Test(arguments: corpus)
-    func expectedEventsWhateverTheSplit(_ entry: ParserCase) {
-        let whole = entry.run(.whole)
+    /// Both entry points (`.body` events, and body slices to a closure) must give the same events.
+    @Test(arguments: corpus, FeedEntry.allCases)
+    func expectedEventsWhateverTheSplit(_ entry: ParserCase, _ feed: FeedEntry) {
+        let whole = entry.run(.whole, entry: feed)
         #expect(render(whole) == entry.expected)
-        #expect(entry.run(.byteByByte) == whole, "byte-by-byte differs")
+        #expect(entry.run(.byteByByte, entry: feed) == whole, "byte-by-byte differs")
         for seed: UInt64 in 1...4 {
-            #expect(entry.run(.random(seed: seed)) == whole, "random split \(seed) differs")
+            #expect(entry.run(.random(seed: seed), entry: feed) == whole, "random split \(seed) differs")
         }
     }
 }

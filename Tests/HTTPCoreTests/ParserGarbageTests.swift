@@ -29,7 +29,16 @@ import Testing
                 bodyLimit: 64,
                 eof: round % 3 == 0
             )
+            let slices = parseEvents(
+                input,
+                split: .random(seed: UInt64(round) &+ 7),
+                entry: .slices,
+                limits: limits,
+                bodyLimit: 64,
+                eof: round % 3 == 0
+            )
             #expect(whole == split, "split changed the events for input #\(round)")
+            #expect(whole == slices, "feed(_:body:) changed the events for input #\(round)")
             #expect(Self.isWellShaped(whole), "bad event stream for input #\(round)")
             if case .error = whole.last { errors += 1 }
             heads += whole.filter { if case .head = $0 { true } else { false } }.count

@@ -39,10 +39,21 @@ enum FeedSplit {
     }
 }
 
+/// Which parser entry point a harness run goes through.
+enum FeedEntry: CaseIterable {
+    /// `feed(_:)`: body bytes come as `.body` events.
+    case events
+    /// `feed(_:body:)`: body bytes come as slices to a closure, and feeding pauses after each head.
+    case slices
+}
+
 /// Feeds `bytes` in the given split (then EOF when `eof`) and returns the events with adjacent bodies merged.
+/// Through `.slices`, the pieces handed to the closure become `.body` events placed where the contract says
+/// (before the events of the same call), so both entry points can be compared event for event.
 func parseEvents(
     _ bytes: [UInt8],
     split: FeedSplit,
+    entry: FeedEntry = .events,
     limits: HTTPLimits = HTTPLimits(),
     bodyLimit: Int? = nil,
     eof: Bool = false
@@ -52,10 +63,37 @@ func parseEvents(
     var parser = HTTPRequestParser(limits: limits, bodyLimit: limitFunction)
     var events: [HTTPParserEvent] = []
     for piece in split.pieces(of: bytes) {
-        events += piece.withUnsafeBytes { parser.feed($0) }
+        piece.withUnsafeBytes { raw in
+            switch entry {
+            case .events:
+                events += parser.feed(raw)
+            case .slices:
+                events += feedingSlices(&parser, raw)
+            }
+        }
     }
     if eof { events += parser.finish() }
     return coalescingBodies(events)
+}
+
+/// Feeds `raw` through `feed(_:body:)` until it is consumed; checks that every call makes progress and that
+/// a call which returns a head stops right after it.
+private func feedingSlices(_ parser: inout HTTPRequestParser, _ raw: UnsafeRawBufferPointer) -> [HTTPParserEvent] {
+    var events: [HTTPParserEvent] = []
+    var offset = 0
+    repeat {
+        var body: [UInt8] = []
+        let rest = UnsafeRawBufferPointer(rebasing: raw[offset...])
+        let (produced, consumed) = parser.feed(rest) { body.append(contentsOf: $0) }
+        precondition(consumed > 0 || rest.isEmpty, "feed(_:body:) consumed nothing")
+        if let headIndex = produced.firstIndex(where: { if case .head = $0 { true } else { false } }) {
+            precondition(headIndex == produced.count - 1 || produced[headIndex + 1] == .end)
+        }
+        if !body.isEmpty { events.append(.body(body)) }
+        events += produced
+        offset += consumed
+    } while offset < raw.count
+    return events
 }
 
 /// Adjacent `.body` events merged into one, so different splits compare equal.

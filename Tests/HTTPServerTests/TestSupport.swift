@@ -12,6 +12,8 @@ import Testing
 struct TestHandler: HTTPHandler {
     var limit = 1024 * 1024
     var onPreflight: @Sendable (HTTPRequestHead) -> HTTPResponse? = { _ in nil }
+    /// Nil (the default) keeps bodies buffered in `request.body`.
+    var onBodySink: (@Sendable (HTTPRequestHead) -> (any HTTPBodySink)?)?
     var onRequest: @Sendable (HTTPRequest, HTTPResponder) -> Void = { request, responder in
         let text = "\(request.method) \(request.head.target) \(String(decoding: request.body, as: UTF8.self))"
         responder.respond(HTTPResponse(status: 200, body: Array(text.utf8)))
@@ -19,6 +21,7 @@ struct TestHandler: HTTPHandler {
 
     func bodyLimit(for head: HTTPRequestHead) -> Int { limit }
     func preflight(_ head: HTTPRequestHead) -> HTTPResponse? { onPreflight(head) }
+    func bodySink(for head: HTTPRequestHead) -> (any HTTPBodySink)? { onBodySink?(head) }
     func handle(_ request: HTTPRequest, responder: HTTPResponder) { onRequest(request, responder) }
     func errorResponse(status: Int, reason: String) -> HTTPResponse {
         .json(status, #"{"error":{"status":"\#(status)","message":"\#(reason)"}}"#)

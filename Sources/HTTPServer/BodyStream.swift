@@ -1,0 +1,98 @@
+import CLinux
+import HTTPCore
+
+/// A producer's response body on its way to the socket: regions are pulled a little ahead of the socket and
+/// written straight from the producer's memory, never copied. Used only on its loop's thread.
+final class BodyStream {
+    /// Unsent bytes kept pulled ahead of the socket; more are pulled once fewer than half remain.
+    static let pullAhead = 2 << 20
+
+    let producer: any HTTPBodyProducer
+    let contentLength: Int
+    /// Pulled regions not yet fully written; `regions[firstRegion]` is written up to `regionOffset`.
+    private var regions: [UnsafeRawBufferPointer] = []
+    private var firstRegion = 0
+    private var regionOffset = 0
+    /// Scratch list handed to the producer (reused).
+    private var incoming: [UnsafeRawBufferPointer] = []
+    private var pulled = 0
+    private var written = 0
+    /// The producer said every byte has been handed out.
+    private var exhausted = false
+    private var finished = false
+
+    init(_ producer: any HTTPBodyProducer) {
+        self.producer = producer
+        self.contentLength = producer.contentLength
+    }
+
+    /// Every byte has been written.
+    var isComplete: Bool { written == contentLength }
+
+    /// Tops up the pulled regions. False when the producer broke its contract: fewer bytes than announced,
+    /// more, or none while claiming more are coming.
+    func pull() -> Bool {
+        while pulled - written < Self.pullAhead / 2 && pulled < contentLength && !exhausted {
+            incoming.removeAll(keepingCapacity: true)
+            let wanted = min(Self.pullAhead - (pulled - written), contentLength - pulled)
+            let more = producer.next(maxBytes: wanted, into: &incoming)
+            var added = 0
+            for region in incoming where region.count > 0 {
+                regions.append(region)
+                added += region.count
+            }
+            pulled += added
+            if pulled > contentLength || (more && added == 0) { return false }
+            exhausted = !more
+        }
+        return !(exhausted && pulled < contentLength)
+    }
+
+    /// Describes unsent pulled bytes in up to `capacity` iovecs; returns how many were filled and their bytes.
+    func gather(into iovecs: UnsafeMutablePointer<iovec>, capacity: Int) -> (count: Int, bytes: Int) {
+        var count = 0
+        var bytes = 0
+        var index = firstRegion
+        while count < capacity && index < regions.count {
+            let skip = index == firstRegion ? regionOffset : 0
+            let region = regions[index]
+            iovecs[count] = iovec(
+                iov_base: UnsafeMutableRawPointer(mutating: region.baseAddress! + skip),
+                iov_len: region.count - skip
+            )
+            bytes += region.count - skip
+            count += 1
+            index += 1
+        }
+        return (count, bytes)
+    }
+
+    /// Records up to `count` bytes as written; returns how many of them belonged to this body.
+    func advance(_ count: Int) -> Int {
+        var left = count
+        while left > 0 && firstRegion < regions.count {
+            let available = regions[firstRegion].count - regionOffset
+            if left < available {
+                regionOffset += left
+                left = 0
+            } else {
+                left -= available
+                firstRegion += 1
+                regionOffset = 0
+            }
+        }
+        if firstRegion == regions.count {
+            regions.removeAll(keepingCapacity: true)
+            firstRegion = 0
+        }
+        written += count - left
+        return count - left
+    }
+
+    /// Tells the producer how it ended; only the first call reaches it.
+    func finish(completed: Bool) {
+        guard !finished else { return }
+        finished = true
+        producer.finish(completed: completed)
+    }
+}
