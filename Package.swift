@@ -15,6 +15,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "CLinux"),
+        .target(name: "CChecksum"),
         .systemLibrary(
             name: "CCurl",
             pkgConfig: "libcurl",
@@ -22,6 +23,7 @@ let package = Package(
         ),
         .target(name: "DataDistModel", swiftSettings: strict),
         .target(name: "HTTPCore", swiftSettings: strict),
+        .target(name: "KVFraming", dependencies: ["CChecksum"], swiftSettings: strict),
         .target(name: "HTTPServer", dependencies: ["HTTPCore", "CLinux"], swiftSettings: strict),
         .target(
             name: "PeerClient",
@@ -31,7 +33,7 @@ let package = Package(
         .target(
             name: "DataDistNode",
             dependencies: [
-                "DataDistModel", "HTTPCore", "HTTPServer", "PeerClient",
+                "DataDistModel", "HTTPCore", "HTTPServer", "PeerClient", "KVFraming",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -53,6 +55,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "PeerClientTests", dependencies: ["PeerClient"], swiftSettings: strict),
+        .testTarget(name: "KVFramingTests", dependencies: ["KVFraming", "CChecksum"], swiftSettings: strict),
         .testTarget(
             name: "DataDistNodeTests",
             dependencies: ["DataDistNode", "DataDistModel", "HTTPCore"],

@@ -39,6 +39,12 @@ static inline CURLcode ccurl_easy_setopt_read_callback(CURL *handle, CURLoption 
     return curl_easy_setopt(handle, option, callback);
 }
 
+/// CURLOPT_SEEKFUNCTION: lets libcurl rewind a streamed upload to resend it on a fresh connection.
+static inline CURLcode ccurl_easy_setopt_seek_callback(CURL *handle, CURLoption option,
+                                                       curl_seek_callback callback) {
+    return curl_easy_setopt(handle, option, callback);
+}
+
 static inline CURLcode ccurl_easy_setopt_xferinfo_callback(CURL *handle, CURLoption option,
                                                            curl_xferinfo_callback callback) {
     return curl_easy_setopt(handle, option, callback);

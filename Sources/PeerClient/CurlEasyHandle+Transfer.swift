@@ -22,6 +22,7 @@ extension CurlEasyHandle {
         options.applyNodeTrafficOptions(request, transferBufferBytes: transferBufferBytes)
         options.set(ccurl_easy_setopt_slist(raw, CURLOPT_HTTPHEADER, headerList))
         options.installCallbacks(context: Unmanaged.passUnretained(state).toOpaque())
+        var uploadFailure: PeerError?
 
         let code: CURLcode = withExtendedLifetime(state) {
             switch body {
@@ -36,8 +37,19 @@ extension CurlEasyHandle {
             case .region(let region)?:
                 options.setUpload(region.bytes, method: request.method)
                 return options.failure ?? curl_easy_perform(raw)
+            case .stream(let stream)?:
+                let upload = UploadStreamState(stream)
+                return withExtendedLifetime(upload) {
+                    let context = Unmanaged.passUnretained(upload).toOpaque()
+                    options.setStreamUpload(length: stream.length, method: request.method, context: context)
+                    let code = options.failure ?? curl_easy_perform(raw)
+                    uploadFailure = upload.failure
+                    return code
+                }
             }
         }
+        // The upload stream broke its promise: that, not libcurl's "aborted by callback", is the cause.
+        if let uploadFailure { throw uploadFailure }
         return try outcome(code, state: state)
     }
 
@@ -47,12 +59,14 @@ extension CurlEasyHandle {
         case .none: ["POST", "PUT", "PATCH"].contains(method) ? .bytes([]) : nil
         case .bytes(let bytes): .bytes(bytes)
         case .region(let region): .region(region)
+        case .stream(let stream): .stream(stream)
         }
     }
 
     private enum Upload {
         case bytes([UInt8])
         case region(PeerUploadRegion)
+        case stream(PeerUploadStream)
     }
 
     private func headerLines(_ request: PeerRequest, hasBody: Bool) throws(PeerError) -> [String] {

@@ -87,4 +87,28 @@ struct OptionSetter {
             set(ccurl_easy_setopt_string(raw, CURLOPT_CUSTOMREQUEST, method))
         }
     }
+
+    /// Sends a body of exactly `length` bytes pulled through libcurl's read callback from the
+    /// `UploadStreamState` behind `context`, announced with Content-Length (a known size is never chunked).
+    mutating func setStreamUpload(length: Int, method: String, context: UnsafeMutableRawPointer) {
+        set(ccurl_easy_setopt_long(raw, CURLOPT_POST, 1))
+        set(ccurl_easy_setopt_off_t(raw, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(length)))
+        set(
+            ccurl_easy_setopt_read_callback(raw, CURLOPT_READFUNCTION) { buffer, size, count, context in
+                let upload = Unmanaged<UploadStreamState>.fromOpaque(context!).takeUnretainedValue()
+                return upload.fill(UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
+            }
+        )
+        set(ccurl_easy_setopt_pointer(raw, CURLOPT_READDATA, context))
+        set(
+            ccurl_easy_setopt_seek_callback(raw, CURLOPT_SEEKFUNCTION) { context, offset, origin in
+                let upload = Unmanaged<UploadStreamState>.fromOpaque(context!).takeUnretainedValue()
+                return upload.seek(offset: Int(offset), origin: origin)
+            }
+        )
+        set(ccurl_easy_setopt_pointer(raw, CURLOPT_SEEKDATA, context))
+        if method != "POST" {
+            set(ccurl_easy_setopt_string(raw, CURLOPT_CUSTOMREQUEST, method))
+        }
+    }
 }

@@ -10,7 +10,7 @@ public struct PeerError: Error, Sendable, CustomStringConvertible {
         case badResponse
         /// The peer answered with a non-2xx status; `PeerError.body` holds its body.
         case httpStatus(Int)
-        /// The streaming sink returned false.
+        /// The streaming sink returned false, or an upload stream ended before its announced length.
         case aborted
         /// Anything else (bad URL, out of memory, libcurl setup failure).
         case other

@@ -35,7 +35,8 @@ public struct PeerRequest: Sendable {
     }
 }
 
-/// A request body: nothing, owned bytes, or a borrowed memory region sent without copying.
+/// A request body: nothing, owned bytes, a borrowed memory region sent without copying, or a stream
+/// produced while it is sent.
 public enum PeerRequestBody: Sendable {
     /// No body.
     case none
@@ -43,6 +44,8 @@ public enum PeerRequestBody: Sendable {
     case bytes([UInt8])
     /// Bytes read in place from memory the caller owns (e.g. a cache pool page range).
     case region(PeerUploadRegion)
+    /// Bytes pulled from a producer as libcurl sends them, with an exact Content-Length (never chunked).
+    case stream(PeerUploadStream)
 }
 
 /// A borrowed memory region to upload without copying.

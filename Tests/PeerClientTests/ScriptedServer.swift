@@ -10,6 +10,8 @@ enum ScriptedReply: Sendable {
     case sendAndClose([UInt8])
     /// Never answer; hold the connection open until the server stops.
     case silence
+    /// Close the connection without answering (a kept-alive peer that went away).
+    case close
 }
 
 /// One request as the server read it off the wire.
@@ -143,6 +145,8 @@ final class ScriptedServer: @unchecked Sendable {
                 return
             case .silence:
                 reader.drainUntilClosed()
+                return
+            case .close:
                 return
             }
         }
