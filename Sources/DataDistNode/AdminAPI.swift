@@ -14,10 +14,11 @@ struct AdminAPI: HTTPHandler {
         self.token = core.config.adminToken.map(BearerToken.init)
     }
 
-    /// JSON-sized for every route (and for unmatched ones, so that 401/404/405 are answered from the head).
     func bodyLimit(for head: HTTPRequestHead) -> Int {
-        core.config.maxJSONBodyBytes
+        router.bodyLimit(for: head, json: core.config.maxJSONBodyBytes)
     }
+
+    func bodySink(for head: HTTPRequestHead) -> (any HTTPBodySink)? { router.sink(for: head) }
 
     func preflight(_ head: HTTPRequestHead) -> HTTPResponse? {
         let match = router.match(method: head.method, path: head.path)
@@ -33,7 +34,10 @@ struct AdminAPI: HTTPHandler {
             )
         }
         switch match {
-        case .found:
+        case .found(let route, _):
+            if let refusal = router.checkStreamed(head) {
+                return counted(route.method + " " + route.pattern, .error(refusal))
+            }
             return nil
         case .methodNotAllowed(let allow):
             return counted(

@@ -23,6 +23,7 @@ enum AdminRoutes {
                     }
                 }
             },
-        ] + LinkRoutes(core: core, links: links).routes + PeerLinkService(core: core).routes(includeOffer: false)
+        ] + LinkRoutes(core: core, links: links).routes + CacheRoutes(core: core).routes
+            + PeerLinkService(core: core).routes(includeOffer: false)
     }
 }

@@ -9,8 +9,9 @@ public final class DataDistNode: Sendable {
     let links: LinkController
     private let admin: HTTPServer
 
-    public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "datadist")) {
-        core = NodeCore(config: configuration, logger: logger)
+    /// Reserves the pools' address space (a size that cannot be reserved throws, naming its flag).
+    public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "datadist")) throws(NodeStartError) {
+        core = NodeCore(config: configuration, logger: logger, memory: try PoolMemorySet.reserve(configuration).get())
         roles = RoleController(core: core)
         links = LinkController(core: core)
         var adminConfig = HTTPServerConfiguration(host: configuration.admin.host, port: Int(configuration.admin.port))

@@ -12,12 +12,17 @@ final class NodeCore: Sendable {
     let startedAt: ContinuousClock.Instant
     let state: Mutex<NodeState>
     let metrics = RequestMetrics()
+    let transferMetrics = TransferMetrics()
     let logger: Logger
     /// libcurl client for every call to another node (links, probes, transfers).
     let peers = PeerClient()
 
-    init(config: NodeConfiguration, logger: Logger) {
+    /// The bytes behind the pools.
+    let memory: PoolMemorySet
+
+    init(config: NodeConfiguration, logger: Logger, memory: PoolMemorySet) {
         self.config = config
+        self.memory = memory
         self.bootID = BootID.make()
         self.startedAt = .now
         self.logger = logger
@@ -29,7 +34,10 @@ final class NodeCore: Sendable {
                     listen: nil,
                     switchEnabled: config.enableSwitchRole,
                     deviceCount: config.deviceIDs.count
-                )
+                ),
+                caches: CacheStore(
+                    devices: config.deviceIDs, devicePoolBytes: config.devicePoolBytes,
+                    hostPoolBytes: config.hostPoolBytes, pageShift: config.pageShift)
             )
         )
     }

@@ -5,6 +5,10 @@ import HTTPServer
 struct NodeState: Sendable {
     var role: RoleState
     var links = LinkTable()
+    /// Caches, keys and pool accounting (the bytes live in `NodeCore.memory`).
+    var caches: CacheStore
+    /// Pulls awaiting acknowledgement and pushes awaiting data (owner side).
+    var transfers = TransferTables()
     /// The running peer listener, or nil (its address is `role.listen`).
     var peerServer: HTTPServer?
     /// True while a role switch is between its checks and its commit: links must not change meanwhile.

@@ -24,7 +24,9 @@ struct PeerAPI: HTTPHandler {
         )
     }
 
-    func bodyLimit(for head: HTTPRequestHead) -> Int { core.config.maxJSONBodyBytes }
+    func bodyLimit(for head: HTTPRequestHead) -> Int { router.bodyLimit(for: head, json: core.config.maxJSONBodyBytes) }
+
+    func bodySink(for head: HTTPRequestHead) -> (any HTTPBodySink)? { router.sink(for: head) }
 
     func preflight(_ head: HTTPRequestHead) -> HTTPResponse? {
         if let token, !token.accepts(head.headers) {
@@ -34,7 +36,7 @@ struct PeerAPI: HTTPHandler {
             )
         }
         switch router.match(method: head.method, path: head.path) {
-        case .found: return nil
+        case .found: return router.checkStreamed(head).map { .error($0) }
         case .methodNotAllowed(let allow):
             return .error(
                 APIError(.METHOD_NOT_ALLOWED, "\(head.method) is not allowed on \(head.path)"),

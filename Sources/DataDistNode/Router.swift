@@ -20,23 +20,36 @@ struct RouteContext: Sendable {
     }
 }
 
+/// A route whose body is binary and streamed into memory rather than buffered (tensor writes, pushed KV).
+struct StreamedBody: Sendable {
+    /// The largest body accepted.
+    let limit: @Sendable () -> Int
+    /// Refuses a request from its head alone (wrong length, unknown target) before any body byte is read.
+    let check: @Sendable (HTTPRequestHead, [String: String]) -> APIError?
+    /// Where the body goes; nil falls back to buffering (the handler then re-checks).
+    let sink: @Sendable (HTTPRequestHead, [String: String]) -> (any HTTPBodySink)?
+}
+
 /// One entry of a route table: `GET /v1/links/{remote_cluster_id}`.
 struct Route: Sendable {
     let method: String
     let pattern: String
     /// False for the routes an admin token does not guard (`/healthz`, `/readyz`).
     let needsAuth: Bool
+    let streamed: StreamedBody?
     let handler: @Sendable (RouteContext) -> Void
 
     init(
         _ method: String,
         _ pattern: String,
         needsAuth: Bool = true,
+        streamed: StreamedBody? = nil,
         _ handler: @escaping @Sendable (RouteContext) -> Void
     ) {
         self.method = method
         self.pattern = pattern
         self.needsAuth = needsAuth
+        self.streamed = streamed
         self.handler = handler
     }
 
@@ -85,5 +98,31 @@ struct Router: Sendable {
             }
         }
         return (params, literals)
+    }
+}
+
+extension Router {
+    /// The body limit of the route a head addresses (JSON-sized when it is not a streamed route, or unmatched,
+    /// so that 401/404/405 are answered from the head).
+    func bodyLimit(for head: HTTPRequestHead, json: Int) -> Int {
+        guard case .found(let route, _) = match(method: head.method, path: head.path), let streamed = route.streamed
+        else { return json }
+        return streamed.limit()
+    }
+
+    /// A streamed route's head check.
+    func checkStreamed(_ head: HTTPRequestHead) -> APIError? {
+        guard case .found(let route, let params) = match(method: head.method, path: head.path),
+            let streamed = route.streamed
+        else { return nil }
+        return streamed.check(head, params)
+    }
+
+    /// A streamed route's sink.
+    func sink(for head: HTTPRequestHead) -> (any HTTPBodySink)? {
+        guard case .found(let route, let params) = match(method: head.method, path: head.path),
+            let streamed = route.streamed
+        else { return nil }
+        return streamed.sink(head, params)
     }
 }

@@ -50,8 +50,9 @@ struct Serve: ParsableCommand {
             return handler
         }
         HTTPServer.ignoreSIGPIPE()
-        let node = DataDistNode(configuration: configuration, logger: Logger(label: "datadist"))
-        do {
+        let node: DataDistNode
+        do throws(NodeStartError) {
+            node = try DataDistNode(configuration: configuration, logger: Logger(label: "datadist"))
             try node.start()
         } catch {
             Self.fail(error.message)

@@ -1,0 +1,237 @@
+import DataDistModel
+import Dispatch
+import HTTPCore
+
+/// `/v1/cache` local operations (CONTRACT §6): allocate, list, get, deallocate, remove key, tensor
+/// read/write, copy, copy_blocks, swap_blocks. Transfers between nodes are in `TransferRoutes`.
+struct CacheRoutes: Sendable {
+    let core: NodeCore
+
+    var routes: [Route] {
+        [
+            Route("POST", "/v1/cache") { ctx in respond(ctx) { () throws(APIError) in try allocate(ctx) } },
+            Route("GET", "/v1/cache") { ctx in ctx.respond(200, core.state.withLock { $0.caches.json }) },
+            Route("GET", "/v1/cache/{cache_id}") { ctx in
+                respond(ctx) { () throws(APIError) in
+                    let id = try Self.cacheID(ctx)
+                    guard let body = core.state.withLock({ $0.caches.json(cacheID: id) }) else {
+                        throw APIError(.LLM_KV_CACHE_NOT_EXIST, "cache \(id) does not exist")
+                    }
+                    return (200, body)
+                }
+            },
+            Route("DELETE", "/v1/cache/{cache_id}") { ctx in
+                respond(ctx) { () throws(APIError) in
+                    let id = try Self.cacheID(ctx)
+                    core.state.withLock { $0.caches.deallocate(id) }
+                    return (200, Self.success)
+                }
+            },
+            Route("DELETE", "/v1/cache/keys") { ctx in
+                respond(ctx) { () throws(APIError) in
+                    let identity = try KeyIdentity.parseQuery(
+                        HTTPQuery.parse(ctx.request.head.query).map { (name: $0.0, value: $0.1) }
+                    ).get()
+                    try core.state.withLock { s throws(APIError) in try s.caches.removeKey(identity, role: s.role.role).get() }
+                    return (200, Self.success)
+                }
+            },
+            Route("GET", "/v1/cache/{cache_id}/tensors/{tensor}") { ctx in readTensor(ctx) },
+            Route(
+                "PUT", "/v1/cache/{cache_id}/tensors/{tensor}",
+                streamed: StreamedBody(
+                    limit: { core.memory.largestPool },
+                    check: { head, params in checkTensorWrite(head, params: params) },
+                    sink: { head, params in tensorWriteSink(head, params: params) })
+            ) { ctx in finishTensorWrite(ctx) },
+            Route("POST", "/v1/cache/{cache_id}/copy") { ctx in copy(ctx, kind: .cache) },
+            Route("POST", "/v1/cache/{cache_id}/copy_blocks") { ctx in copy(ctx, kind: .blocks) },
+            Route("POST", "/v1/cache/swap_blocks") { ctx in copy(ctx, kind: .swap) },
+        ]
+    }
+
+    static let success: JSONValue = ["status": "LLM_SUCCESS", "code": 0]
+
+    /// Runs `body` and answers its (status, JSON) or its error.
+    func respond(_ ctx: RouteContext, _ body: () throws(APIError) -> (Int, JSONValue)) {
+        do {
+            let (status, value) = try body()
+            ctx.respond(status, value)
+        } catch {
+            ctx.respond(error)
+        }
+    }
+
+    static func cacheID(_ ctx: RouteContext) throws(APIError) -> Int64 {
+        let text = ctx.params["cache_id"] ?? ""
+        guard let id = Int64(text) else { throw .typeError("'\(text)' is not a cache id (an integer)") }
+        return id
+    }
+
+    // MARK: allocate
+
+    private func allocate(_ ctx: RouteContext) throws(APIError) -> (Int, JSONValue) {
+        let body = try ctx.request.jsonBody().get()
+        let f = try RequestFields(body, known: ["cache_desc", "cache_keys", "blocks", "blocks_cache_key"])
+        guard let descValue = f["cache_desc"] else { throw .typeError("'cache_desc' is required (an object)") }
+        let desc = try CacheDesc.decode(descValue).get()
+        let blocks = try f.bool("blocks", default: false)
+        var keys: [CacheKey] = []
+        if let v = f["cache_keys"] {
+            guard case .array(let items) = v else { throw .typeError("'cache_keys' must be an array of cache keys") }
+            for (i, item) in items.enumerated() {
+                keys.append(try CacheKey.decode(item, field: "cache_keys[\(i)]").get())
+            }
+        }
+        let blocksKey = try f["blocks_cache_key"].map { v throws(APIError) in
+            try BlocksCacheKey.decode(v, field: "blocks_cache_key").get()
+        }
+        let info = try core.state.withLock { s throws(APIError) in
+            try s.caches.allocate(desc: desc, blocks: blocks, cacheKeys: keys, blocksKey: blocksKey, role: s.role.role)
+                .get()
+        }
+        core.logger.debug("allocated cache", metadata: ["cache_id": "\(info.id)", "bytes": "\(info.tensorSize)"])
+        var answer: JSONObject = [
+            "cache_id": JSONValue(info.id), "tensor_size": JSONValue(Int64(info.tensorSize)),
+        ]
+        answer[info.kind == .blocks ? "num_blocks" : "batch_size"] = JSONValue(Int64(info.slots))
+        answer["stride"] = JSONValue(Int64(info.stride))
+        return (201, .object(answer))
+    }
+
+    // MARK: tensors
+
+    /// Resolves and pins the bytes a tensor route addresses. The caller owns one pin on success.
+    func pinTensorRange(_ head: HTTPRequestHead, params: [String: String]) throws(APIError)
+        -> (CacheInfo, TensorRange, UnsafeMutableRawBufferPointer)
+    {
+        let idText = params["cache_id"] ?? ""
+        guard let id = Int64(idText) else { throw .typeError("'\(idText)' is not a cache id (an integer)") }
+        var query: [String: String] = [:]
+        for (k, v) in HTTPQuery.parse(head.query) { query[k] = v }
+        let devices = core.config.deviceIDs
+        let (cache, range) = try core.state.withLock { s throws(APIError) in
+            let cache = try s.caches.localCache(id).get()
+            let range = try TensorRange.parse(tensorText: params["tensor"] ?? "", query: query, cache: cache, devices: devices).get()
+            try s.caches.pin(id).get()
+            return (cache, range)
+        }
+        let tensor = core.memory.tensor(cache, range.tensor, device: range.deviceIndex)
+        return (cache, range, UnsafeMutableRawBufferPointer(rebasing: tensor[range.offset..<(range.offset + range.length)]))
+    }
+
+    func unpin(_ id: Int64) { core.state.withLock { _ = $0.caches.unpin(id) } }
+
+    private func readTensor(_ ctx: RouteContext) {
+        do {
+            let (cache, _, bytes) = try pinTensorRange(ctx.request.head, params: ctx.params)
+            let producer = PinnedRegionProducer(regions: [UnsafeRawBufferPointer(bytes)]) { unpin(cache.id) }
+            var response = HTTPResponse(status: 200, headers: ["Content-Type": "application/octet-stream"])
+            response.producer = producer
+            ctx.respond(response)
+        } catch {
+            ctx.respond(error)
+        }
+    }
+
+    /// For `preflight`: a tensor write's target must exist and its Content-Length must equal the range.
+    func checkTensorWrite(_ head: HTTPRequestHead, params: [String: String]) -> APIError? {
+        guard case .contentLength(let length) = head.framing else {
+            return APIError(.LENGTH_REQUIRED, "a tensor write needs a Content-Length")
+        }
+        do {
+            let (cache, range, _) = try pinTensorRange(head, params: params)
+            unpin(cache.id)
+            guard length == range.length else {
+                return .paramInvalid("the body has \(length) bytes but the range addressed has \(range.length)")
+            }
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// For `bodySink`: the pinned destination of a tensor write.
+    func tensorWriteSink(_ head: HTTPRequestHead, params: [String: String]) -> PinnedRegionSink? {
+        guard let (cache, _, bytes) = try? pinTensorRange(head, params: params) else { return nil }
+        return PinnedRegionSink(region: bytes) { unpin(cache.id) }
+    }
+
+    private func finishTensorWrite(_ ctx: RouteContext) {
+        guard let sink = ctx.request.sink as? PinnedRegionSink else {
+            // No sink: the target vanished between preflight and body (or an empty body).
+            respond(ctx) { () throws(APIError) in
+                let (cache, range, bytes) = try pinTensorRange(ctx.request.head, params: ctx.params)
+                defer { unpin(cache.id) }
+                guard ctx.request.body.count == range.length else {
+                    throw .paramInvalid("the body has \(ctx.request.body.count) bytes but the range addressed has \(range.length)")
+                }
+                ctx.request.body.withUnsafeBytes { if let b = $0.baseAddress { bytes.baseAddress?.copyMemory(from: b, byteCount: $0.count) } }
+                return (200, ["status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(range.length))])
+            }
+            return
+        }
+        let received = sink.received
+        sink.close()
+        ctx.respond(200, ["status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(received))])
+    }
+
+    // MARK: local copies
+
+    private enum CopyKind { case cache, blocks, swap }
+
+    private func copy(_ ctx: RouteContext, kind: CopyKind) {
+        let planned: Result<LocalTransfer, APIError> = Result { () throws(APIError) -> LocalTransfer in
+            let body = try ctx.request.jsonBody().get()
+            switch kind {
+            case .cache:
+                let f = try RequestFields(body, known: ["src_cache_id", "dst_batch_index", "src_batch_index", "offset", "size", "req_id"])
+                let options = CopyCacheOptions(
+                    dstBatchIndex: try f.int("dst_batch_index", default: 0),
+                    srcBatchIndex: try f.int("src_batch_index", default: 0),
+                    offset: UInt64(try f.int64("offset", default: 0, in: 0...Int64.max)),
+                    size: try f.int64("size", default: -1))
+                let src = try f.requiredInt64("src_cache_id")
+                let dst = try Self.cacheID(ctx)
+                return try pinBoth { s throws(APIError) in try s.caches.planCopyCache(dstID: dst, srcID: src, options: options).get() }
+            case .blocks:
+                let f = try RequestFields(body, known: ["mapping"])
+                guard let m = f["mapping"] else { throw .typeError("'mapping' is required (an object of block → [blocks])") }
+                let mapping = try BlockMapping.decodeOneToMany(m, field: "mapping").get()
+                let id = try Self.cacheID(ctx)
+                return try pinBoth { s throws(APIError) in try s.caches.planCopyBlocks(cacheID: id, mapping: mapping).get() }
+            case .swap:
+                let f = try RequestFields(body, known: ["src_cache_id", "dst_cache_id", "src_to_dst"])
+                let src = try f.requiredInt64("src_cache_id")
+                let dst = try f.requiredInt64("dst_cache_id")
+                guard let m = f["src_to_dst"] else { throw .typeError("'src_to_dst' is required (an object of block → block)") }
+                let pairs = try BlockMapping.decodeOneToOne(m, field: "src_to_dst").get()
+                return try pinBoth { s throws(APIError) in try s.caches.planSwapBlocks(srcID: src, dstID: dst, pairs: pairs).get() }
+            }
+        }
+        guard case .success(let local) = planned else {
+            if case .failure(let e) = planned { ctx.respond(e) }
+            return
+        }
+        let memory = core.memory
+        // Memory-bound work of any size: off the event loop.
+        DispatchQueue.global().async {
+            RegionCopy.copy(
+                from: memory.regions(local.source, local.plan.source),
+                to: memory.regions(local.destination, local.plan.destination))
+            unpin(local.source.id)
+            unpin(local.destination.id)
+            ctx.respond(200, ["status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(local.plan.totalBytes * memory.deviceCount))])
+        }
+    }
+
+    /// Plans under the lock and pins both caches of the plan.
+    private func pinBoth(_ plan: (inout NodeState) throws(APIError) -> LocalTransfer) throws(APIError) -> LocalTransfer {
+        try core.state.withLock { s throws(APIError) in
+            let local = try plan(&s)
+            try s.caches.pin(local.source.id).get()
+            try s.caches.pin(local.destination.id).get()
+            return local
+        }
+    }
+}

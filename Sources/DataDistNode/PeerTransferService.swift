@@ -1,0 +1,249 @@
+import DataDistModel
+import HTTPCore
+import KVFraming
+
+/// The owner side of KV transfers on the peer protocol (docs/peer-protocol.md): serving pulls, consuming
+/// keys on acknowledgement, accepting pushes. Served on the peer listener and, for peers that reach this
+/// node through its callback address, on the admin port. Every call names its link (`X-Datadist-Link`).
+struct PeerTransferService: Sendable {
+    let core: NodeCore
+
+    var routes: [Route] {
+        [
+            Route("POST", "/v1/peer/pull", needsAuth: false) { ctx in answer(ctx) { () throws(APIError) in try servePull(ctx) } },
+            Route("POST", "/v1/peer/pull/ack", needsAuth: false) { ctx in
+                answer(ctx) { () throws(APIError) in .json(200, try acknowledge(ctx)) }
+            },
+            Route("POST", "/v1/peer/push/prepare", needsAuth: false) { ctx in
+                answer(ctx) { () throws(APIError) in .json(200, try preparePush(ctx)) }
+            },
+            Route(
+                "POST", "/v1/peer/push/{transfer_id}", needsAuth: false,
+                streamed: StreamedBody(
+                    limit: { Int.max / 2 },
+                    check: { head, params in checkPushData(head, params) },
+                    sink: { head, params in pushSink(head, params) })
+            ) { ctx in finishPush(ctx) },
+        ]
+    }
+
+    private func answer(_ ctx: RouteContext, _ body: () throws(APIError) -> HTTPResponse) {
+        do { ctx.respond(try body()) } catch { ctx.respond(error) }
+    }
+
+    /// The requester and its link, from `X-Datadist-Link` (409 LLM_NOT_YET_LINK when it holds none).
+    private func authorize(_ headers: HTTPHeaders) throws(APIError) -> UInt64 {
+        guard let (id, secret) = LinkCredential.parse(headers[LinkCredential.header]) else {
+            throw APIError(.LLM_NOT_YET_LINK, "the request names no link (\(LinkCredential.header) header)")
+        }
+        let ok = core.state.withLock { s in
+            s.links[id].map { BearerToken.constantTimeEquals(Array($0.secret.utf8), Array(secret.utf8)) } ?? false
+        }
+        guard ok else { throw APIError(.LLM_NOT_YET_LINK, "cluster \(id) holds no link with this node") }
+        return id
+    }
+
+    private func sweep() {
+        let now = NodeCore.nowUnixMs()
+        core.state.withLock { s in
+            for id in s.transfers.expire(nowMs: now) { _ = s.caches.unpin(id) }
+        }
+    }
+
+    // MARK: pull
+
+    private func servePull(_ ctx: RouteContext) throws(APIError) -> HTTPResponse {
+        let requester = try authorize(ctx.request.headers)
+        sweep()
+        let f = try RequestFields(
+            try ctx.request.jsonBody().get(), known: ["operation", "selector", "options", "dst_geometry", "device_count", "timeout_ms"])
+        let op = try TransferOperation.decode(name: f["operation"]?.stringValue ?? "", options: f["options"] ?? .object([:]))
+        guard op.isPull else { throw .paramInvalid("'\(op.name)' is not a pull") }
+        let selector = try Self.selector(f["selector"])
+        guard let g = f["dst_geometry"] else { throw .paramInvalid("dst_geometry is required") }
+        let dstGeometry = try CacheGeometry.decode(g).get()
+        let devices = try f.int("device_count", default: 1)
+        guard devices == core.memory.deviceCount else {
+            throw .paramInvalid("the puller serves \(devices) devices, this node \(core.memory.deviceCount)")
+        }
+        let timeoutMs = try f.timeoutMs(default: core.config.syncKVTimeoutMs)
+        let transferID = BootID.make()
+        let (source, slot, plan, consumes) = try core.state.withLock { s throws(APIError) in
+            let (source, slot, key): (CacheInfo, Int, KeyIdentity?)
+            switch selector {
+            case .key(let k):
+                let r = try s.caches.lookup(k.identity).get()
+                (source, slot, key) = (r.cache, r.slot, k.identity)
+            case .byID(let k):
+                let r = try s.caches.lookup(cacheID: k.cacheID, batchIndex: k.batchIndex).get()
+                (source, slot, key) = (r.cache, r.slot, nil)
+            case .blocks(let k):
+                (source, slot, key) = (try s.caches.lookupBlocks(modelID: k.modelID).get(), 0, nil)
+            }
+            let plan = try op.plan(destination: dstGeometry, source: source.geometry, slot: slot).get()
+            try s.caches.pin(source.id).get()
+            // Only a pull_cache by request key consumes (CONTRACT §6), once the puller confirms receipt.
+            var consumes = false
+            if case .pullCache = op, let key, !key.isPrefix {
+                consumes = true
+                s.transfers.addPull(
+                    transferID,
+                    .init(
+                        requester: requester, identity: key, tensors: plan.source.tensors,
+                        expiresAtMs: NodeCore.nowUnixMs() + Int64(timeoutMs) + 60_000))
+            }
+            return (source, slot, plan, consumes)
+        }
+        let regions = core.memory.regions(source, plan.source).map { UnsafeRawBufferPointer($0) }
+        let encoder: FrameEncoder
+        do {
+            encoder = try FrameEncoder(regions: regions)
+        } catch {
+            unpin(source.id)
+            throw APIError(.LLM_FAILED, "cannot frame the transfer: \(error)")
+        }
+        let preamble: JSONValue = [
+            "src_geometry": source.geometry.json, "src_slot": JSONValue(Int64(slot)),
+            "transfer_id": consumes ? .string(transferID) : .null,
+            "payload_bytes": JSONValue(Int64(encoder.payloadLength)), "frame_size": JSONValue(Int64(encoder.frameSize)),
+        ]
+        let metrics = core.transferMetrics
+        let started = ContinuousClock.now
+        let payload = encoder.payloadLength
+        let producer = FramedResponseProducer(preamble: preamble, encoder: encoder) { completed in
+            unpin(source.id)
+            if completed {
+                metrics.record(.served, bytes: payload, seconds: (ContinuousClock.now - started).seconds)
+                core.state.withLock { $0.links.count(requester, pushed: UInt64(payload)) }
+            }
+        }
+        var response = HTTPResponse(status: 200, headers: ["Content-Type": "application/octet-stream"])
+        response.producer = producer
+        return response
+    }
+
+    private func unpin(_ id: Int64) { core.state.withLock { _ = $0.caches.unpin(id) } }
+
+    static func selector(_ value: JSONValue?) throws(APIError) -> TransferSelector {
+        guard let value else { throw .paramInvalid("selector is required") }
+        return try TransferSelector.read(
+            RequestFields(value, known: ["cache_key", "cache_key_by_id", "blocks_cache_key"]),
+            names: [("cache_key", .key), ("cache_key_by_id", .byID), ("blocks_cache_key", .blocks)])
+    }
+
+    /// `POST /v1/peer/pull/ack`: the puller verified every byte; consume the key now.
+    private func acknowledge(_ ctx: RouteContext) throws(APIError) -> JSONValue {
+        let requester = try authorize(ctx.request.headers)
+        let f = try RequestFields(try ctx.request.jsonBody().get(), known: ["transfer_id"])
+        guard let id = f["transfer_id"]?.stringValue else { throw .paramInvalid("transfer_id is required") }
+        try core.state.withLock { s throws(APIError) in
+            guard let pending = s.transfers.takePull(id), pending.requester == requester else {
+                throw APIError(.LLM_KV_CACHE_NOT_EXIST, "no pull \(id) awaits acknowledgement (expired or unknown)")
+            }
+            // Another puller may have consumed the key first: then this pull does not count.
+            guard case .success = s.caches.lookup(pending.identity) else {
+                throw APIError(.LLM_KV_CACHE_NOT_EXIST, "\(pending.identity) was consumed by another pull")
+            }
+            s.caches.consume(pending.identity, tensors: pending.tensors)
+        }
+        return ["status": "LLM_SUCCESS", "code": 0]
+    }
+
+    // MARK: push
+
+    private func preparePush(_ ctx: RouteContext) throws(APIError) -> JSONValue {
+        let requester = try authorize(ctx.request.headers)
+        sweep()
+        let f = try RequestFields(
+            try ctx.request.jsonBody().get(), known: ["operation", "selector", "options", "src_geometry", "device_count", "timeout_ms"])
+        let op = try TransferOperation.decode(name: f["operation"]?.stringValue ?? "", options: f["options"] ?? .object([:]))
+        guard !op.isPull else { throw .paramInvalid("'\(op.name)' is not a push") }
+        let selector = try Self.selector(f["selector"])
+        guard let g = f["src_geometry"] else { throw .paramInvalid("src_geometry is required") }
+        let srcGeometry = try CacheGeometry.decode(g).get()
+        let devices = try f.int("device_count", default: 1)
+        guard devices == core.memory.deviceCount else {
+            throw .paramInvalid("the pusher serves \(devices) devices, this node \(core.memory.deviceCount)")
+        }
+        let timeoutMs = try f.timeoutMs(default: core.config.syncKVTimeoutMs)
+        let transferID = BootID.make()
+        let (destination, slot, plan) = try core.state.withLock { s throws(APIError) in
+            let (destination, slot): (CacheInfo, Int)
+            switch selector {
+            case .byID(let k):
+                let r = try s.caches.lookup(cacheID: k.cacheID, batchIndex: k.batchIndex).get()
+                (destination, slot) = (r.cache, r.slot)
+            case .blocks(let k):
+                (destination, slot) = (try s.caches.lookupBlocks(modelID: k.modelID).get(), 0)
+            case .key:
+                throw APIError.paramInvalid("a push names its destination by cache_key_by_id or blocks_cache_key")
+            }
+            let plan = try op.plan(destination: destination.geometry, source: srcGeometry, slot: slot).get()
+            try s.caches.pin(destination.id).get()
+            s.transfers.addPush(
+                transferID,
+                .init(
+                    requester: requester, cacheID: destination.id, destination: plan.destination,
+                    payloadBytes: plan.totalBytes * core.memory.deviceCount,
+                    expiresAtMs: NodeCore.nowUnixMs() + Int64(timeoutMs) + 60_000))
+            return (destination, slot, plan)
+        }
+        return [
+            "transfer_id": .string(transferID), "dst_geometry": destination.geometry.json, "dst_slot": JSONValue(Int64(slot)),
+            "payload_bytes": JSONValue(Int64(plan.totalBytes * core.memory.deviceCount)),
+            "frame_size": JSONValue(Int64(FrameFormat.defaultFrameSize)),
+        ]
+    }
+
+    private func checkPushData(_ head: HTTPRequestHead, _ params: [String: String]) -> APIError? {
+        do {
+            let requester = try authorize(head.headers)
+            guard let pending = core.state.withLock({ $0.transfers.push(params["transfer_id"] ?? "") }),
+                pending.requester == requester
+            else { return APIError(.LLM_KV_CACHE_NOT_EXIST, "no push \(params["transfer_id"] ?? "") is prepared (expired or unknown)") }
+            let expected = FrameFormat.encodedLength(payload: pending.payloadBytes, frameSize: FrameFormat.defaultFrameSize)
+            guard case .contentLength(let length) = head.framing, length == expected else {
+                return .paramInvalid("pushed data must be exactly \(expected) bytes (Content-Length)")
+            }
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    private func pushSink(_ head: HTTPRequestHead, _ params: [String: String]) -> (any HTTPBodySink)? {
+        let id = params["transfer_id"] ?? ""
+        guard let pending = core.state.withLock({ $0.transfers.push(id) }),
+            let cache = core.state.withLock({ $0.caches.cache(pending.cacheID) })
+        else { return nil }
+        let destinations = core.memory.regions(cache, pending.destination)
+        guard let decoder = try? FrameDecoder(destinations: destinations, payloadLength: pending.payloadBytes) else {
+            return nil
+        }
+        return FramedRequestSink(decoder: decoder) { _ in
+            core.state.withLock { s in
+                if let p = s.transfers.takePush(id) { _ = s.caches.unpin(p.cacheID) }
+            }
+        }
+    }
+
+    private func finishPush(_ ctx: RouteContext) {
+        guard let sink = ctx.request.sink as? FramedRequestSink else {
+            ctx.respond(APIError(.LLM_KV_CACHE_NOT_EXIST, "the prepared push is gone (expired)"))
+            return
+        }
+        switch sink.finish() {
+        case .success(let bytes):
+            if let requester = try? authorize(ctx.request.headers) {
+                core.state.withLock { $0.links.count(requester, pulled: UInt64(bytes)) }
+            }
+            ctx.respond(200, ["status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(bytes))])
+        case .failure(let e):
+            ctx.respond(APIError(.LLM_FAILED, "pushed data rejected: \(e)"))
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
