@@ -14,8 +14,6 @@ import Synchronization
 final class EventLoop: @unchecked Sendable {
     static let listenerToken = UInt64.max
     static let wakeToken = UInt64.max - 1
-    /// One read for a request body (large: fewer syscalls per MiB received).
-    static let readBufferSize = 512 * 1024
     /// One read for a request head.
     static let headReadSize = 64 * 1024
     /// Bytes written to one connection per pass before the loop turns to the others.
@@ -85,7 +83,8 @@ final class EventLoop: @unchecked Sendable {
         self.bodyLimit = { [handler] head in handler.bodyLimit(for: head) }
         let shortest = min(configuration.headerTimeoutMs, configuration.bodyTimeoutMs, configuration.idleTimeoutMs)
         self.tickMs = Int64(max(10, min(250, shortest / 4)))
-        self.readBuffer = .allocate(byteCount: Self.readBufferSize, alignment: 16)
+        let readSize = max(Self.headReadSize, configuration.bodyReadBytes)
+        self.readBuffer = .allocate(byteCount: readSize, alignment: 4096)
         self.iovecs = .allocate(capacity: OutputQueue.maxIOVecs)
         self.events = .allocate(capacity: Self.maxEvents)
         self.now = clinux_monotonic_ms()
