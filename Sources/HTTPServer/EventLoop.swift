@@ -6,8 +6,9 @@ import Synchronization
 /// The epoll loop of one server: accepts, reads, parses, calls the handler, writes, enforces timeouts.
 ///
 /// Level-triggered epoll: each ready connection gets one read per wake-up (64 KiB for a head, the whole
-/// read buffer for a body) and one bounded write pass, so a fast peer cannot starve the others; and a connection that must not be read (request in flight) simply drops EPOLLIN
-/// from its interest set instead of having to be drained to EAGAIN.
+/// read buffer for a body) and one bounded write pass, so a fast peer cannot starve the others; and a
+/// connection that must not be read (request in flight) simply drops EPOLLIN from its interest set instead
+/// of having to be drained to EAGAIN.
 ///
 /// `@unchecked Sendable`: every `var` is touched only on the loop thread (or before the thread starts);
 /// other threads reach the loop only through `inbox` (a mutex) and `stats` / `loopThread` (atomics).

@@ -118,13 +118,10 @@ extension LiveServerTests {
             try withServer(handler: handler) { server in
                 let client = try TestClient(port: server.port)
                 // One send: the sink's head and body arrive while /late is still being handled.
-                try client.send(
-                    Array(
-                        "GET /late HTTP/1.1\r\nHost: a\r\n\r\nPUT /sink HTTP/1.1\r\nHost: a\r\nContent-Length: 200000\r\n\r\n"
-                            .utf8
-                    )
-                        + Array(Self.large.bytes[0..<200_000])
-                )
+                let heads =
+                    "GET /late HTTP/1.1\r\nHost: a\r\n\r\n"
+                    + "PUT /sink HTTP/1.1\r\nHost: a\r\nContent-Length: 200000\r\n\r\n"
+                try client.send(Array(heads.utf8) + Array(Self.large.bytes[0..<200_000]))
                 let late = try held.wait(for: "/late")
                 #expect(sinks.count == 0)  // not asked before its turn
                 late.respond(HTTPResponse(status: 202))
