@@ -6,16 +6,15 @@ import Synchronization
 /// The epoll loop of one server: accepts, reads, parses, calls the handler, writes, enforces timeouts.
 ///
 /// Level-triggered epoll: each ready connection gets one read per wake-up (64 KiB for a head, the whole
-/// read buffer for a body) and one bounded write pass, so a fast peer cannot starve the others; and a connection that must not be read (request in flight) simply drops EPOLLIN
-/// from its interest set instead of having to be drained to EAGAIN.
+/// read buffer for a body) and one bounded write pass, so a fast peer cannot starve the others; and a
+/// connection that must not be read (request in flight) simply drops EPOLLIN from its interest set instead
+/// of having to be drained to EAGAIN.
 ///
 /// `@unchecked Sendable`: every `var` is touched only on the loop thread (or before the thread starts);
 /// other threads reach the loop only through `inbox` (a mutex) and `stats` / `loopThread` (atomics).
 final class EventLoop: @unchecked Sendable {
     static let listenerToken = UInt64.max
     static let wakeToken = UInt64.max - 1
-    /// One read for a request body (large: fewer syscalls per MiB received).
-    static let readBufferSize = 512 * 1024
     /// One read for a request head.
     static let headReadSize = 64 * 1024
     /// Bytes written to one connection per pass before the loop turns to the others.
@@ -85,7 +84,8 @@ final class EventLoop: @unchecked Sendable {
         self.bodyLimit = { [handler] head in handler.bodyLimit(for: head) }
         let shortest = min(configuration.headerTimeoutMs, configuration.bodyTimeoutMs, configuration.idleTimeoutMs)
         self.tickMs = Int64(max(10, min(250, shortest / 4)))
-        self.readBuffer = .allocate(byteCount: Self.readBufferSize, alignment: 16)
+        let readSize = max(Self.headReadSize, configuration.bodyReadBytes)
+        self.readBuffer = .allocate(byteCount: readSize, alignment: 4096)
         self.iovecs = .allocate(capacity: OutputQueue.maxIOVecs)
         self.events = .allocate(capacity: Self.maxEvents)
         self.now = clinux_monotonic_ms()

@@ -44,6 +44,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var headerTimeoutMs: Int = 10_000
     /// Longest pause between body bytes (→ 408 and close).
     public var bodyTimeoutMs: Int = 30_000
+    /// Largest single read while a request body arrives (the loop's read buffer; heads are read 64 KiB at a time).
+    public var bodyReadBytes: Int = 256 * 1024
     /// Idle keep-alive connections are closed after this.
     public var idleTimeoutMs: Int = 60_000
     /// On stop, in-flight requests get this long to finish.

@@ -179,6 +179,42 @@ extension LiveServerTests {
             }
         }
 
+        @Test func responseAfterStopFinishesIncompleteAtOnce() throws {
+            let held = HeldResponders()
+            var handler = TestHandler()
+            handler.onRequest = { request, responder in held.hold(request.path, responder) }
+            let server = HTTPServer(configuration: testConfiguration { $0.shutdownGraceMs = 0 }, handler: handler)
+            try server.start()
+            let client = try TestClient(port: server.port)
+            try client.send("GET /late HTTP/1.1\r\nHost: a\r\n\r\n")
+            let responder = try held.wait(for: "/late")
+            server.stop()
+            let producer = TestProducer(Self.large)
+            responder.respond(HTTPResponse(status: 200, producer: producer))
+            #expect(producer.finishCalls == 1)
+            #expect(producer.completed == false)
+        }
+
+        @Test func responseWithBothBodyAndProducerIsAnswered500() throws {
+            let producer = TestProducer(Self.large, contentLength: 10)
+            var handler = TestHandler()
+            handler.onRequest = { _, responder in
+                var response = HTTPResponse(status: 200, producer: producer)
+                response.body = [1, 2, 3]
+                responder.respond(response)
+            }
+            try withServer(handler: handler) { server in
+                let client = try TestClient(port: server.port)
+                try client.send("GET /both HTTP/1.1\r\nHost: a\r\n\r\n")
+                let response = try client.readResponse()
+                #expect(response.status == 500)
+                #expect(response.text.contains("a body and a producer"))
+                #expect(producer.finishCalls == 1)
+                #expect(producer.completed == false)
+                #expect(producer.handedOut == 0)
+            }
+        }
+
         @Test func emptyProducerBodyCompletesWithoutBeingAskedForBytes() throws {
             let producer = TestProducer(Self.large, contentLength: 0)
             try withServer(handler: streamingHandler { _ in producer }) { server in

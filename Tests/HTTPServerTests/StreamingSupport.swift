@@ -97,6 +97,7 @@ final class TestSink: HTTPBodySink {
     struct State {
         var received = 0
         var writes = 0
+        var largestWrite = 0
         var overflowed = false
         var abandoned = 0
     }
@@ -113,6 +114,7 @@ final class TestSink: HTTPBodySink {
     func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
         state.withLock { state in
             state.writes += 1
+            state.largestWrite = max(state.largestWrite, bytes.count)
             if let refuseAfter, state.received + bytes.count > refuseAfter { return false }
             guard state.received + bytes.count <= destination.count else {
                 state.overflowed = true
@@ -137,6 +139,7 @@ final class TestSink: HTTPBodySink {
 
     var received: Int { state.withLock { $0.received } }
     var writes: Int { state.withLock { $0.writes } }
+    var largestWrite: Int { state.withLock { $0.largestWrite } }
     var abandoned: Int { state.withLock { $0.abandoned } }
     var overflowed: Bool { state.withLock { $0.overflowed } }
 }
