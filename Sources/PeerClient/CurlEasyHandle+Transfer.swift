@@ -7,6 +7,10 @@ extension CurlEasyHandle {
         guard isToken(request.method) else {
             throw PeerError(kind: .other, message: "invalid HTTP method: \(request.method)")
         }
+        if case .stream(let stream) = request.body, stream.length < 0 {
+            // libcurl reads a negative size as "unknown" and would switch to chunked encoding.
+            throw PeerError(kind: .other, message: "negative upload stream length: \(stream.length)")
+        }
         let method = request.method.uppercased()
         let body = uploadBody(of: request, method: method)
         reset()

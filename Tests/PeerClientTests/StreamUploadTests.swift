@@ -180,4 +180,15 @@ struct StreamUploadTests {
         #expect(server.requests.count == 2)
         #expect(second.rewinds == 0)
     }
+
+    @Test func negativeStreamLengthIsRefusedBeforeSending() throws {
+        let server = try ScriptedServer { _ in .send(httpResponse(body: [])) }
+        defer { server.stop() }
+        let stream = PeerUploadStream(length: -1) { _ in 0 }
+        let error = peerError { () throws(PeerError) in
+            try client.perform(PeerRequest(method: "POST", url: server.url("/n"), body: .stream(stream)))
+        }
+        #expect(error?.kind == .other)
+        #expect(server.acceptedConnections == 0)
+    }
 }
