@@ -8,9 +8,9 @@ struct AdminAPI: HTTPHandler {
     let router: Router
     private let token: BearerToken?
 
-    init(core: NodeCore, roles: RoleController, links: LinkController) {
+    init(core: NodeCore, roles: RoleController, links: LinkController, transfers: TransferController) {
         self.core = core
-        self.router = Router(AdminRoutes.table(core: core, roles: roles, links: links))
+        self.router = Router(AdminRoutes.table(core: core, roles: roles, links: links, transfers: transfers))
         self.token = core.config.adminToken.map(BearerToken.init)
     }
 

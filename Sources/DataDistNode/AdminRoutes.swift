@@ -3,7 +3,9 @@ import HTTPCore
 
 /// The admin route table. `openapi.yaml` lists exactly these (a test checks both ways).
 enum AdminRoutes {
-    static func table(core: NodeCore, roles: RoleController, links: LinkController) -> [Route] {
+    static func table(
+        core: NodeCore, roles: RoleController, links: LinkController, transfers: TransferController
+    ) -> [Route] {
         let health = HealthRoutes(core: core)
         return [
             Route("GET", "/healthz", needsAuth: false) { health.healthz($0) },
@@ -24,6 +26,7 @@ enum AdminRoutes {
                 }
             },
         ] + LinkRoutes(core: core, links: links).routes + CacheRoutes(core: core).routes
-            + PeerLinkService(core: core).routes(includeOffer: false)
+            + TransferRoutes(core: core, transfers: transfers).routes
+            + PeerLinkService(core: core).routes(includeOffer: false) + PeerTransferService(core: core).routes
     }
 }

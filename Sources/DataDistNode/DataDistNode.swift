@@ -7,6 +7,7 @@ public final class DataDistNode: Sendable {
     let core: NodeCore
     let roles: RoleController
     let links: LinkController
+    let transfers: TransferController
     private let admin: HTTPServer
 
     /// Reserves the pools' address space (a size that cannot be reserved throws, naming its flag).
@@ -14,6 +15,7 @@ public final class DataDistNode: Sendable {
         core = NodeCore(config: configuration, logger: logger, memory: try PoolMemorySet.reserve(configuration).get())
         roles = RoleController(core: core)
         links = LinkController(core: core)
+        transfers = TransferController(core: core)
         var adminConfig = HTTPServerConfiguration(host: configuration.admin.host, port: Int(configuration.admin.port))
         adminConfig.name = "admin"
         adminConfig.limits = configuration.httpLimits
@@ -21,7 +23,7 @@ public final class DataDistNode: Sendable {
         adminConfig.headerTimeoutMs = configuration.headerTimeoutMs
         adminConfig.bodyTimeoutMs = configuration.bodyTimeoutMs
         adminConfig.idleTimeoutMs = configuration.idleTimeoutMs
-        admin = HTTPServer(configuration: adminConfig, handler: AdminAPI(core: core, roles: roles, links: links))
+        admin = HTTPServer(configuration: adminConfig, handler: AdminAPI(core: core, roles: roles, links: links, transfers: transfers))
     }
 
     /// Binds the peer listener (if the configuration has one) and the admin API. Throws a message naming

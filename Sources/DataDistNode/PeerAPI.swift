@@ -20,7 +20,7 @@ struct PeerAPI: HTTPHandler {
                     body["version"] = .string(DataDistVersion.string)
                     ctx.respond(200, .object(body))
                 }
-            ] + PeerLinkService(core: core).routes(includeOffer: true)
+            ] + PeerLinkService(core: core).routes(includeOffer: true) + PeerTransferService(core: core).routes
         )
     }
 

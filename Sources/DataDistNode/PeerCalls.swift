@@ -18,9 +18,18 @@ struct PeerCalls: Sendable {
         case notDataDist(String)
     }
 
-    func post(_ address: String, _ path: String, _ body: JSONValue, timeoutMs: Int) -> Result<JSONValue, Failure> {
-        var headers = [PeerHeader(name: "Content-Type", value: "application/json")]
+    /// The headers every peer call carries: the peer token, and the link it is about when there is one.
+    func headers(link: String? = nil) -> [PeerHeader] {
+        var headers: [PeerHeader] = []
         if let peerToken { headers.append(PeerHeader(name: "Authorization", value: "Bearer \(peerToken)")) }
+        if let link { headers.append(PeerHeader(name: LinkCredential.header, value: link)) }
+        return headers
+    }
+
+    func post(
+        _ address: String, _ path: String, _ body: JSONValue, timeoutMs: Int, link: String? = nil
+    ) -> Result<JSONValue, Failure> {
+        let headers = [PeerHeader(name: "Content-Type", value: "application/json")] + self.headers(link: link)
         let request = PeerRequest(
             method: "POST",
             url: "http://\(address)\(path)",

@@ -57,8 +57,8 @@ func makeAdmin(_ configure: (inout NodeConfiguration) -> Void = { _ in }) -> (No
     config.role = .decoder
     config.enableSwitchRole = true
     configure(&config)
-    let core = NodeCore(config: config, logger: .init(label: "test"))
-    return (core, AdminAPI(core: core, roles: RoleController(core: core), links: LinkController(core: core)))
+    let core = makeCore(config)
+    return (core, AdminAPI(core: core, roles: RoleController(core: core), links: LinkController(core: core), transfers: TransferController(core: core)))
 }
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.
@@ -107,4 +107,10 @@ func isListening(_ port: Int) -> Bool {
         }
     }
     return rc == 0
+}
+
+/// A node core with its pools reserved (address space only), nothing bound.
+func makeCore(_ config: NodeConfiguration) -> NodeCore {
+    guard case .success(let memory) = PoolMemorySet.reserve(config) else { fatalError("cannot reserve test pools") }
+    return NodeCore(config: config, logger: .init(label: "test"), memory: memory)
 }

@@ -34,7 +34,9 @@ import Testing
     @Test func specAndRouteTableAgree() throws {
         let (core, _) = makeAdmin()
         let table = Set(
-            AdminRoutes.table(core: core, roles: RoleController(core: core), links: LinkController(core: core)).map {
+            AdminRoutes.table(
+                core: core, roles: RoleController(core: core), links: LinkController(core: core),
+                transfers: TransferController(core: core)).map {
                 "\($0.method) \($0.pattern)"
             }
         )

@@ -11,7 +11,7 @@ import Testing
         c.clusterID = 5
         c.role = .prompt
         configure(&c)
-        let core = NodeCore(config: c, logger: .init(label: "test"))
+        let core = makeCore(c)
         return (core, PeerAPI(core: core))
     }
 

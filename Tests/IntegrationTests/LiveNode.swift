@@ -15,7 +15,7 @@ final class LiveNode: Sendable {
         configure(&c)
         var logger = Logger(label: "live")
         logger.logLevel = .warning
-        node = DataDistNode(configuration: c, logger: logger)
+        node = try DataDistNode(configuration: c, logger: logger)
         try node.start()
     }
 

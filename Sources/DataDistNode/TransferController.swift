@@ -1,0 +1,272 @@
+import DataDistModel
+import Dispatch
+import KVFraming
+import PeerClient
+
+/// pull_cache / pull_blocks / push_cache / push_blocks on the initiating side (CONTRACT §6). Local checks
+/// run at once; the transfer itself (libcurl, blocking) runs on a worker thread with the local cache pinned.
+final class TransferController: Sendable {
+    private let core: NodeCore
+    private let workers = DispatchQueue(label: "datadist.transfers", attributes: .concurrent)
+
+    init(core: NodeCore) { self.core = core }
+
+    /// What a transfer needs from the link it uses.
+    private struct Route: Sendable {
+        let remote: UInt64
+        let address: String
+        let credential: String
+    }
+
+    private func route(to remote: UInt64) throws(APIError) -> Route {
+        let me = core.config.clusterID
+        return try core.state.withLock { s throws(APIError) in
+            guard let link = s.links[remote], !link.remoteIPInfo.isEmpty else {
+                throw APIError(.LLM_NOT_YET_LINK, "no link with cluster \(remote)")
+            }
+            return Route(remote: remote, address: link.remoteIPInfo, credential: LinkCredential.value(clusterID: me, secret: link.secret))
+        }
+    }
+
+    // MARK: pull
+
+    /// Checks and pins locally, then pulls on a worker; `completion` gets the answer body or the error.
+    func pull(
+        into cacheID: Int64, _ op: TransferOperation, from selector: TransferSelector, timeoutMs: Int,
+        completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void
+    ) {
+        let prepared: (CacheInfo, Route)
+        do {
+            prepared = try preparePull(cacheID, op, selector)
+        } catch {
+            return completion(.failure(error))
+        }
+        workers.async {
+            let (dst, route) = prepared
+            let started = ContinuousClock.now
+            let result = self.runPull(dst, op, selector, route, timeoutMs: timeoutMs)
+            self.unpin(dst.id)
+            completion(self.finish(.pull, result, route: route, started: started))
+        }
+    }
+
+    private func preparePull(_ cacheID: Int64, _ op: TransferOperation, _ selector: TransferSelector) throws(APIError)
+        -> (CacheInfo, Route)
+    {
+        let gate: CacheRoleGate
+        if case .pullBlocks = op { gate = .pullBlocks } else { gate = .pullCache }
+        if let e = CacheRoleGate.check(gate, role: core.state.withLock { $0.role.role }) { throw e }
+        if selector.clusterID == core.config.clusterID {
+            throw .paramInvalid("cannot pull from this node's own cluster id \(selector.clusterID)")
+        }
+        let dst = try core.state.withLock { s throws(APIError) in try s.caches.localCache(cacheID).get() }
+        switch op {
+        case .pullCache(let o): if let e = TransferPlanner.checkPullCacheDestination(dst.geometry, o) { throw e }
+        case .pullBlocks(let o): if let e = TransferPlanner.checkPullBlocksDestination(dst.geometry, o) { throw e }
+        case .pushCache, .pushBlocks: throw .paramInvalid("not a pull")
+        }
+        let route = try route(to: selector.clusterID)
+        try core.state.withLock { s throws(APIError) in try s.caches.pin(dst.id).get() }
+        return (dst, route)
+    }
+
+    private func runPull(
+        _ dst: CacheInfo, _ op: TransferOperation, _ selector: TransferSelector, _ route: Route, timeoutMs: Int
+    ) -> Result<Int, APIError> {
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
+        let memory = core.memory
+        let devices = memory.deviceCount
+        let request: JSONObject = [
+            "operation": .string(op.wireName), "selector": .object(selector.json), "options": .object(op.optionsJSON),
+            "dst_geometry": dst.geometry.json, "device_count": JSONValue(Int64(devices)),
+            "timeout_ms": JSONValue(Int64(timeoutMs)),
+        ]
+        var receiver = PullReceiver { preamble in
+            guard let g = preamble.json["src_geometry"], case .success(let src) = CacheGeometry.decode(g),
+                let slot = preamble.json["src_slot"]?.int64Value, let payload = preamble.json["payload_bytes"]?.int64Value,
+                let frameSize = preamble.json["frame_size"]?.int64Value
+            else { return .failure(APIError(.LLM_FAILED, "cluster \(route.remote) sent a malformed transfer preamble")) }
+            // Plan with the same function the owner used, from this node's own geometry: the destination
+            // ranges never come from the wire.
+            switch op.plan(destination: dst.geometry, source: src, slot: Int(slot)) {
+            case .failure(let e): return .failure(e)
+            case .success(let plan):
+                guard Int(payload) == plan.totalBytes * devices else {
+                    return .failure(APIError(.LLM_FAILED, "cluster \(route.remote) announced \(payload) bytes, the plan has \(plan.totalBytes * devices)"))
+                }
+                do {
+                    return .success(
+                        try FrameDecoder(
+                            destinations: memory.regions(dst, plan.destination), payloadLength: Int(payload),
+                            frameSize: Int(frameSize)))
+                } catch {
+                    return .failure(APIError(.LLM_FAILED, "cannot receive the transfer: \(error)"))
+                }
+            }
+        }
+        let calls = core.peerCalls
+        let peerRequest = PeerRequest(
+            method: "POST", url: "http://\(route.address)/v1/peer/pull",
+            headers: [PeerHeader(name: "Content-Type", value: "application/json")] + calls.headers(link: route.credential),
+            body: .bytes(JSONValue.object(request).serializedBytes), connectTimeoutMs: timeoutMs, totalTimeoutMs: timeoutMs)
+        do {
+            _ = try core.peers.perform(peerRequest, expectedLength: nil) { receiver.consume($0) }
+        } catch {
+            if error.kind == .aborted, let e = receiver.error { return .failure(e) }
+            return .failure(Self.transferError(error, route: route, timeoutMs: timeoutMs))
+        }
+        let verified: Int
+        switch receiver.finish() {
+        case .failure(let e): return .failure(e)
+        case .success(let n): verified = n
+        }
+        // Verified: now (and only now) the owner may consume the key.
+        if let transferID = receiver.preamble?.transferID {
+            let remaining = max(1, Int((deadline - ContinuousClock.now).milliseconds))
+            switch calls.post(route.address, "/v1/peer/pull/ack", ["transfer_id": .string(transferID)], timeoutMs: remaining, link: route.credential) {
+            case .success: break
+            case .failure(let f): return .failure(Self.ackError(f, route: route))
+            }
+        }
+        return .success(verified)
+    }
+
+    // MARK: push
+
+    func push(
+        from cacheID: Int64, _ op: TransferOperation, to selector: TransferSelector, timeoutMs: Int,
+        completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void
+    ) {
+        let prepared: (CacheInfo, Route)
+        do throws(APIError) {
+            let src = try core.state.withLock { s throws(APIError) in try s.caches.localCache(cacheID).get() }
+            switch op {
+            case .pushCache(let o): if let e = TransferPlanner.checkPushCacheSource(src.geometry, o) { throw e }
+            case .pushBlocks(let o): if let e = TransferPlanner.checkPushBlocksSource(src.geometry, o) { throw e }
+            case .pullCache, .pullBlocks: throw APIError.paramInvalid("not a push")
+            }
+            if selector.clusterID == core.config.clusterID {
+                throw APIError.paramInvalid("cannot push to this node's own cluster id \(selector.clusterID)")
+            }
+            let route = try route(to: selector.clusterID)
+            try core.state.withLock { s throws(APIError) in try s.caches.pin(src.id).get() }
+            prepared = (src, route)
+        } catch {
+            return completion(.failure(error))
+        }
+        workers.async {
+            let (src, route) = prepared
+            let started = ContinuousClock.now
+            let result = self.runPush(src, op, selector, route, timeoutMs: timeoutMs)
+            self.unpin(src.id)
+            completion(self.finish(.push, result, route: route, started: started))
+        }
+    }
+
+    private func runPush(
+        _ src: CacheInfo, _ op: TransferOperation, _ selector: TransferSelector, _ route: Route, timeoutMs: Int
+    ) -> Result<Int, APIError> {
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
+        let devices = core.memory.deviceCount
+        let calls = core.peerCalls
+        let prepareBody: JSONValue = [
+            "operation": .string(op.wireName), "selector": .object(selector.json), "options": .object(op.optionsJSON),
+            "src_geometry": src.geometry.json, "device_count": JSONValue(Int64(devices)),
+            "timeout_ms": JSONValue(Int64(timeoutMs)),
+        ]
+        let answer: JSONValue
+        switch calls.post(route.address, "/v1/peer/push/prepare", prepareBody, timeoutMs: timeoutMs, link: route.credential) {
+        case .failure(let f): return .failure(Self.callError(f, route: route))
+        case .success(let a): answer = a
+        }
+        guard let transferID = answer["transfer_id"]?.stringValue, let g = answer["dst_geometry"],
+            case .success(let dstGeometry) = CacheGeometry.decode(g), let slot = answer["dst_slot"]?.int64Value,
+            let payload = answer["payload_bytes"]?.int64Value, let frameSize = answer["frame_size"]?.int64Value
+        else { return .failure(APIError(.LLM_FAILED, "cluster \(route.remote) answered the push with a malformed plan")) }
+        let plan: TransferPlan
+        switch op.plan(destination: dstGeometry, source: src.geometry, slot: Int(slot)) {
+        case .failure(let e): return .failure(e)
+        case .success(let p): plan = p
+        }
+        guard Int(payload) == plan.totalBytes * devices else {
+            return .failure(APIError(.LLM_FAILED, "cluster \(route.remote) expects \(payload) bytes, the plan has \(plan.totalBytes * devices)"))
+        }
+        let regions = core.memory.regions(src, plan.source).map { UnsafeRawBufferPointer($0) }
+        let encoder: FrameEncoder
+        do {
+            encoder = try FrameEncoder(regions: regions, frameSize: Int(frameSize))
+        } catch {
+            return .failure(APIError(.LLM_FAILED, "cannot frame the push: \(error)"))
+        }
+        let remaining = max(1, Int((deadline - ContinuousClock.now).milliseconds))
+        let stream = PeerUploadStream(
+            length: encoder.contentLength,
+            rewind: {
+                encoder.rewind()
+                return true
+            },
+            read: { encoder.read(into: $0) })
+        let request = PeerRequest(
+            method: "POST", url: "http://\(route.address)/v1/peer/push/\(transferID)",
+            headers: [PeerHeader(name: "Content-Type", value: "application/octet-stream")] + calls.headers(link: route.credential),
+            body: .stream(stream), connectTimeoutMs: remaining, totalTimeoutMs: remaining)
+        do {
+            _ = try core.peers.perform(request)
+        } catch {
+            return .failure(Self.transferError(error, route: route, timeoutMs: timeoutMs))
+        }
+        return .success(encoder.payloadLength)
+    }
+
+    // MARK: shared
+
+    private func unpin(_ id: Int64) { core.state.withLock { _ = $0.caches.unpin(id) } }
+
+    private func finish(
+        _ kind: TransferMetrics.Kind, _ result: Result<Int, APIError>, route: Route, started: ContinuousClock.Instant
+    ) -> Result<JSONValue, APIError> {
+        let elapsed = ContinuousClock.now - started
+        switch result {
+        case .failure(let e):
+            core.transferMetrics.recordFailure(kind)
+            core.logger.warning("\(kind.rawValue) failed", metadata: ["remote_cluster_id": "\(route.remote)", "error": "\(e)"])
+            return .failure(e)
+        case .success(let bytes):
+            core.transferMetrics.record(kind, bytes: bytes, seconds: elapsed.seconds)
+            core.state.withLock { s in
+                if kind == .pull { s.links.count(route.remote, pulled: UInt64(bytes)) } else { s.links.count(route.remote, pushed: UInt64(bytes)) }
+            }
+            return .success([
+                "status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(bytes)),
+                "duration_ms": .double((elapsed.seconds * 1000 * 1000).rounded() / 1000),
+            ])
+        }
+    }
+
+    /// A failed data exchange: the peer's own error when it sent one, else what broke.
+    private static func transferError(_ error: PeerError, route: Route, timeoutMs: Int) -> APIError {
+        callError(PeerCalls.classify(error, address: route.address, timeoutMs: timeoutMs), route: route, broke: error.message)
+    }
+
+    private static func callError(_ failure: PeerCalls.Failure, route: Route, broke: String? = nil) -> APIError {
+        switch failure {
+        case .refused(let e, _) where e.status == .UNAUTHORIZED:
+            return APIError(.LLM_LINK_FAILED, "cluster \(route.remote) refused the peer token")
+        case .refused(let e, _): return APIError(e.status, "cluster \(route.remote): \(e.message)")
+        case .timeout(let m): return APIError(.LLM_TIMEOUT, m)
+        case .unreachable(let m): return APIError(.LLM_LINK_FAILED, m)
+        case .notDataDist(let m):
+            return APIError(.LLM_LINK_FAILED, "the transfer with cluster \(route.remote) broke off: \(broke ?? m)")
+        }
+    }
+
+    /// The acknowledgement failed: the bytes arrived, but the owner did not consume the key for us.
+    private static func ackError(_ failure: PeerCalls.Failure, route: Route) -> APIError {
+        let e = callError(failure, route: route)
+        return APIError(e.status, "the data arrived and was verified, but cluster \(route.remote) did not confirm the pull: \(e.message)")
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}
