@@ -23,16 +23,7 @@ struct HealthRoutes: Sendable {
 
     func node(_ ctx: RouteContext) {
         let c = core.config
-        let (role, links) = core.state.withLock { ($0.role, $0.links) }
-        var pools: [JSONValue] = []
-        for device in c.deviceIDs {
-            for (placement, capacity) in [("DEVICE", c.devicePoolBytes), ("HOST", c.hostPoolBytes)] {
-                pools.append([
-                    "placement": .string(placement), "device_id": .int(Int64(device)), "capacity": capacity.json,
-                    "used": 0, "free": capacity.json, "page_size": .int(1 << Int64(c.pageShift)),
-                ])
-            }
-        }
+        let (role, links, pools, caches) = core.state.withLock { ($0.role, $0.links, $0.caches.poolUsage, $0.caches.cacheCount) }
         let body: JSONValue = [
             "cluster_id": role.clusterID.json,
             "role": .string(role.role.rawValue),
@@ -44,10 +35,11 @@ struct HealthRoutes: Sendable {
             "version": .string(DataDistVersion.string),
             "peer_protocol_version": .int(Int64(PeerProtocol.version)),
             "uptime_seconds": .double(core.uptimeSeconds),
-            "pools": .array(pools),
+            "pools": .array(pools.map(\.json)),
+            "memory_note": "no accelerator: DEVICE and HOST pools are both host RAM",
             "link_count": .int(Int64(links.count)),
             "links_in_progress": .int(Int64(links.pending.count)),
-            "cache_count": 0,
+            "cache_count": .int(Int64(caches)),
         ]
         ctx.respond(200, body)
     }
