@@ -55,6 +55,13 @@ extension CacheStore {
         return .success(entry.info)
     }
 
+    /// A cache whose memory is still valid for an in-flight transfer: visible, or freed but still pinned.
+    public func pinnedCache(_ id: Int64) -> CacheInfo? {
+        if let e = entries[id] { return e.info }
+        if let r = retired[id], r.pins > 0 { return r.info }
+        return nil
+    }
+
     /// Any visible cache, released or not (for listings).
     public func cache(_ id: Int64) -> CacheInfo? { entries[id]?.info }
 

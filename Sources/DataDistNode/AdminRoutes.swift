@@ -4,7 +4,10 @@ import HTTPCore
 /// The admin route table. `openapi.yaml` lists exactly these (a test checks both ways).
 enum AdminRoutes {
     static func table(
-        core: NodeCore, roles: RoleController, links: LinkController, transfers: TransferController
+        core: NodeCore,
+        roles: RoleController,
+        links: LinkController,
+        transfers: TransferController
     ) -> [Route] {
         let health = HealthRoutes(core: core)
         return [

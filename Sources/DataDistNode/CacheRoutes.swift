@@ -32,17 +32,21 @@ struct CacheRoutes: Sendable {
                     let identity = try KeyIdentity.parseQuery(
                         HTTPQuery.parse(ctx.request.head.query).map { (name: $0.0, value: $0.1) }
                     ).get()
-                    try core.state.withLock { s throws(APIError) in try s.caches.removeKey(identity, role: s.role.role).get() }
+                    try core.state.withLock { s throws(APIError) in
+                        try s.caches.removeKey(identity, role: s.role.role).get()
+                    }
                     return (200, Self.success)
                 }
             },
             Route("GET", "/v1/cache/{cache_id}/tensors/{tensor}") { ctx in readTensor(ctx) },
             Route(
-                "PUT", "/v1/cache/{cache_id}/tensors/{tensor}",
+                "PUT",
+                "/v1/cache/{cache_id}/tensors/{tensor}",
                 streamed: StreamedBody(
                     limit: { core.memory.largestPool },
                     check: { head, params in checkTensorWrite(head, params: params) },
-                    sink: { head, params in tensorWriteSink(head, params: params) })
+                    sink: { head, params in tensorWriteSink(head, params: params) }
+                )
             ) { ctx in finishTensorWrite(ctx) },
             Route("POST", "/v1/cache/{cache_id}/copy") { ctx in copy(ctx, kind: .cache) },
             Route("POST", "/v1/cache/{cache_id}/copy_blocks") { ctx in copy(ctx, kind: .blocks) },
@@ -102,7 +106,10 @@ struct CacheRoutes: Sendable {
     // MARK: tensors
 
     /// Resolves and pins the bytes a tensor route addresses. The caller owns one pin on success.
-    func pinTensorRange(_ head: HTTPRequestHead, params: [String: String]) throws(APIError)
+    func pinTensorRange(
+        _ head: HTTPRequestHead,
+        params: [String: String]
+    ) throws(APIError)
         -> (CacheInfo, TensorRange, UnsafeMutableRawBufferPointer)
     {
         let idText = params["cache_id"] ?? ""
@@ -112,12 +119,19 @@ struct CacheRoutes: Sendable {
         let devices = core.config.deviceIDs
         let (cache, range) = try core.state.withLock { s throws(APIError) in
             let cache = try s.caches.localCache(id).get()
-            let range = try TensorRange.parse(tensorText: params["tensor"] ?? "", query: query, cache: cache, devices: devices).get()
+            let range = try TensorRange.parse(
+                tensorText: params["tensor"] ?? "",
+                query: query,
+                cache: cache,
+                devices: devices
+            ).get()
             try s.caches.pin(id).get()
             return (cache, range)
         }
         let tensor = core.memory.tensor(cache, range.tensor, device: range.deviceIndex)
-        return (cache, range, UnsafeMutableRawBufferPointer(rebasing: tensor[range.offset..<(range.offset + range.length)]))
+        return (
+            cache, range, UnsafeMutableRawBufferPointer(rebasing: tensor[range.offset..<(range.offset + range.length)])
+        )
     }
 
     func unpin(_ id: Int64) { core.state.withLock { _ = $0.caches.unpin(id) } }
@@ -164,9 +178,13 @@ struct CacheRoutes: Sendable {
                 let (cache, range, bytes) = try pinTensorRange(ctx.request.head, params: ctx.params)
                 defer { unpin(cache.id) }
                 guard ctx.request.body.count == range.length else {
-                    throw .paramInvalid("the body has \(ctx.request.body.count) bytes but the range addressed has \(range.length)")
+                    throw .paramInvalid(
+                        "the body has \(ctx.request.body.count) bytes but the range addressed has \(range.length)"
+                    )
                 }
-                ctx.request.body.withUnsafeBytes { if let b = $0.baseAddress { bytes.baseAddress?.copyMemory(from: b, byteCount: $0.count) } }
+                ctx.request.body.withUnsafeBytes {
+                    if let b = $0.baseAddress { bytes.baseAddress?.copyMemory(from: b, byteCount: $0.count) }
+                }
                 return (200, ["status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(range.length))])
             }
             return
@@ -185,28 +203,42 @@ struct CacheRoutes: Sendable {
             let body = try ctx.request.jsonBody().get()
             switch kind {
             case .cache:
-                let f = try RequestFields(body, known: ["src_cache_id", "dst_batch_index", "src_batch_index", "offset", "size", "req_id"])
+                let f = try RequestFields(
+                    body,
+                    known: ["src_cache_id", "dst_batch_index", "src_batch_index", "offset", "size", "req_id"]
+                )
                 let options = CopyCacheOptions(
                     dstBatchIndex: try f.int("dst_batch_index", default: 0),
                     srcBatchIndex: try f.int("src_batch_index", default: 0),
                     offset: UInt64(try f.int64("offset", default: 0, in: 0...Int64.max)),
-                    size: try f.int64("size", default: -1))
+                    size: try f.int64("size", default: -1)
+                )
                 let src = try f.requiredInt64("src_cache_id")
                 let dst = try Self.cacheID(ctx)
-                return try pinBoth { s throws(APIError) in try s.caches.planCopyCache(dstID: dst, srcID: src, options: options).get() }
+                return try pinBoth { s throws(APIError) in
+                    try s.caches.planCopyCache(dstID: dst, srcID: src, options: options).get()
+                }
             case .blocks:
                 let f = try RequestFields(body, known: ["mapping"])
-                guard let m = f["mapping"] else { throw .typeError("'mapping' is required (an object of block → [blocks])") }
+                guard let m = f["mapping"] else {
+                    throw .typeError("'mapping' is required (an object of block → [blocks])")
+                }
                 let mapping = try BlockMapping.decodeOneToMany(m, field: "mapping").get()
                 let id = try Self.cacheID(ctx)
-                return try pinBoth { s throws(APIError) in try s.caches.planCopyBlocks(cacheID: id, mapping: mapping).get() }
+                return try pinBoth { s throws(APIError) in
+                    try s.caches.planCopyBlocks(cacheID: id, mapping: mapping).get()
+                }
             case .swap:
                 let f = try RequestFields(body, known: ["src_cache_id", "dst_cache_id", "src_to_dst"])
                 let src = try f.requiredInt64("src_cache_id")
                 let dst = try f.requiredInt64("dst_cache_id")
-                guard let m = f["src_to_dst"] else { throw .typeError("'src_to_dst' is required (an object of block → block)") }
+                guard let m = f["src_to_dst"] else {
+                    throw .typeError("'src_to_dst' is required (an object of block → block)")
+                }
                 let pairs = try BlockMapping.decodeOneToOne(m, field: "src_to_dst").get()
-                return try pinBoth { s throws(APIError) in try s.caches.planSwapBlocks(srcID: src, dstID: dst, pairs: pairs).get() }
+                return try pinBoth { s throws(APIError) in
+                    try s.caches.planSwapBlocks(srcID: src, dstID: dst, pairs: pairs).get()
+                }
             }
         }
         guard case .success(let local) = planned else {
@@ -218,15 +250,23 @@ struct CacheRoutes: Sendable {
         DispatchQueue.global().async {
             RegionCopy.copy(
                 from: memory.regions(local.source, local.plan.source),
-                to: memory.regions(local.destination, local.plan.destination))
+                to: memory.regions(local.destination, local.plan.destination)
+            )
             unpin(local.source.id)
             unpin(local.destination.id)
-            ctx.respond(200, ["status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(local.plan.totalBytes * memory.deviceCount))])
+            ctx.respond(
+                200,
+                [
+                    "status": "LLM_SUCCESS", "code": 0,
+                    "bytes": JSONValue(Int64(local.plan.totalBytes * memory.deviceCount)),
+                ]
+            )
         }
     }
 
     /// Plans under the lock and pins both caches of the plan.
-    private func pinBoth(_ plan: (inout NodeState) throws(APIError) -> LocalTransfer) throws(APIError) -> LocalTransfer {
+    private func pinBoth(_ plan: (inout NodeState) throws(APIError) -> LocalTransfer) throws(APIError) -> LocalTransfer
+    {
         try core.state.withLock { s throws(APIError) in
             let local = try plan(&s)
             try s.caches.pin(local.source.id).get()

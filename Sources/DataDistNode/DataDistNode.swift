@@ -9,6 +9,8 @@ public final class DataDistNode: Sendable {
     let links: LinkController
     let transfers: TransferController
     private let admin: HTTPServer
+    /// Expires abandoned transfers every few seconds (their pins must not outlive them).
+    private let sweeper: TransferSweeper
 
     /// Reserves the pools' address space (a size that cannot be reserved throws, naming its flag).
     public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "datadist")) throws(NodeStartError) {
@@ -23,7 +25,12 @@ public final class DataDistNode: Sendable {
         adminConfig.headerTimeoutMs = configuration.headerTimeoutMs
         adminConfig.bodyTimeoutMs = configuration.bodyTimeoutMs
         adminConfig.idleTimeoutMs = configuration.idleTimeoutMs
-        admin = HTTPServer(configuration: adminConfig, handler: AdminAPI(core: core, roles: roles, links: links, transfers: transfers))
+        let core = self.core
+        sweeper = TransferSweeper(core: core)
+        admin = HTTPServer(
+            configuration: adminConfig,
+            handler: AdminAPI(core: core, roles: roles, links: links, transfers: transfers)
+        )
     }
 
     /// Binds the peer listener (if the configuration has one) and the admin API. Throws a message naming
@@ -64,6 +71,8 @@ public final class DataDistNode: Sendable {
         )
     }
 
+    deinit { sweeper.cancel() }
+
     /// The bound admin port (after `start()`).
     public var adminPort: Int { admin.port }
     /// The bound peer-listener port, or nil when not listening.
@@ -81,6 +90,7 @@ public final class DataDistNode: Sendable {
         }
         admin.stop()
         peer?.stop()
+        sweeper.cancel()
         core.logger.info("datadist node stopped")
     }
 }

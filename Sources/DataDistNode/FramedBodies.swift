@@ -19,7 +19,9 @@ final class FramedResponseProducer: HTTPBodyProducer, @unchecked Sendable {
         let json = preamble.serializedBytes
         let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 + json.count, alignment: 4)
         bytes.storeBytes(of: UInt32(json.count).littleEndian, as: UInt32.self)
-        json.withUnsafeBytes { bytes.baseAddress!.advanced(by: 4).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        json.withUnsafeBytes {
+            bytes.baseAddress!.advanced(by: 4).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+        }
         prefix = bytes
         self.encoder = encoder
         self.contentLength = bytes.count + encoder.contentLength

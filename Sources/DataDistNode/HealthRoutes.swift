@@ -23,7 +23,9 @@ struct HealthRoutes: Sendable {
 
     func node(_ ctx: RouteContext) {
         let c = core.config
-        let (role, links, pools, caches) = core.state.withLock { ($0.role, $0.links, $0.caches.poolUsage, $0.caches.cacheCount) }
+        let (role, links, pools, caches) = core.state.withLock {
+            ($0.role, $0.links, $0.caches.poolUsage, $0.caches.cacheCount)
+        }
         let body: JSONValue = [
             "cluster_id": role.clusterID.json,
             "role": .string(role.role.rawValue),

@@ -36,14 +36,25 @@ final class NodeCore: Sendable {
                     deviceCount: config.deviceIDs.count
                 ),
                 caches: CacheStore(
-                    devices: config.deviceIDs, devicePoolBytes: config.devicePoolBytes,
-                    hostPoolBytes: config.hostPoolBytes, pageShift: config.pageShift)
+                    devices: config.deviceIDs,
+                    devicePoolBytes: config.devicePoolBytes,
+                    hostPoolBytes: config.hostPoolBytes,
+                    pageShift: config.pageShift
+                )
             )
         )
     }
 
     /// The calls this node makes on the peer protocol (with its peer token).
     var peerCalls: PeerCalls { PeerCalls(client: peers, peerToken: config.peerToken) }
+
+    /// Drops pulls never acknowledged and pushes never sent in time, releasing their pins.
+    func expireTransfers() {
+        let now = Self.nowUnixMs()
+        state.withLock { s in
+            for id in s.transfers.expire(nowMs: now) { _ = s.caches.unpin(id) }
+        }
+    }
 
     /// Wall-clock time in Unix milliseconds.
     static func nowUnixMs() -> Int64 {

@@ -27,7 +27,11 @@ struct PeerCalls: Sendable {
     }
 
     func post(
-        _ address: String, _ path: String, _ body: JSONValue, timeoutMs: Int, link: String? = nil
+        _ address: String,
+        _ path: String,
+        _ body: JSONValue,
+        timeoutMs: Int,
+        link: String? = nil
     ) -> Result<JSONValue, Failure> {
         let headers = [PeerHeader(name: "Content-Type", value: "application/json")] + self.headers(link: link)
         let request = PeerRequest(

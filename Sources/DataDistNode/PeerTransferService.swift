@@ -10,7 +10,9 @@ struct PeerTransferService: Sendable {
 
     var routes: [Route] {
         [
-            Route("POST", "/v1/peer/pull", needsAuth: false) { ctx in answer(ctx) { () throws(APIError) in try servePull(ctx) } },
+            Route("POST", "/v1/peer/pull", needsAuth: false) { ctx in
+                answer(ctx) { () throws(APIError) in try servePull(ctx) }
+            },
             Route("POST", "/v1/peer/pull/ack", needsAuth: false) { ctx in
                 answer(ctx) { () throws(APIError) in .json(200, try acknowledge(ctx)) }
             },
@@ -18,11 +20,14 @@ struct PeerTransferService: Sendable {
                 answer(ctx) { () throws(APIError) in .json(200, try preparePush(ctx)) }
             },
             Route(
-                "POST", "/v1/peer/push/{transfer_id}", needsAuth: false,
+                "POST",
+                "/v1/peer/push/{transfer_id}",
+                needsAuth: false,
                 streamed: StreamedBody(
                     limit: { Int.max / 2 },
                     check: { head, params in checkPushData(head, params) },
-                    sink: { head, params in pushSink(head, params) })
+                    sink: { head, params in pushSink(head, params) }
+                )
             ) { ctx in finishPush(ctx) },
         ]
     }
@@ -43,10 +48,12 @@ struct PeerTransferService: Sendable {
         return id
     }
 
-    private func sweep() {
-        let now = NodeCore.nowUnixMs()
+    private func sweep() { core.expireTransfers() }
+
+    /// Ends a prepared push that will not get its data: drops it and releases its pin.
+    private func dropPush(_ id: String) {
         core.state.withLock { s in
-            for id in s.transfers.expire(nowMs: now) { _ = s.caches.unpin(id) }
+            if let p = s.transfers.takePush(id) { _ = s.caches.unpin(p.cacheID) }
         }
     }
 
@@ -56,8 +63,13 @@ struct PeerTransferService: Sendable {
         let requester = try authorize(ctx.request.headers)
         sweep()
         let f = try RequestFields(
-            try ctx.request.jsonBody().get(), known: ["operation", "selector", "options", "dst_geometry", "device_count", "timeout_ms"])
-        let op = try TransferOperation.decode(name: f["operation"]?.stringValue ?? "", options: f["options"] ?? .object([:]))
+            try ctx.request.jsonBody().get(),
+            known: ["operation", "selector", "options", "dst_geometry", "device_count", "timeout_ms"]
+        )
+        let op = try TransferOperation.decode(
+            name: f["operation"]?.stringValue ?? "",
+            options: f["options"] ?? .object([:])
+        )
         guard op.isPull else { throw .paramInvalid("'\(op.name)' is not a pull") }
         let selector = try Self.selector(f["selector"])
         guard let g = f["dst_geometry"] else { throw .paramInvalid("dst_geometry is required") }
@@ -89,8 +101,12 @@ struct PeerTransferService: Sendable {
                 s.transfers.addPull(
                     transferID,
                     .init(
-                        requester: requester, identity: key, tensors: plan.source.tensors,
-                        expiresAtMs: NodeCore.nowUnixMs() + Int64(timeoutMs) + 60_000))
+                        requester: requester,
+                        identity: key,
+                        tensors: plan.source.tensors,
+                        expiresAtMs: NodeCore.nowUnixMs() + Int64(timeoutMs) + 60_000
+                    )
+                )
             }
             return (source, slot, plan, consumes)
         }
@@ -128,7 +144,8 @@ struct PeerTransferService: Sendable {
         guard let value else { throw .paramInvalid("selector is required") }
         return try TransferSelector.read(
             RequestFields(value, known: ["cache_key", "cache_key_by_id", "blocks_cache_key"]),
-            names: [("cache_key", .key), ("cache_key_by_id", .byID), ("blocks_cache_key", .blocks)])
+            names: [("cache_key", .key), ("cache_key_by_id", .byID), ("blocks_cache_key", .blocks)]
+        )
     }
 
     /// `POST /v1/peer/pull/ack`: the puller verified every byte; consume the key now.
@@ -155,8 +172,13 @@ struct PeerTransferService: Sendable {
         let requester = try authorize(ctx.request.headers)
         sweep()
         let f = try RequestFields(
-            try ctx.request.jsonBody().get(), known: ["operation", "selector", "options", "src_geometry", "device_count", "timeout_ms"])
-        let op = try TransferOperation.decode(name: f["operation"]?.stringValue ?? "", options: f["options"] ?? .object([:]))
+            try ctx.request.jsonBody().get(),
+            known: ["operation", "selector", "options", "src_geometry", "device_count", "timeout_ms"]
+        )
+        let op = try TransferOperation.decode(
+            name: f["operation"]?.stringValue ?? "",
+            options: f["options"] ?? .object([:])
+        )
         guard !op.isPull else { throw .paramInvalid("'\(op.name)' is not a push") }
         let selector = try Self.selector(f["selector"])
         guard let g = f["src_geometry"] else { throw .paramInvalid("src_geometry is required") }
@@ -183,13 +205,18 @@ struct PeerTransferService: Sendable {
             s.transfers.addPush(
                 transferID,
                 .init(
-                    requester: requester, cacheID: destination.id, destination: plan.destination,
+                    requester: requester,
+                    cacheID: destination.id,
+                    destination: plan.destination,
                     payloadBytes: plan.totalBytes * core.memory.deviceCount,
-                    expiresAtMs: NodeCore.nowUnixMs() + Int64(timeoutMs) + 60_000))
+                    expiresAtMs: NodeCore.nowUnixMs() + Int64(timeoutMs) + 60_000
+                )
+            )
             return (destination, slot, plan)
         }
         return [
-            "transfer_id": .string(transferID), "dst_geometry": destination.geometry.json, "dst_slot": JSONValue(Int64(slot)),
+            "transfer_id": .string(transferID), "dst_geometry": destination.geometry.json,
+            "dst_slot": JSONValue(Int64(slot)),
             "payload_bytes": JSONValue(Int64(plan.totalBytes * core.memory.deviceCount)),
             "frame_size": JSONValue(Int64(FrameFormat.defaultFrameSize)),
         ]
@@ -200,9 +227,18 @@ struct PeerTransferService: Sendable {
             let requester = try authorize(head.headers)
             guard let pending = core.state.withLock({ $0.transfers.push(params["transfer_id"] ?? "") }),
                 pending.requester == requester
-            else { return APIError(.LLM_KV_CACHE_NOT_EXIST, "no push \(params["transfer_id"] ?? "") is prepared (expired or unknown)") }
-            let expected = FrameFormat.encodedLength(payload: pending.payloadBytes, frameSize: FrameFormat.defaultFrameSize)
+            else {
+                return APIError(
+                    .LLM_KV_CACHE_NOT_EXIST,
+                    "no push \(params["transfer_id"] ?? "") is prepared (expired or unknown)"
+                )
+            }
+            let expected = FrameFormat.encodedLength(
+                payload: pending.payloadBytes,
+                frameSize: FrameFormat.defaultFrameSize
+            )
             guard case .contentLength(let length) = head.framing, length == expected else {
+                dropPush(params["transfer_id"] ?? "")
                 return .paramInvalid("pushed data must be exactly \(expected) bytes (Content-Length)")
             }
             return nil
@@ -213,8 +249,10 @@ struct PeerTransferService: Sendable {
 
     private func pushSink(_ head: HTTPRequestHead, _ params: [String: String]) -> (any HTTPBodySink)? {
         let id = params["transfer_id"] ?? ""
-        guard let pending = core.state.withLock({ $0.transfers.push(id) }),
-            let cache = core.state.withLock({ $0.caches.cache(pending.cacheID) })
+        guard
+            let (pending, cache) = core.state.withLock({ s in
+                s.transfers.push(id).flatMap { p in s.caches.pinnedCache(p.cacheID).map { (p, $0) } }
+            })
         else { return nil }
         let destinations = core.memory.regions(cache, pending.destination)
         guard let decoder = try? FrameDecoder(destinations: destinations, payloadLength: pending.payloadBytes) else {
@@ -229,7 +267,8 @@ struct PeerTransferService: Sendable {
 
     private func finishPush(_ ctx: RouteContext) {
         guard let sink = ctx.request.sink as? FramedRequestSink else {
-            ctx.respond(APIError(.LLM_KV_CACHE_NOT_EXIST, "the prepared push is gone (expired)"))
+            dropPush(ctx.params["transfer_id"] ?? "")
+            ctx.respond(APIError(.LLM_KV_CACHE_NOT_EXIST, "the prepared push is gone (expired or its cache was freed)"))
             return
         }
         switch sink.finish() {

@@ -12,7 +12,8 @@ struct PoolMemorySet: Sendable {
         for _ in config.deviceIDs {
             var set: [Placement: PoolMemory] = [:]
             for (placement, bytes, flag) in [
-                (Placement.device, config.devicePoolBytes, "--device-pool"), (.host, config.hostPoolBytes, "--host-pool"),
+                (Placement.device, config.devicePoolBytes, "--device-pool"),
+                (.host, config.hostPoolBytes, "--host-pool"),
             ] {
                 guard bytes <= UInt64(Int.max), let memory = PoolMemory(capacity: Int(bytes)) else {
                     return .failure(NodeStartError(message: "\(flag): cannot reserve \(bytes) bytes of address space"))

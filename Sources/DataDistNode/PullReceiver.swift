@@ -30,8 +30,12 @@ struct PullReceiver {
             header.append(contentsOf: rest.prefix(take))
             rest = rest.dropFirst(take)
             if preambleLength == nil, header.count == 4 {
-                let n = Int(UInt32(header[0]) | UInt32(header[1]) << 8 | UInt32(header[2]) << 16 | UInt32(header[3]) << 24)
-                guard n <= Self.maxPreambleBytes else { return fail(APIError(.LLM_FAILED, "the transfer preamble is \(n) bytes")) }
+                let n = Int(
+                    UInt32(header[0]) | UInt32(header[1]) << 8 | UInt32(header[2]) << 16 | UInt32(header[3]) << 24
+                )
+                guard n <= Self.maxPreambleBytes else {
+                    return fail(APIError(.LLM_FAILED, "the transfer preamble is \(n) bytes"))
+                }
                 preambleLength = n
                 return rest.isEmpty ? true : consume(UnsafeRawBufferPointer(rebasing: rest))
             }

@@ -19,7 +19,11 @@ struct RequestFields {
         return v
     }
 
-    func int64(_ name: String, default value: Int64, in range: ClosedRange<Int64> = Int64.min...Int64.max) throws(APIError) -> Int64 {
+    func int64(
+        _ name: String,
+        default value: Int64,
+        in range: ClosedRange<Int64> = Int64.min...Int64.max
+    ) throws(APIError) -> Int64 {
         guard let v = self[name] else { return value }
         return try JSONInteger.int64(v, field: name, in: range).get()
     }

@@ -9,14 +9,19 @@ struct TensorRange: Sendable, Equatable {
     var length: Int
 
     static func parse(
-        tensorText: String, query: [String: String], cache: CacheInfo, devices: [Int]
+        tensorText: String,
+        query: [String: String],
+        cache: CacheInfo,
+        devices: [Int]
     ) -> Result<TensorRange, APIError> {
         guard let t = Int(tensorText), t >= 0, t < cache.desc.numTensors else {
             return .failure(.paramInvalid("tensor '\(tensorText)' is out of range [0, \(cache.desc.numTensors))"))
         }
         let known: Set<String> = ["batch_index", "block", "offset", "size", "device_id"]
         if let unknown = query.keys.sorted().first(where: { !known.contains($0) }) {
-            return .failure(.paramInvalid("unknown query parameter '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))"))
+            return .failure(
+                .paramInvalid("unknown query parameter '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
+            )
         }
         func integer(_ name: String) -> Result<Int?, APIError> {
             guard let text = query[name] else { return .success(nil) }
@@ -57,7 +62,9 @@ struct TensorRange: Sendable, Equatable {
             break
         }
         let offset = values["offset"] ?? 0
-        guard offset <= span else { return .failure(.paramInvalid("offset \(offset) is beyond the \(span) bytes addressed")) }
+        guard offset <= span else {
+            return .failure(.paramInvalid("offset \(offset) is beyond the \(span) bytes addressed"))
+        }
         let length = values["size"] ?? (span - offset)
         guard length <= span - offset else {
             return .failure(.paramInvalid("offset \(offset) + size \(length) exceeds the \(span) bytes addressed"))

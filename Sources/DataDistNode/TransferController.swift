@@ -24,7 +24,11 @@ final class TransferController: Sendable {
             guard let link = s.links[remote], !link.remoteIPInfo.isEmpty else {
                 throw APIError(.LLM_NOT_YET_LINK, "no link with cluster \(remote)")
             }
-            return Route(remote: remote, address: link.remoteIPInfo, credential: LinkCredential.value(clusterID: me, secret: link.secret))
+            return Route(
+                remote: remote,
+                address: link.remoteIPInfo,
+                credential: LinkCredential.value(clusterID: me, secret: link.secret)
+            )
         }
     }
 
@@ -32,7 +36,10 @@ final class TransferController: Sendable {
 
     /// Checks and pins locally, then pulls on a worker; `completion` gets the answer body or the error.
     func pull(
-        into cacheID: Int64, _ op: TransferOperation, from selector: TransferSelector, timeoutMs: Int,
+        into cacheID: Int64,
+        _ op: TransferOperation,
+        from selector: TransferSelector,
+        timeoutMs: Int,
         completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void
     ) {
         let prepared: (CacheInfo, Route)
@@ -50,7 +57,11 @@ final class TransferController: Sendable {
         }
     }
 
-    private func preparePull(_ cacheID: Int64, _ op: TransferOperation, _ selector: TransferSelector) throws(APIError)
+    private func preparePull(
+        _ cacheID: Int64,
+        _ op: TransferOperation,
+        _ selector: TransferSelector
+    ) throws(APIError)
         -> (CacheInfo, Route)
     {
         let gate: CacheRoleGate
@@ -71,7 +82,11 @@ final class TransferController: Sendable {
     }
 
     private func runPull(
-        _ dst: CacheInfo, _ op: TransferOperation, _ selector: TransferSelector, _ route: Route, timeoutMs: Int
+        _ dst: CacheInfo,
+        _ op: TransferOperation,
+        _ selector: TransferSelector,
+        _ route: Route,
+        timeoutMs: Int
     ) -> Result<Int, APIError> {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
         let memory = core.memory
@@ -83,22 +98,33 @@ final class TransferController: Sendable {
         ]
         var receiver = PullReceiver { preamble in
             guard let g = preamble.json["src_geometry"], case .success(let src) = CacheGeometry.decode(g),
-                let slot = preamble.json["src_slot"]?.int64Value, let payload = preamble.json["payload_bytes"]?.int64Value,
+                let slot = preamble.json["src_slot"]?.int64Value,
+                let payload = preamble.json["payload_bytes"]?.int64Value,
                 let frameSize = preamble.json["frame_size"]?.int64Value
-            else { return .failure(APIError(.LLM_FAILED, "cluster \(route.remote) sent a malformed transfer preamble")) }
+            else {
+                return .failure(APIError(.LLM_FAILED, "cluster \(route.remote) sent a malformed transfer preamble"))
+            }
             // Plan with the same function the owner used, from this node's own geometry: the destination
             // ranges never come from the wire.
             switch op.plan(destination: dst.geometry, source: src, slot: Int(slot)) {
             case .failure(let e): return .failure(e)
             case .success(let plan):
                 guard Int(payload) == plan.totalBytes * devices else {
-                    return .failure(APIError(.LLM_FAILED, "cluster \(route.remote) announced \(payload) bytes, the plan has \(plan.totalBytes * devices)"))
+                    return .failure(
+                        APIError(
+                            .LLM_FAILED,
+                            "cluster \(route.remote) announced \(payload) bytes, the plan has \(plan.totalBytes * devices)"
+                        )
+                    )
                 }
                 do {
                     return .success(
                         try FrameDecoder(
-                            destinations: memory.regions(dst, plan.destination), payloadLength: Int(payload),
-                            frameSize: Int(frameSize)))
+                            destinations: memory.regions(dst, plan.destination),
+                            payloadLength: Int(payload),
+                            frameSize: Int(frameSize)
+                        )
+                    )
                 } catch {
                     return .failure(APIError(.LLM_FAILED, "cannot receive the transfer: \(error)"))
                 }
@@ -106,9 +132,14 @@ final class TransferController: Sendable {
         }
         let calls = core.peerCalls
         let peerRequest = PeerRequest(
-            method: "POST", url: "http://\(route.address)/v1/peer/pull",
-            headers: [PeerHeader(name: "Content-Type", value: "application/json")] + calls.headers(link: route.credential),
-            body: .bytes(JSONValue.object(request).serializedBytes), connectTimeoutMs: timeoutMs, totalTimeoutMs: timeoutMs)
+            method: "POST",
+            url: "http://\(route.address)/v1/peer/pull",
+            headers: [PeerHeader(name: "Content-Type", value: "application/json")]
+                + calls.headers(link: route.credential),
+            body: .bytes(JSONValue.object(request).serializedBytes),
+            connectTimeoutMs: timeoutMs,
+            totalTimeoutMs: timeoutMs
+        )
         do {
             _ = try core.peers.perform(peerRequest, expectedLength: nil) { receiver.consume($0) }
         } catch {
@@ -123,7 +154,13 @@ final class TransferController: Sendable {
         // Verified: now (and only now) the owner may consume the key.
         if let transferID = receiver.preamble?.transferID {
             let remaining = max(1, Int((deadline - ContinuousClock.now).milliseconds))
-            switch calls.post(route.address, "/v1/peer/pull/ack", ["transfer_id": .string(transferID)], timeoutMs: remaining, link: route.credential) {
+            switch calls.post(
+                route.address,
+                "/v1/peer/pull/ack",
+                ["transfer_id": .string(transferID)],
+                timeoutMs: remaining,
+                link: route.credential
+            ) {
             case .success: break
             case .failure(let f): return .failure(Self.ackError(f, route: route))
             }
@@ -134,7 +171,10 @@ final class TransferController: Sendable {
     // MARK: push
 
     func push(
-        from cacheID: Int64, _ op: TransferOperation, to selector: TransferSelector, timeoutMs: Int,
+        from cacheID: Int64,
+        _ op: TransferOperation,
+        to selector: TransferSelector,
+        timeoutMs: Int,
         completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void
     ) {
         let prepared: (CacheInfo, Route)
@@ -164,7 +204,11 @@ final class TransferController: Sendable {
     }
 
     private func runPush(
-        _ src: CacheInfo, _ op: TransferOperation, _ selector: TransferSelector, _ route: Route, timeoutMs: Int
+        _ src: CacheInfo,
+        _ op: TransferOperation,
+        _ selector: TransferSelector,
+        _ route: Route,
+        timeoutMs: Int
     ) -> Result<Int, APIError> {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
         let devices = core.memory.deviceCount
@@ -175,21 +219,34 @@ final class TransferController: Sendable {
             "timeout_ms": JSONValue(Int64(timeoutMs)),
         ]
         let answer: JSONValue
-        switch calls.post(route.address, "/v1/peer/push/prepare", prepareBody, timeoutMs: timeoutMs, link: route.credential) {
+        switch calls.post(
+            route.address,
+            "/v1/peer/push/prepare",
+            prepareBody,
+            timeoutMs: timeoutMs,
+            link: route.credential
+        ) {
         case .failure(let f): return .failure(Self.callError(f, route: route))
         case .success(let a): answer = a
         }
         guard let transferID = answer["transfer_id"]?.stringValue, let g = answer["dst_geometry"],
             case .success(let dstGeometry) = CacheGeometry.decode(g), let slot = answer["dst_slot"]?.int64Value,
             let payload = answer["payload_bytes"]?.int64Value, let frameSize = answer["frame_size"]?.int64Value
-        else { return .failure(APIError(.LLM_FAILED, "cluster \(route.remote) answered the push with a malformed plan")) }
+        else {
+            return .failure(APIError(.LLM_FAILED, "cluster \(route.remote) answered the push with a malformed plan"))
+        }
         let plan: TransferPlan
         switch op.plan(destination: dstGeometry, source: src.geometry, slot: Int(slot)) {
         case .failure(let e): return .failure(e)
         case .success(let p): plan = p
         }
         guard Int(payload) == plan.totalBytes * devices else {
-            return .failure(APIError(.LLM_FAILED, "cluster \(route.remote) expects \(payload) bytes, the plan has \(plan.totalBytes * devices)"))
+            return .failure(
+                APIError(
+                    .LLM_FAILED,
+                    "cluster \(route.remote) expects \(payload) bytes, the plan has \(plan.totalBytes * devices)"
+                )
+            )
         }
         let regions = core.memory.regions(src, plan.source).map { UnsafeRawBufferPointer($0) }
         let encoder: FrameEncoder
@@ -205,11 +262,17 @@ final class TransferController: Sendable {
                 encoder.rewind()
                 return true
             },
-            read: { encoder.read(into: $0) })
+            read: { encoder.read(into: $0) }
+        )
         let request = PeerRequest(
-            method: "POST", url: "http://\(route.address)/v1/peer/push/\(transferID)",
-            headers: [PeerHeader(name: "Content-Type", value: "application/octet-stream")] + calls.headers(link: route.credential),
-            body: .stream(stream), connectTimeoutMs: remaining, totalTimeoutMs: remaining)
+            method: "POST",
+            url: "http://\(route.address)/v1/peer/push/\(transferID)",
+            headers: [PeerHeader(name: "Content-Type", value: "application/octet-stream")]
+                + calls.headers(link: route.credential),
+            body: .stream(stream),
+            connectTimeoutMs: remaining,
+            totalTimeoutMs: remaining
+        )
         do {
             _ = try core.peers.perform(request)
         } catch {
@@ -223,18 +286,28 @@ final class TransferController: Sendable {
     private func unpin(_ id: Int64) { core.state.withLock { _ = $0.caches.unpin(id) } }
 
     private func finish(
-        _ kind: TransferMetrics.Kind, _ result: Result<Int, APIError>, route: Route, started: ContinuousClock.Instant
+        _ kind: TransferMetrics.Kind,
+        _ result: Result<Int, APIError>,
+        route: Route,
+        started: ContinuousClock.Instant
     ) -> Result<JSONValue, APIError> {
         let elapsed = ContinuousClock.now - started
         switch result {
         case .failure(let e):
             core.transferMetrics.recordFailure(kind)
-            core.logger.warning("\(kind.rawValue) failed", metadata: ["remote_cluster_id": "\(route.remote)", "error": "\(e)"])
+            core.logger.warning(
+                "\(kind.rawValue) failed",
+                metadata: ["remote_cluster_id": "\(route.remote)", "error": "\(e)"]
+            )
             return .failure(e)
         case .success(let bytes):
             core.transferMetrics.record(kind, bytes: bytes, seconds: elapsed.seconds)
             core.state.withLock { s in
-                if kind == .pull { s.links.count(route.remote, pulled: UInt64(bytes)) } else { s.links.count(route.remote, pushed: UInt64(bytes)) }
+                if kind == .pull {
+                    s.links.count(route.remote, pulled: UInt64(bytes))
+                } else {
+                    s.links.count(route.remote, pushed: UInt64(bytes))
+                }
             }
             return .success([
                 "status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(bytes)),
@@ -245,7 +318,11 @@ final class TransferController: Sendable {
 
     /// A failed data exchange: the peer's own error when it sent one, else what broke.
     private static func transferError(_ error: PeerError, route: Route, timeoutMs: Int) -> APIError {
-        callError(PeerCalls.classify(error, address: route.address, timeoutMs: timeoutMs), route: route, broke: error.message)
+        callError(
+            PeerCalls.classify(error, address: route.address, timeoutMs: timeoutMs),
+            route: route,
+            broke: error.message
+        )
     }
 
     private static func callError(_ failure: PeerCalls.Failure, route: Route, broke: String? = nil) -> APIError {
@@ -263,7 +340,10 @@ final class TransferController: Sendable {
     /// The acknowledgement failed: the bytes arrived, but the owner did not consume the key for us.
     private static func ackError(_ failure: PeerCalls.Failure, route: Route) -> APIError {
         let e = callError(failure, route: route)
-        return APIError(e.status, "the data arrived and was verified, but cluster \(route.remote) did not confirm the pull: \(e.message)")
+        return APIError(
+            e.status,
+            "the data arrived and was verified, but cluster \(route.remote) did not confirm the pull: \(e.message)"
+        )
     }
 }
 

@@ -40,15 +40,23 @@ final class TransferMetrics: Sendable {
     /// Prometheus text for every kind.
     var exposition: String {
         let snapshot = series.withLock { $0 }
-        var out = "# HELP datadist_transfer_bytes_total Bytes moved by verified transfers.\n# TYPE datadist_transfer_bytes_total counter\n"
-        for k in Kind.allCases { out += "datadist_transfer_bytes_total{kind=\"\(k.rawValue)\"} \(snapshot[k]?.bytes ?? 0)\n" }
-        out += "# HELP datadist_transfer_failures_total Transfers that ended in an error.\n# TYPE datadist_transfer_failures_total counter\n"
-        for k in Kind.allCases { out += "datadist_transfer_failures_total{kind=\"\(k.rawValue)\"} \(snapshot[k]?.failures ?? 0)\n" }
-        out += "# HELP datadist_transfer_duration_seconds Duration of verified transfers.\n# TYPE datadist_transfer_duration_seconds histogram\n"
+        var out =
+            "# HELP datadist_transfer_bytes_total Bytes moved by verified transfers.\n# TYPE datadist_transfer_bytes_total counter\n"
+        for k in Kind.allCases {
+            out += "datadist_transfer_bytes_total{kind=\"\(k.rawValue)\"} \(snapshot[k]?.bytes ?? 0)\n"
+        }
+        out +=
+            "# HELP datadist_transfer_failures_total Transfers that ended in an error.\n# TYPE datadist_transfer_failures_total counter\n"
+        for k in Kind.allCases {
+            out += "datadist_transfer_failures_total{kind=\"\(k.rawValue)\"} \(snapshot[k]?.failures ?? 0)\n"
+        }
+        out +=
+            "# HELP datadist_transfer_duration_seconds Duration of verified transfers.\n# TYPE datadist_transfer_duration_seconds histogram\n"
         for k in Kind.allCases {
             let s = snapshot[k] ?? Series()
             for (i, bound) in Self.buckets.enumerated() {
-                out += "datadist_transfer_duration_seconds_bucket{kind=\"\(k.rawValue)\",le=\"\(bound)\"} \(s.buckets[i])\n"
+                out +=
+                    "datadist_transfer_duration_seconds_bucket{kind=\"\(k.rawValue)\",le=\"\(bound)\"} \(s.buckets[i])\n"
             }
             out += "datadist_transfer_duration_seconds_bucket{kind=\"\(k.rawValue)\",le=\"+Inf\"} \(s.count)\n"
             out += "datadist_transfer_duration_seconds_sum{kind=\"\(k.rawValue)\"} \(s.sum)\n"

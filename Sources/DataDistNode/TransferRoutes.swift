@@ -56,9 +56,16 @@ struct TransferRoutes: Sendable {
     }
 
     private static func pullBlocks(_ f: RequestFields) throws(APIError) -> Decoded {
-        try only(f, PullBlocksOptions.fields.union(["src_cache_key", "src_blocks_cache_key", "src_cache_key_by_id", "timeout_ms"]))
+        try only(
+            f,
+            PullBlocksOptions.fields.union([
+                "src_cache_key", "src_blocks_cache_key", "src_cache_key_by_id", "timeout_ms",
+            ])
+        )
         let selector = try TransferSelector.read(
-            f, names: [("src_cache_key", .key), ("src_blocks_cache_key", .blocks), ("src_cache_key_by_id", .byID)])
+            f,
+            names: [("src_cache_key", .key), ("src_blocks_cache_key", .blocks), ("src_cache_key_by_id", .byID)]
+        )
         let byBlocksKey: Bool
         if case .blocks = selector { byBlocksKey = true } else { byBlocksKey = false }
         return (.pullBlocks(try PullBlocksOptions.read(f, byBlocksKey: byBlocksKey)), selector)

@@ -55,10 +55,16 @@ extension LayerSelection {
 }
 
 extension PullCacheOptions {
-    static let fields: Set<String> = ["batch_index", "size", "src_layer_range", "dst_layer_range", "tensor_num_per_layer"]
+    static let fields: Set<String> = [
+        "batch_index", "size", "src_layer_range", "dst_layer_range", "tensor_num_per_layer",
+    ]
 
     static func read(_ f: RequestFields) throws(APIError) -> PullCacheOptions {
-        PullCacheOptions(batchIndex: try f.int("batch_index", default: 0), size: try f.int64("size", default: -1), layers: try f.layers())
+        PullCacheOptions(
+            batchIndex: try f.int("batch_index", default: 0),
+            size: try f.int64("size", default: -1),
+            layers: try f.layers()
+        )
     }
 
     var wire: JSONObject {
@@ -70,12 +76,17 @@ extension PullCacheOptions {
 }
 
 extension PullBlocksOptions {
-    static let fields: Set<String> = ["src_blocks", "dst_blocks", "src_layer_range", "dst_layer_range", "tensor_num_per_layer"]
+    static let fields: Set<String> = [
+        "src_blocks", "dst_blocks", "src_layer_range", "dst_layer_range", "tensor_num_per_layer",
+    ]
 
     static func read(_ f: RequestFields, byBlocksKey: Bool) throws(APIError) -> PullBlocksOptions {
         PullBlocksOptions(
-            byBlocksKey: byBlocksKey, srcBlocks: try f.indices("src_blocks"), dstBlocks: try f.indices("dst_blocks"),
-            layers: try f.layers())
+            byBlocksKey: byBlocksKey,
+            srcBlocks: try f.indices("src_blocks"),
+            dstBlocks: try f.indices("dst_blocks"),
+            layers: try f.layers()
+        )
     }
 
     var wire: JSONObject {
@@ -87,10 +98,16 @@ extension PullBlocksOptions {
 }
 
 extension PushCacheOptions {
-    static let fields: Set<String> = ["src_batch_index", "size", "src_layer_range", "dst_layer_range", "tensor_num_per_layer"]
+    static let fields: Set<String> = [
+        "src_batch_index", "size", "src_layer_range", "dst_layer_range", "tensor_num_per_layer",
+    ]
 
     static func read(_ f: RequestFields) throws(APIError) -> PushCacheOptions {
-        PushCacheOptions(srcBatchIndex: try f.int("src_batch_index", default: 0), size: try f.int64("size", default: -1), layers: try f.layers())
+        PushCacheOptions(
+            srcBatchIndex: try f.int("src_batch_index", default: 0),
+            size: try f.int64("size", default: -1),
+            layers: try f.layers()
+        )
     }
 
     var wire: JSONObject {
@@ -102,10 +119,16 @@ extension PushCacheOptions {
 }
 
 extension PushBlocksOptions {
-    static let fields: Set<String> = ["src_blocks", "dst_blocks", "src_layer_range", "dst_layer_range", "tensor_num_per_layer"]
+    static let fields: Set<String> = [
+        "src_blocks", "dst_blocks", "src_layer_range", "dst_layer_range", "tensor_num_per_layer",
+    ]
 
     static func read(_ f: RequestFields) throws(APIError) -> PushBlocksOptions {
-        PushBlocksOptions(srcBlocks: try f.indices("src_blocks"), dstBlocks: try f.indices("dst_blocks"), layers: try f.layers())
+        PushBlocksOptions(
+            srcBlocks: try f.indices("src_blocks"),
+            dstBlocks: try f.indices("dst_blocks"),
+            layers: try f.layers()
+        )
     }
 
     var wire: JSONObject {
@@ -165,7 +188,11 @@ enum TransferOperation: Sendable {
             return .pullCache(try PullCacheOptions.read(RequestFields(options, known: PullCacheOptions.fields)))
         case "pull_blocks", "pull_blocks_by_key":
             return .pullBlocks(
-                try PullBlocksOptions.read(RequestFields(options, known: PullBlocksOptions.fields), byBlocksKey: name == "pull_blocks_by_key"))
+                try PullBlocksOptions.read(
+                    RequestFields(options, known: PullBlocksOptions.fields),
+                    byBlocksKey: name == "pull_blocks_by_key"
+                )
+            )
         case "push_cache":
             return .pushCache(try PushCacheOptions.read(RequestFields(options, known: PushCacheOptions.fields)))
         case "push_blocks":

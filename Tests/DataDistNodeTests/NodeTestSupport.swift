@@ -58,7 +58,15 @@ func makeAdmin(_ configure: (inout NodeConfiguration) -> Void = { _ in }) -> (No
     config.enableSwitchRole = true
     configure(&config)
     let core = makeCore(config)
-    return (core, AdminAPI(core: core, roles: RoleController(core: core), links: LinkController(core: core), transfers: TransferController(core: core)))
+    return (
+        core,
+        AdminAPI(
+            core: core,
+            roles: RoleController(core: core),
+            links: LinkController(core: core),
+            transfers: TransferController(core: core)
+        )
+    )
 }
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.

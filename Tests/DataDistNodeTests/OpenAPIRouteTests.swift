@@ -35,8 +35,11 @@ import Testing
         let (core, _) = makeAdmin()
         let table = Set(
             AdminRoutes.table(
-                core: core, roles: RoleController(core: core), links: LinkController(core: core),
-                transfers: TransferController(core: core)).map {
+                core: core,
+                roles: RoleController(core: core),
+                links: LinkController(core: core),
+                transfers: TransferController(core: core)
+            ).map {
                 "\($0.method) \($0.pattern)"
             }
         )
