@@ -55,6 +55,25 @@ import Testing
         #expect(Array(node.bytes(dst, 1)[0..<16]) == [UInt8](repeating: 0, count: 12) + Array(data[1][12..<16]))
     }
 
+    @Test func copiesRunOnEveryDevice() throws {
+        let node = CacheNode(devices: [3, 7])
+        let src = try node.cacheID(#"{"cache_desc":\#(desc(2, [2, 16]))}"#)
+        let dst = try node.cacheID(#"{"cache_desc":\#(desc(2, [2, 16]))}"#)
+        let onDevice = [3: pattern(32, seed: 11), 7: pattern(32, seed: 12)]
+        for (device, data) in onDevice {
+            for t in 0..<2 { #expect(node.write(src, t, "device_id=\(device)", data).status == 200) }
+        }
+        let r = call(node.api, "POST", "/v1/cache/\(dst)/copy", body: #"{"src_cache_id":\#(src)}"#)
+        #expect(r.text == #"{"status":"LLM_SUCCESS","code":0,"bytes":64}"#)
+        for (device, data) in onDevice {
+            for t in 0..<2 {
+                #expect(
+                    node.bytes(dst, t, "device_id=\(device)") == Array(data[0..<16]) + [UInt8](repeating: 0, count: 16)
+                )
+            }
+        }
+    }
+
     @Test func copyCacheRefusals() throws {
         let (node, src, dst, data) = try Self.twoCaches()
         let three = try node.cacheID(#"{"cache_desc":\#(desc(3, [2, 16]))}"#)
