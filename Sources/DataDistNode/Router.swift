@@ -53,11 +53,11 @@ struct Route: Sendable {
         self.handler = handler
     }
 
-    var segments: [Substring] { pattern.split(separator: "/", omittingEmptySubsequences: false) }
 }
 
 /// Matches a method and path against a route table: most literal segments win; a path that matches but
-/// not for this method is a 405 with `Allow`.
+/// not for this method is a 405 with `Allow`. Patterns are split into UTF-8 segments once, at init: a match
+/// is a few byte comparisons per route (it runs several times per request, on the event loop).
 struct Router: Sendable {
     enum Match {
         case found(Route, [String: String])
@@ -65,39 +65,81 @@ struct Router: Sendable {
         case notFound
     }
 
-    let routes: [Route]
-
-    init(_ routes: [Route]) { self.routes = routes }
-
-    func match(method: String, path: String) -> Match {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        var best: (literals: Int, pattern: String)?
-        var candidates: [(route: Route, params: [String: String], literals: Int)] = []
-        for route in routes {
-            guard let (params, literals) = Self.bind(route.segments, parts) else { continue }
-            candidates.append((route, params, literals))
-            if best == nil || literals > best!.literals { best = (literals, route.pattern) }
-        }
-        guard let best else { return .notFound }
-        let top = candidates.filter { $0.route.pattern == best.pattern }
-        if let hit = top.first(where: { $0.route.method == method }) { return .found(hit.route, hit.params) }
-        return .methodNotAllowed(allow: top.map(\.route.method))
+    private enum Segment: Sendable {
+        case literal([UInt8])
+        case parameter(String)
     }
 
-    private static func bind(_ pattern: [Substring], _ parts: [Substring]) -> ([String: String], Int)? {
-        guard pattern.count == parts.count else { return nil }
-        var params: [String: String] = [:]
-        var literals = 0
-        for (p, s) in zip(pattern, parts) {
-            if p.hasPrefix("{") && p.hasSuffix("}") {
-                guard !s.isEmpty, let decoded = HTTPQuery.percentDecode(String(s)) else { return nil }
-                params[String(p.dropFirst().dropLast())] = decoded
-            } else {
-                guard p == s else { return nil }
-                literals += 1
+    private struct Compiled: Sendable {
+        let route: Route
+        let segments: [Segment]
+        let literals: Int
+    }
+
+    let routes: [Route]
+    private let compiled: [Compiled]
+
+    init(_ routes: [Route]) {
+        self.routes = routes
+        compiled = routes.map { route in
+            let segments: [Segment] = route.pattern.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+                .map { part in
+                    if part.first == UInt8(ascii: "{"), part.last == UInt8(ascii: "}") {
+                        return .parameter(String(decoding: part.dropFirst().dropLast(), as: UTF8.self))
+                    }
+                    return .literal(Array(part))
+                }
+            let literals = segments.filter { if case .literal = $0 { true } else { false } }.count
+            return Compiled(route: route, segments: segments, literals: literals)
+        }
+    }
+
+    func match(method: String, path: String) -> Match {
+        var path = path
+        return path.withUTF8 { bytes in
+            let parts = bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            var bestLiterals = -1
+            var bestSegments: [Segment]?
+            var hit: (Compiled, Int)?
+            var allow: [String] = []
+            for (i, c) in compiled.enumerated() where c.segments.count == parts.count && c.literals >= bestLiterals {
+                guard Self.matches(c.segments, parts) else { continue }
+                if c.literals > bestLiterals {
+                    bestLiterals = c.literals
+                    bestSegments = c.segments
+                    hit = nil
+                    allow = []
+                }
+                allow.append(c.route.method)
+                if hit == nil, c.route.method == method { hit = (c, i) }
+            }
+            guard bestSegments != nil else { return .notFound }
+            guard let (c, _) = hit else { return .methodNotAllowed(allow: allow) }
+            guard let params = Self.parameters(c.segments, parts) else { return .notFound }
+            return .found(c.route, params)
+        }
+    }
+
+    private static func matches(_ segments: [Segment], _ parts: [Slice<UnsafeBufferPointer<UInt8>>]) -> Bool {
+        for (segment, part) in zip(segments, parts) {
+            switch segment {
+            case .literal(let bytes):
+                guard bytes.count == part.count, bytes.elementsEqual(part) else { return false }
+            case .parameter:
+                guard !part.isEmpty else { return false }
             }
         }
-        return (params, literals)
+        return true
+    }
+
+    private static func parameters(_ segments: [Segment], _ parts: [Slice<UnsafeBufferPointer<UInt8>>]) -> [String: String]? {
+        var params: [String: String] = [:]
+        for (segment, part) in zip(segments, parts) {
+            guard case .parameter(let name) = segment else { continue }
+            guard let decoded = HTTPQuery.percentDecode(String(decoding: part, as: UTF8.self)) else { return nil }
+            params[name] = decoded
+        }
+        return params
     }
 }
 
