@@ -9,12 +9,13 @@ final class PinnedBuffer: @unchecked Sendable {
     let base: UnsafeMutableRawPointer
     let count: Int
 
-    init(count: Int) throws(BenchError) {
+    /// With `prefault` false the pages stay untouched (the first write faults each one in, like a fresh pool).
+    init(count: Int, prefault: Bool = true) throws(BenchError) {
         let p = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         guard let p, p != MAP_FAILED else { throw BenchError("cannot map \(count) bytes") }
         base = p
         self.count = count
-        memset(base, 0, count)
+        if prefault { memset(base, 0, count) }
     }
 
     deinit { munmap(base, count) }
