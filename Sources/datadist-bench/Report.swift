@@ -9,6 +9,7 @@ struct Report {
     mutating func add(_ f: Figure) {
         figures.append(f)
         print("  \(f.name): \(spread(f.value)) \(f.unit)" + (f.ratio.map { " — ratio \(spread($0))" } ?? ""))
+        fflush(nil)  // progress shows at once when stdout is a pipe (make, tee)
     }
 
     /// A markdown table (it also reads well on a terminal).
