@@ -34,14 +34,24 @@ struct AdminClient: Sendable {
         try send("GET", path, body: .none, json: false).body
     }
 
-    private func send(_ method: String, _ path: String, body: PeerRequestBody, json: Bool) throws(BenchError)
+    private func send(
+        _ method: String,
+        _ path: String,
+        body: PeerRequestBody,
+        json: Bool
+    ) throws(BenchError)
         -> PeerResponse
     {
         var headers: [PeerHeader] = []
         if json { headers.append(PeerHeader(name: "Content-Type", value: "application/json")) }
         let request = PeerRequest(
-            method: method, url: "http://127.0.0.1:\(port)\(path)", headers: headers, body: body,
-            connectTimeoutMs: 3000, totalTimeoutMs: timeoutMs)
+            method: method,
+            url: "http://127.0.0.1:\(port)\(path)",
+            headers: headers,
+            body: body,
+            connectTimeoutMs: 3000,
+            totalTimeoutMs: timeoutMs
+        )
         do {
             return try client.perform(request)
         } catch {
@@ -52,7 +62,10 @@ struct AdminClient: Sendable {
     /// True once `GET /healthz` answers 200.
     func healthy() -> Bool {
         let request = PeerRequest(
-            url: "http://127.0.0.1:\(port)/healthz", connectTimeoutMs: 200, totalTimeoutMs: 1000)
+            url: "http://127.0.0.1:\(port)/healthz",
+            connectTimeoutMs: 200,
+            totalTimeoutMs: 1000
+        )
         return (try? client.perform(request))?.status == 200
     }
 }

@@ -18,8 +18,9 @@ struct BenchCommand: ParsableCommand {
     ]
 
     @Flag(help: "Smaller sizes and 3 trials (under 2 minutes).") var quick = false
-    @Option(help: "Run only these scenarios (repeatable): \(scenarios.joined(separator: ", ")).") var scenario: [String] =
-        []
+    @Option(help: "Run only these scenarios (repeatable): \(scenarios.joined(separator: ", ")).") var scenario:
+        [String] =
+            []
     @Option(help: "Interleaved trials per figure. [default: 5, quick: 3]") var trials: Int?
     @Option(help: "Where the JSON results go.") var output = "bench-results.json"
     @Option(help: "The datadist binary. [default: next to this executable]") var datadist: String?
@@ -34,7 +35,10 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         HTTPServer.ignoreSIGPIPE()
         let env = try BenchEnvironment(
-            datadistPath: datadist ?? Self.siblingPath("datadist"), quick: quick, trials: trials ?? (quick ? 3 : 5))
+            datadistPath: datadist ?? Self.siblingPath("datadist"),
+            quick: quick,
+            trials: trials ?? (quick ? 3 : 5)
+        )
         defer { env.cleanUp() }
         let started = monotonicSeconds()
         let machine = Machine.describe()
@@ -51,9 +55,13 @@ struct BenchCommand: ParsableCommand {
         let mode = quick ? "quick" : "full"
         report.notes.append("elapsed \(format(monotonicSeconds() - started)) s")
         try writeFile(
-            output, report.json(machine: machine, revision: revision, mode: mode, trials: env.trials).serialized + "\n")
+            output,
+            report.json(machine: machine, revision: revision, mode: mode, trials: env.trials).serialized + "\n"
+        )
         print("\n\(report.table)\n")
-        print("machine: \(Machine.summary(machine)); revision \(revision); \(mode), \(report.notes.joined(separator: "; "))")
+        print(
+            "machine: \(Machine.summary(machine)); revision \(revision); \(mode), \(report.notes.joined(separator: "; "))"
+        )
         print("results: \(output)")
         if report.notes.contains(where: { $0.hasPrefix("stopped early") }) { throw ExitCode(1) }
     }

@@ -41,7 +41,9 @@ final class BenchEnvironment: Sendable {
 
     /// The nginx binary, or an error telling how to get it.
     func nginxPath() throws(BenchError) -> String {
-        guard let p = findExecutable("nginx") else { throw BenchError("nginx not found (make bench installs nginx-light)") }
+        guard let p = findExecutable("nginx") else {
+            throw BenchError("nginx not found (make bench installs nginx-light)")
+        }
         return p
     }
 

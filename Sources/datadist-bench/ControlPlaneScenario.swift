@@ -29,16 +29,34 @@ enum ControlPlaneScenario {
         let how = "wrk -t1 -c50 -d\(seconds)s --latency"
         report.add(
             Figure(
-                name, "GET /v1/role requests/s", unit: "req/s", value: rps, baseline: ("nginx fixed JSON", nginxRPS),
-                target: .atLeast(0.5), note: how))
+                name,
+                "GET /v1/role requests/s",
+                unit: "req/s",
+                value: rps,
+                baseline: ("nginx fixed JSON", nginxRPS),
+                target: .atLeast(0.5),
+                note: how
+            )
+        )
         report.add(
             Figure(
-                name, "GET /v1/role p99", unit: "ms", value: p99, baseline: ("nginx fixed JSON", nginxP99),
-                target: .atMost(3), note: how))
+                name,
+                "GET /v1/role p99",
+                unit: "ms",
+                value: p99,
+                baseline: ("nginx fixed JSON", nginxP99),
+                target: .atMost(3),
+                note: how
+            )
+        )
         try roleSwitches(env, node, report: &report)
     }
 
-    private static func roleSwitches(_ env: BenchEnvironment, _ node: NodeProcess, report: inout Report)
+    private static func roleSwitches(
+        _ env: BenchEnvironment,
+        _ node: NodeProcess,
+        report: inout Report
+    )
         throws(BenchError)
     {
         let perTrial = env.quick ? 30 : 100
@@ -70,11 +88,23 @@ enum ControlPlaneScenario {
         let how = "\(perTrial) round trips per trial, one keep-alive libcurl connection; no target in issue 5"
         report.add(
             Figure(
-                name, "PUT /v1/role DECODER→PROMPT→DECODER p50", unit: "ms", value: p50,
-                baseline: ("2 × GET /v1/role", getP50), note: how))
+                name,
+                "PUT /v1/role DECODER→PROMPT→DECODER p50",
+                unit: "ms",
+                value: p50,
+                baseline: ("2 × GET /v1/role", getP50),
+                note: how
+            )
+        )
         report.add(
             Figure(
-                name, "PUT /v1/role DECODER→PROMPT→DECODER p99", unit: "ms", value: p99,
-                baseline: ("2 × GET /v1/role", getP99), note: how))
+                name,
+                "PUT /v1/role DECODER→PROMPT→DECODER p99",
+                unit: "ms",
+                value: p99,
+                baseline: ("2 × GET /v1/role", getP99),
+                note: how
+            )
+        )
     }
 }

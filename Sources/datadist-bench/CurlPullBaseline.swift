@@ -25,7 +25,12 @@ enum CurlPullBaseline {
     }
 
     /// GETs `name` from nginx into `destination` (exactly its size).
-    static func pull(_ name: String, port: Int, into destination: PinnedBuffer, env: BenchEnvironment)
+    static func pull(
+        _ name: String,
+        port: Int,
+        into destination: PinnedBuffer,
+        env: BenchEnvironment
+    )
         throws(BenchError) -> Outcome
     {
         let request = PeerRequest(url: "http://127.0.0.1:\(port)/\(name)", totalTimeoutMs: 120_000)
@@ -42,7 +47,9 @@ enum CurlPullBaseline {
             throw BenchError("curl pull of \(name) from nginx failed: \(error)")
         }
         let seconds = monotonicSeconds() - started
-        guard offset == destination.count else { throw BenchError("curl pull got \(offset) of \(destination.count) bytes") }
+        guard offset == destination.count else {
+            throw BenchError("curl pull got \(offset) of \(destination.count) bytes")
+        }
         return Outcome(seconds: seconds, clientCPU: threadCPUSeconds() - c0)
     }
 }

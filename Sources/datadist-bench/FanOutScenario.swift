@@ -25,8 +25,10 @@ enum FanOutScenario {
         for (i, d) in nodes.enumerated() {
             let src = try prompt.allocate(tensors: 2, tensorBytes: keyBytes / 2, reqID: UInt64(100 + i))
             try prompt.fill(
-                cache: src, tensors: 2,
-                from: try slice(source, offset: i * keyBytes, count: keyBytes))
+                cache: src,
+                tensors: 2,
+                from: try slice(source, offset: i * keyBytes, count: keyBytes)
+            )
             keys.append((src, try d.allocate(tensors: 2, tensorBytes: keyBytes / 2)))
         }
         let bigSrc = try prompt.allocate(tensors: 2, tensorBytes: total / 2, reqID: 999)
@@ -49,13 +51,25 @@ enum FanOutScenario {
         }
         report.add(
             Figure(
-                name, "aggregate of \(decoders) concurrent \(sizeName(keyBytes)) pulls", unit: "GB/s", value: aggregate,
-                baseline: ("one pull of \(sizeName(total))", single), target: .atLeast(0.9),
-                note: "by cache_key_by_id; \(decoders) decoder processes, one prompt"))
+                name,
+                "aggregate of \(decoders) concurrent \(sizeName(keyBytes)) pulls",
+                unit: "GB/s",
+                value: aggregate,
+                baseline: ("one pull of \(sizeName(total))", single),
+                target: .atLeast(0.9),
+                note: "by cache_key_by_id; \(decoders) decoder processes, one prompt"
+            )
+        )
         report.add(
             Figure(
-                name, "slowest of \(decoders) concurrent pulls", unit: "ms", value: slowest,
-                baseline: ("median of the \(decoders)", median), target: .atMost(3)))
+                name,
+                "slowest of \(decoders) concurrent pulls",
+                unit: "ms",
+                value: slowest,
+                baseline: ("median of the \(decoders)", median),
+                target: .atMost(3)
+            )
+        )
     }
 
     /// A pinned copy of part of `source` (uploads take whole buffers).
@@ -66,7 +80,11 @@ enum FanOutScenario {
     }
 
     /// All decoders pull at once: wall seconds and each pull's seconds.
-    private static func concurrent(_ nodes: [NodeProcess], _ keys: [(src: Int64, dst: Int64)], _ prompt: NodeProcess)
+    private static func concurrent(
+        _ nodes: [NodeProcess],
+        _ keys: [(src: Int64, dst: Int64)],
+        _ prompt: NodeProcess
+    )
         throws(BenchError) -> (Double, Samples)
     {
         let results = Mutex<[Int: Result<Double, BenchError>]>([:])

@@ -37,8 +37,15 @@ struct Figure: Sendable {
     var note: String = ""
 
     init(
-        _ scenario: String, _ name: String, unit: String, value: Samples, baseline: (String, Samples)? = nil,
-        paired: Bool = true, target: Target? = nil, judgesValue: Bool = false, note: String = ""
+        _ scenario: String,
+        _ name: String,
+        unit: String,
+        value: Samples,
+        baseline: (String, Samples)? = nil,
+        paired: Bool = true,
+        target: Target? = nil,
+        judgesValue: Bool = false,
+        note: String = ""
     ) {
         self.judgesValue = judgesValue
         self.scenario = scenario
@@ -50,7 +57,9 @@ struct Figure: Sendable {
         if let (bn, b) = baseline {
             baselineName = bn
             self.baseline = b
-            ratio = paired && b.values.count == value.values.count ? value.ratios(to: b) : Samples([value.median / b.median])
+            ratio =
+                paired && b.values.count == value.values.count
+                ? value.ratios(to: b) : Samples([value.median / b.median])
         }
     }
 

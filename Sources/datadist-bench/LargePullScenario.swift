@@ -75,18 +75,36 @@ enum LargePullScenario {
         let how = "by cache_key_by_id (does not consume); wall time of POST /v1/cache/{id}/pull incl. verify + ack"
         report.add(
             Figure(
-                name, label, unit: "GB/s", value: node, baseline: ("raw loopback TCP", raw), target: .atLeast(0.85),
-                note: how))
+                name,
+                label,
+                unit: "GB/s",
+                value: node,
+                baseline: ("raw loopback TCP", raw),
+                target: .atLeast(0.85),
+                note: how
+            )
+        )
         report.add(
             Figure(
-                name, label, unit: "GB/s", value: node, baseline: ("nginx sendfile → libcurl", curl),
-                target: .atLeast(1.0), note: how))
+                name,
+                label,
+                unit: "GB/s",
+                value: node,
+                baseline: ("nginx sendfile → libcurl", curl),
+                target: .atLeast(1.0),
+                note: how
+            )
+        )
         report.add(
             Figure(
-                name, "pull \(sizeName(size)) cold (first pull, pages faulted)", unit: "GB/s",
+                name,
+                "pull \(sizeName(size)) cold (first pull, pages faulted)",
+                unit: "GB/s",
                 value: Samples([gbPerSecond(size, cold)]),
                 baseline: ("raw loopback TCP into fresh pages", Samples([gbPerSecond(size, rawCold.seconds)])),
-                note: "one sample each: the first pull into a fresh destination"))
+                note: "one sample each: the first pull into a fresh destination"
+            )
+        )
         return cost
     }
 

@@ -5,9 +5,11 @@ import Glibc
 enum Machine {
     static func describe() -> JSONValue {
         let cpuinfo = ProcStats.readText("/proc/cpuinfo") ?? ""
-        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+        let model =
+            cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
             .map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingSpaces } ?? "unknown"
-        let memTotal = (ProcStats.readText("/proc/meminfo") ?? "").split(separator: "\n")
+        let memTotal =
+            (ProcStats.readText("/proc/meminfo") ?? "").split(separator: "\n")
             .first { $0.hasPrefix("MemTotal:") }
             .map { String($0.dropFirst("MemTotal:".count)).trimmingSpaces } ?? "unknown"
         var u = utsname()

@@ -26,7 +26,12 @@ enum MemoryScenario {
             nginxIdle.add(Double(ProcStats.rssBytes(nginx.process.pid) ?? 0) / Double(MiB))
             nginx.stop()
 
-            let decoder = try NodeProcess(env, clusterID: UInt64(2 + trial), role: "decoder", pool: pullBytes + 64 * MiB)
+            let decoder = try NodeProcess(
+                env,
+                clusterID: UInt64(2 + trial),
+                role: "decoder",
+                pool: pullBytes + 64 * MiB
+            )
             defer { decoder.stop() }
             usleep(200_000)
             idle.add(Double(decoder.rssBytes) / Double(MiB))
@@ -54,17 +59,37 @@ enum MemoryScenario {
         }
         report.add(
             Figure(
-                name, "idle RSS of a fresh decoder node", unit: "MiB", value: idle,
-                baseline: ("idle nginx (1 process)", nginxIdle), target: .atMost(30), judgesValue: true,
-                note: "VmRSS 200 ms after /healthz 200; pool reserved with MAP_NORESERVE, untouched"))
+                name,
+                "idle RSS of a fresh decoder node",
+                unit: "MiB",
+                value: idle,
+                baseline: ("idle nginx (1 process)", nginxIdle),
+                target: .atMost(30),
+                judgesValue: true,
+                note: "VmRSS 200 ms after /healthz 200; pool reserved with MAP_NORESERVE, untouched"
+            )
+        )
         report.add(
             Figure(
-                name, "decoder RSS growth during a cold \(sizeName(pullBytes)) pull", unit: "MiB", value: growth,
-                baseline: ("destination pages + 32 MiB", limit), target: .atMost(1.0),
-                note: "peak VmRSS sampled every ms minus VmRSS before the pull"))
+                name,
+                "decoder RSS growth during a cold \(sizeName(pullBytes)) pull",
+                unit: "MiB",
+                value: growth,
+                baseline: ("destination pages + 32 MiB", limit),
+                target: .atMost(1.0),
+                note: "peak VmRSS sampled every ms minus VmRSS before the pull"
+            )
+        )
         report.add(
             Figure(
-                name, "prompt RSS growth during the same pull", unit: "MiB", value: promptGrowth,
-                target: .atMost(32), judgesValue: true, note: "source pages were already resident (written before)"))
+                name,
+                "prompt RSS growth during the same pull",
+                unit: "MiB",
+                value: promptGrowth,
+                target: .atMost(32),
+                judgesValue: true,
+                note: "source pages were already resident (written before)"
+            )
+        )
     }
 }

@@ -48,14 +48,18 @@ final class NginxServer: Sendable {
         fputs(conf, f)
         fclose(f)
         process = try ChildProcess(
-            try env.nginxPath(), ["-e", "\(dir)/error.log", "-p", dir, "-c", confPath],
-            outputPath: "\(dir)/stdout.log")
+            try env.nginxPath(),
+            ["-e", "\(dir)/error.log", "-p", dir, "-c", confPath],
+            outputPath: "\(dir)/stdout.log"
+        )
         let admin = AdminClient(port: port, client: env.client)
         let deadline = monotonicSeconds() + 10
         while (try? admin.download("/v1/role")) == nil {
             guard process.isRunning, monotonicSeconds() < deadline else {
                 process.stop()
-                throw BenchError("nginx did not start: \(process.output) \(ProcStats.readText("\(dir)/error.log") ?? "")")
+                throw BenchError(
+                    "nginx did not start: \(process.output) \(ProcStats.readText("\(dir)/error.log") ?? "")"
+                )
             }
             usleep(500)
         }

@@ -13,7 +13,11 @@ final class NodeProcess: Sendable {
 
     /// Starts a node and waits (at most 20 s) for `/healthz` 200.
     init(
-        _ env: BenchEnvironment, clusterID: UInt64, role: String, pool: Int, switchRole: Bool = false
+        _ env: BenchEnvironment,
+        clusterID: UInt64,
+        role: String,
+        pool: Int,
+        switchRole: Bool = false
     ) throws(BenchError) {
         let adminPort = try Loopback.freePort()
         var args = [
@@ -31,7 +35,10 @@ final class NodeProcess: Sendable {
         if switchRole { args.append("--enable-switch-role") }
         self.clusterID = clusterID
         process = try ChildProcess(
-            env.datadistPath, args, outputPath: "\(env.workDir)/node-\(clusterID)-\(adminPort).log")
+            env.datadistPath,
+            args,
+            outputPath: "\(env.workDir)/node-\(clusterID)-\(adminPort).log"
+        )
         admin = AdminClient(port: adminPort, client: env.client)
         let deadline = monotonicSeconds() + 20
         while !admin.healthy() {
@@ -53,7 +60,8 @@ final class NodeProcess: Sendable {
     /// Links this (decoder) node to `prompt`.
     func link(to prompt: NodeProcess) throws(BenchError) {
         let answer = try admin.call(
-            "POST", "/v1/links",
+            "POST",
+            "/v1/links",
             #"{"clusters":[{"remote_cluster_id":\#(prompt.clusterID),"remote_ip_info":"\#(prompt.listen ?? "")"}],"timeout_ms":10000}"#
         )
         guard answer["status"]?.stringValue == "LLM_SUCCESS" else {
@@ -65,7 +73,8 @@ final class NodeProcess: Sendable {
     func allocate(tensors: Int, tensorBytes: Int, reqID: UInt64? = nil) throws(BenchError) -> Int64 {
         let keys = reqID.map { #","cache_keys":[{"prompt_cluster_id":\#(clusterID),"req_id":\#($0)}]"# } ?? ""
         let answer = try admin.call(
-            "POST", "/v1/cache",
+            "POST",
+            "/v1/cache",
             #"{"cache_desc":{"num_tensors":\#(tensors),"shape":[1,\#(tensorBytes)],"data_type":"DT_UINT8","placement":"DEVICE"}\#(keys)}"#
         )
         guard let id = answer["cache_id"]?.int64Value else { throw BenchError("allocate: \(answer.serialized)") }
@@ -76,7 +85,8 @@ final class NodeProcess: Sendable {
     func allocateBlocks(tensors: Int, blocks: Int, blockBytes: Int, key: Bool) throws(BenchError) -> Int64 {
         let k = key ? #","blocks_cache_key":{"prompt_cluster_id":\#(clusterID),"model_id":0}"# : ""
         let answer = try admin.call(
-            "POST", "/v1/cache",
+            "POST",
+            "/v1/cache",
             #"{"cache_desc":{"num_tensors":\#(tensors),"shape":[\#(blocks),\#(blockBytes)],"data_type":"DT_UINT8","placement":"DEVICE"},"blocks":true\#(k)}"#
         )
         guard let id = answer["cache_id"]?.int64Value else { throw BenchError("allocate blocks: \(answer.serialized)") }
@@ -89,7 +99,8 @@ final class NodeProcess: Sendable {
         for t in 0..<tensors {
             try admin.upload(
                 "/v1/cache/\(cache)/tensors/\(t)",
-                UnsafeRawBufferPointer(start: source.base + offset + t * size, count: size))
+                UnsafeRawBufferPointer(start: source.base + offset + t * size, count: size)
+            )
         }
     }
 
@@ -97,7 +108,8 @@ final class NodeProcess: Sendable {
     func pullByID(into dst: Int64, from prompt: NodeProcess, cache src: Int64) throws(BenchError) -> Double {
         let started = monotonicSeconds()
         let answer = try admin.call(
-            "POST", "/v1/cache/\(dst)/pull",
+            "POST",
+            "/v1/cache/\(dst)/pull",
             #"{"cache_key_by_id":{"cluster_id":\#(prompt.clusterID),"cache_id":\#(src),"batch_index":0},"timeout_ms":120000}"#
         )
         let elapsed = monotonicSeconds() - started

@@ -23,7 +23,8 @@ struct Report {
             let met = f.met.map { $0 ? "yes" : "**no**" } ?? "—"
             lines.append(
                 "| \(f.scenario) | \(f.name) | \(spread(f.value)) \(f.unit) | \(f.baselineName ?? "—") | \(base) | "
-                    + "\(f.ratio.map(spread) ?? "—") | \(f.target?.text(unit: f.judgesValue ? f.unit : nil) ?? "—") | \(met) |")
+                    + "\(f.ratio.map(spread) ?? "—") | \(f.target?.text(unit: f.judgesValue ? f.unit : nil) ?? "—") | \(met) |"
+            )
         }
         return lines.joined(separator: "\n")
     }
@@ -37,9 +38,12 @@ struct Report {
         }
         let items: [JSONValue] = figures.map { f in
             var o: JSONObject = [
-                "scenario": .string(f.scenario), "name": .string(f.name), "unit": .string(f.unit), "value": samples(f.value),
+                "scenario": .string(f.scenario), "name": .string(f.name), "unit": .string(f.unit),
+                "value": samples(f.value),
             ]
-            if let b = f.baseline, let n = f.baselineName { o["baseline"] = .object(["name": .string(n), "value": samples(b)]) }
+            if let b = f.baseline, let n = f.baselineName {
+                o["baseline"] = .object(["name": .string(n), "value": samples(b)])
+            }
             if let r = f.ratio { o["ratio"] = samples(r) }
             if let t = f.target { o["target"] = .string(t.text(unit: f.judgesValue ? f.unit : nil)) }
             if let m = f.met { o["met"] = .bool(m) }

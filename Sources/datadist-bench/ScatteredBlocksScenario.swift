@@ -29,7 +29,9 @@ enum ScatteredBlocksScenario {
             for t in 0..<2 {
                 let got = try decoder.admin.download("/v1/cache/\(dst)/tensors/\(t)?block=\(dstList[i])")
                 guard source.matches(got, at: t * tensorBytes + srcList[i] * blockBytes), got.count == blockBytes else {
-                    throw BenchError("scattered pull: block \(dstList[i]) of tensor \(t) is not source block \(srcList[i])")
+                    throw BenchError(
+                        "scattered pull: block \(dstList[i]) of tensor \(t) is not source block \(srcList[i])"
+                    )
                 }
             }
         }
@@ -41,13 +43,23 @@ enum ScatteredBlocksScenario {
         }
         report.add(
             Figure(
-                name, "pull_blocks 2 × \(blocks) × 16 KiB, shuffled lists", unit: "GB/s", value: scattered,
-                baseline: ("same blocks in order (contiguous)", contiguous), target: .atLeast(0.8),
-                note: "src_blocks_cache_key (blocks pulls never consume keys)"))
+                name,
+                "pull_blocks 2 × \(blocks) × 16 KiB, shuffled lists",
+                unit: "GB/s",
+                value: scattered,
+                baseline: ("same blocks in order (contiguous)", contiguous),
+                target: .atLeast(0.8),
+                note: "src_blocks_cache_key (blocks pulls never consume keys)"
+            )
+        )
     }
 
     private static func pull(
-        _ decoder: NodeProcess, _ dst: Int64, _ prompt: NodeProcess, _ src: [Int], _ dstBlocks: [Int]
+        _ decoder: NodeProcess,
+        _ dst: Int64,
+        _ prompt: NodeProcess,
+        _ src: [Int],
+        _ dstBlocks: [Int]
     ) throws(BenchError) -> Double {
         let body =
             #"{"src_blocks_cache_key":{"prompt_cluster_id":\#(prompt.clusterID),"model_id":0},"#
@@ -56,7 +68,9 @@ enum ScatteredBlocksScenario {
         let started = monotonicSeconds()
         let answer = try decoder.admin.call("POST", "/v1/cache/\(dst)/pull_blocks", body)
         let seconds = monotonicSeconds() - started
-        guard answer["status"]?.stringValue == "LLM_SUCCESS" else { throw BenchError("pull_blocks: \(answer.serialized)") }
+        guard answer["status"]?.stringValue == "LLM_SUCCESS" else {
+            throw BenchError("pull_blocks: \(answer.serialized)")
+        }
         return seconds
     }
 }

@@ -16,8 +16,13 @@ enum StartupScenario {
         }
         report.add(
             Figure(
-                name, "datadist serve (prompt, 1 GiB pool) to /healthz 200", unit: "ms", value: node,
+                name,
+                "datadist serve (prompt, 1 GiB pool) to /healthz 200",
+                unit: "ms",
+                value: node,
                 baseline: ("nginx start to first 200", nginx),
-                note: "spawn to first 200, polled every 0.5 ms; no target in issue 5"))
+                note: "spawn to first 200, polled every 0.5 ms; no target in issue 5"
+            )
+        )
     }
 }

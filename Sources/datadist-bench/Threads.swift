@@ -15,11 +15,14 @@ struct BenchThread {
         let box = Unmanaged.passRetained(Body(body)).toOpaque()
         var tid = pthread_t()
         let rc = pthread_create(
-            &tid, nil,
+            &tid,
+            nil,
             { raw in
                 Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue().run()
                 return nil
-            }, box)
+            },
+            box
+        )
         precondition(rc == 0, "pthread_create failed: \(rc)")
         id = tid
     }

@@ -7,7 +7,10 @@ enum Wrk {
 
     static func run(_ env: BenchEnvironment, url: String, seconds: Int) throws(BenchError) -> Outcome {
         let (status, out) = try ChildProcess.run(
-            try env.wrkPath(), ["-t1", "-c50", "-d\(seconds)s", "--latency", url], outputPath: "\(env.workDir)/wrk.out")
+            try env.wrkPath(),
+            ["-t1", "-c50", "-d\(seconds)s", "--latency", url],
+            outputPath: "\(env.workDir)/wrk.out"
+        )
         guard status == 0, let outcome = parse(out) else { throw BenchError("wrk failed (\(status)): \(out)") }
         return outcome
     }
