@@ -5,7 +5,7 @@ STRICT     := -Xswiftc -warnings-as-errors
 RUN_ARGS   ?= --enable-switch-role
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run test lint clean
+.PHONY: deps build run test lint clean bench bench-deps
 
 deps:
 	@missing=""; for p in $(SYS_PKGS); do \
@@ -33,3 +33,22 @@ lint:
 
 clean:
 	rm -rf .build
+
+# Benchmarks (issue 5): release build in its own scratch folder, then every scenario against same-run
+# baselines; prints a table and writes bench-results.json. `make bench QUICK=1` runs the < 2 min version.
+BENCH_PKGS    := nginx-light wrk
+BENCH_SCRATCH ?= .build-bench
+BENCH_ARGS    ?= $(if $(QUICK),--quick)
+
+bench-deps: deps
+	@missing=""; for p in $(BENCH_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+bench: bench-deps
+	$(SWIFT) build -c release --scratch-path $(BENCH_SCRATCH)
+	$(BENCH_SCRATCH)/release/datadist-bench $(BENCH_ARGS)

@@ -7,7 +7,8 @@ let package = Package(
     name: "datadist",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "datadist", targets: ["datadist"])
+        .executable(name: "datadist", targets: ["datadist"]),
+        .executable(name: "datadist-bench", targets: ["datadist-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -44,6 +45,14 @@ let package = Package(
                 "DataDistNode", "DataDistModel", "HTTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "datadist-bench",
+            dependencies: [
+                "DataDistModel", "PeerClient", "HTTPServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
