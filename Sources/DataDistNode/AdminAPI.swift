@@ -34,9 +34,9 @@ struct AdminAPI: HTTPHandler {
             )
         }
         switch match {
-        case .found(let route, _):
-            if let refusal = router.checkStreamed(head) {
-                return counted(route.method + " " + route.pattern, .error(refusal))
+        case .found(let route, let params):
+            if let refusal = router.checkStreamed(head, route: route, params: params) {
+                return counted(route.label, .error(refusal))
             }
             return nil
         case .methodNotAllowed(let allow):
@@ -61,7 +61,7 @@ struct AdminAPI: HTTPHandler {
             responder.respond(.error(APIError(.NOT_FOUND, "no route for \(request.path)")))
             return
         }
-        let label = route.method + " " + route.pattern
+        let label = route.label
         let metrics = core.metrics
         let counting = HTTPResponder { response in
             metrics.record(route: label, status: response.status)

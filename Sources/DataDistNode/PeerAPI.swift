@@ -36,7 +36,8 @@ struct PeerAPI: HTTPHandler {
             )
         }
         switch router.match(method: head.method, path: head.path) {
-        case .found: return router.checkStreamed(head).map { .error($0) }
+        case .found(let route, let params):
+            return router.checkStreamed(head, route: route, params: params).map { .error($0) }
         case .methodNotAllowed(let allow):
             return .error(
                 APIError(.METHOD_NOT_ALLOWED, "\(head.method) is not allowed on \(head.path)"),

@@ -38,6 +38,8 @@ struct Route: Sendable {
     let needsAuth: Bool
     let streamed: StreamedBody?
     let handler: @Sendable (RouteContext) -> Void
+    /// `METHOD /pattern`, the route's name in metrics.
+    let label: String
 
     init(
         _ method: String,
@@ -51,6 +53,7 @@ struct Route: Sendable {
         self.needsAuth = needsAuth
         self.streamed = streamed
         self.handler = handler
+        self.label = method + " " + pattern
     }
 
 }
@@ -147,21 +150,20 @@ extension Router {
     /// The body limit of the route a head addresses (JSON-sized when it is not a streamed route, or unmatched,
     /// so that 401/404/405 are answered from the head).
     func bodyLimit(for head: HTTPRequestHead, json: Int) -> Int {
+        if head.framing == .none { return json }
         guard case .found(let route, _) = match(method: head.method, path: head.path), let streamed = route.streamed
         else { return json }
         return streamed.limit()
     }
 
-    /// A streamed route's head check.
-    func checkStreamed(_ head: HTTPRequestHead) -> APIError? {
-        guard case .found(let route, let params) = match(method: head.method, path: head.path),
-            let streamed = route.streamed
-        else { return nil }
-        return streamed.check(head, params)
+    /// A streamed route's head check, for a match already made.
+    func checkStreamed(_ head: HTTPRequestHead, route: Route, params: [String: String]) -> APIError? {
+        route.streamed?.check(head, params)
     }
 
     /// A streamed route's sink.
     func sink(for head: HTTPRequestHead) -> (any HTTPBodySink)? {
+        if head.framing == .none { return nil }
         guard case .found(let route, let params) = match(method: head.method, path: head.path),
             let streamed = route.streamed
         else { return nil }
