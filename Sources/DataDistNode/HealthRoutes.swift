@@ -23,15 +23,8 @@ struct HealthRoutes: Sendable {
 
     func node(_ ctx: RouteContext) {
         let c = core.config
-        let (role, links) = core.state.withLock { ($0.role, $0.links) }
-        var pools: [JSONValue] = []
-        for device in c.deviceIDs {
-            for (placement, capacity) in [("DEVICE", c.devicePoolBytes), ("HOST", c.hostPoolBytes)] {
-                pools.append([
-                    "placement": .string(placement), "device_id": .int(Int64(device)), "capacity": capacity.json,
-                    "used": 0, "free": capacity.json, "page_size": .int(1 << Int64(c.pageShift)),
-                ])
-            }
+        let (role, links, pools, cacheCount) = core.state.withLock {
+            ($0.role, $0.links, $0.caches.poolUsage.map(\.json), $0.caches.cacheCount)
         }
         let body: JSONValue = [
             "cluster_id": role.clusterID.json,
@@ -47,7 +40,7 @@ struct HealthRoutes: Sendable {
             "pools": .array(pools),
             "link_count": .int(Int64(links.count)),
             "links_in_progress": .int(Int64(links.pending.count)),
-            "cache_count": 0,
+            "cache_count": .int(Int64(cacheCount)),
         ]
         ctx.respond(200, body)
     }
