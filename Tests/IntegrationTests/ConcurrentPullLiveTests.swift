@@ -35,8 +35,10 @@ import Testing
             let (i, b) = (k / perDecoder, k % perDecoder)
             for t in 0..<2 {
                 #expect(
-                    ds[i].readTensor(dsts[i], t, query: "batch_index=\(b)")
-                        == Array(data[t][(k * slot)..<((k + 1) * slot)]),
+                    byteMismatch(
+                        ds[i].readTensor(dsts[i], t, query: "batch_index=\(b)"),
+                        data[t][(k * slot)..<((k + 1) * slot)]
+                    ) == nil,
                     "decoder \(i) slot \(b) tensor \(t)"
                 )
             }

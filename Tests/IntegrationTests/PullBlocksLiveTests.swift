@@ -26,7 +26,10 @@ import Testing
         }
         for t in 0..<4 {
             for (s, b) in zip(srcBlocks, dstBlocks) {
-                #expect(d.readTensor(dst, t, query: "block=\(b)") == Self.block(data[t], s), "tensor \(t) block \(b)")
+                #expect(
+                    byteMismatch(d.readTensor(dst, t, query: "block=\(b)"), Self.block(data[t], s)) == nil,
+                    "tensor \(t) block \(b)"
+                )
             }
             for b in [2, 5] {
                 #expect(
@@ -39,8 +42,8 @@ import Testing
         let layered =
             #"{"src_blocks_cache_key":{"prompt_cluster_id":0,"model_id":3},"src_blocks":[6],"dst_blocks":[2],"src_layer_range":[1,2],"dst_layer_range":[0,1]}"#
         #expect(d.post("/v1/cache/\(dst)/pull_blocks", layered)?.status == 200)
-        #expect(d.readTensor(dst, 0, query: "block=2") == Self.block(data[2], 6))
-        #expect(d.readTensor(dst, 1, query: "block=2") == Self.block(data[3], 6))
+        #expect(byteMismatch(d.readTensor(dst, 0, query: "block=2"), Self.block(data[2], 6)) == nil)
+        #expect(byteMismatch(d.readTensor(dst, 1, query: "block=2"), Self.block(data[3], 6)) == nil)
         #expect(d.readTensor(dst, 2, query: "block=2")?.allSatisfy { $0 == 0 } == true)
 
         #expect(p.deallocate(src) == 200)
@@ -68,18 +71,21 @@ import Testing
         for t in 0..<2 {
             let slot = Array(data[t][2048..<4096])
             for (i, b) in [5, 2, 0].enumerated() {
-                #expect(d.readTensor(dst, t, query: "block=\(b)") == Self.block(slot, i), "tensor \(t) block \(b)")
+                #expect(
+                    byteMismatch(d.readTensor(dst, t, query: "block=\(b)"), Self.block(slot, i)) == nil,
+                    "tensor \(t) block \(b)"
+                )
             }
             for b in [1, 3, 4] { #expect(d.readTensor(dst, t, query: "block=\(b)")?.allSatisfy { $0 == 0 } == true) }
         }
         // By id, src_blocks omitted: slot 0 into block 4.
         let byID = #"{"src_cache_key_by_id":{"cluster_id":0,"cache_id":\#(src),"batch_index":0},"dst_blocks":[4]}"#
         #expect(d.post("/v1/cache/\(dst)/pull_blocks", byID)?.status == 200)
-        for t in 0..<2 { #expect(d.readTensor(dst, t, query: "block=4") == Self.block(data[t], 0)) }
+        for t in 0..<2 { #expect(byteMismatch(d.readTensor(dst, t, query: "block=4"), Self.block(data[t], 0)) == nil) }
         // Block pulls did not consume req 30: a pull_cache by it still works (and consumes it).
         let cache = try d.allocate(#"{"cache_desc":\#(uint8Desc(2, [1, 2048]))}"#)
         #expect(d.post("/v1/cache/\(cache)/pull", #"{"cache_key":\#(requestKey(0, 30))}"#)?.status == 200)
-        for t in 0..<2 { #expect(d.readTensor(cache, t) == Array(data[t][2048..<4096])) }
+        for t in 0..<2 { #expect(byteMismatch(d.readTensor(cache, t), Array(data[t][2048..<4096])) == nil) }
         // More blocks than the source slot holds.
         let tooMany = #"{"src_cache_key":\#(requestKey(0, 29)),"dst_blocks":[0,1,2,3,4]}"#
         #expect(d.post("/v1/cache/\(dst)/pull_blocks", tooMany)?.status_ == "LLM_PARAM_INVALID")

@@ -39,7 +39,7 @@ import Testing
         #expect(pulled.json?.objectValue?["duration_ms"]?.doubleValue != nil)
         for t in 0..<4 {
             let got = try #require(d.readTensor(dst, t))
-            #expect(Array(got[2048..<3072]) == Array(data[t][1024..<2048]), "tensor \(t) slot 2")
+            #expect(byteMismatch(Array(got[2048..<3072]), Array(data[t][1024..<2048])) == nil, "tensor \(t) slot 2")
             #expect(got[0..<2048].allSatisfy { $0 == 0 }, "tensor \(t): slots 0 and 1 untouched")
         }
         // Consumed: a second pull of the same key finds nothing.
@@ -53,10 +53,15 @@ import Testing
         #expect(d.post("/v1/cache/\(dst)/pull", byID)?.status == 200)
         #expect(d.post("/v1/cache/\(dst)/pull", byID)?.status == 200)
         for t in 0..<4 {
-            #expect(d.readTensor(dst, t, query: "batch_index=1") == Array(data[t][0..<1024]), "tensor \(t) slot 1")
+            #expect(
+                byteMismatch(d.readTensor(dst, t, query: "batch_index=1"), Array(data[t][0..<1024])) == nil,
+                "tensor \(t) slot 1"
+            )
         }
         #expect(d.post("/v1/cache/\(dst)/pull", #"{"cache_key":\#(requestKey(0, 10)),"batch_index":0}"#)?.status == 200)
-        for t in 0..<4 { #expect(d.readTensor(dst, t, query: "batch_index=0") == Array(data[t][0..<1024])) }
+        for t in 0..<4 {
+            #expect(byteMismatch(d.readTensor(dst, t, query: "batch_index=0"), Array(data[t][0..<1024])) == nil)
+        }
         #expect(d.post("/v1/cache/\(dst)/pull", #"{"cache_key":\#(requestKey(0, 10))}"#)?.status == 404)
 
         // Prefix key: pulled twice, never consumed.
@@ -69,7 +74,9 @@ import Testing
                 d.post("/v1/cache/\(dst)/pull", #"{"cache_key":\#(prefixKey(0, 7)),"batch_index":\#(slot)}"#)
             )
             #expect(r.status == 200, "\(r.text)")
-            for t in 0..<4 { #expect(d.readTensor(dst, t, query: "batch_index=\(slot)") == prefixData[t]) }
+            for t in 0..<4 {
+                #expect(byteMismatch(d.readTensor(dst, t, query: "batch_index=\(slot)"), prefixData[t]) == nil)
+            }
         }
         // Nothing leaks: ids released, the prefix key removed.
         #expect(p.deallocate(src) == 200)
@@ -89,7 +96,7 @@ import Testing
         let dst = try d.allocate(#"{"cache_desc":\#(uint8Desc(2, [1, 4096]))}"#)
         let r = try #require(d.post("/v1/cache/\(dst)/pull", #"{"cache_key":\#(requestKey(0, 5))}"#))
         #expect(r.status == 200, "\(r.text)")
-        for t in 0..<2 { #expect(d.readTensor(dst, t) == data[t]) }
+        for t in 0..<2 { #expect(byteMismatch(d.readTensor(dst, t), data[t]) == nil) }
         // The pull consumed the last key of a released cache: its memory is back in the pool.
         #expect(p.poolsDrain())
         #expect(p.cacheIDs.isEmpty)
@@ -108,7 +115,9 @@ import Testing
         let r = try #require(d.post("/v1/cache/\(dst)/pull", ranged))
         #expect(r.status == 200, "\(r.text)")
         #expect(r.json?.objectValue?["bytes"]?.int64Value == Int64(4 * 512))
-        for t in 0..<4 { #expect(d.readTensor(dst, t) == data[t + 2], "dst tensor \(t) = src tensor \(t + 2)") }
+        for t in 0..<4 {
+            #expect(byteMismatch(d.readTensor(dst, t), data[t + 2]) == nil, "dst tensor \(t) = src tensor \(t + 2)")
+        }
         for t in 4..<8 { #expect(d.readTensor(dst, t)?.allSatisfy { $0 == 0 } == true, "dst tensor \(t) untouched") }
 
         // Mismatched range lengths are refused before anything moves.
@@ -126,10 +135,10 @@ import Testing
         #expect(d.post("/v1/cache/\(dst)/pull", rest)?.status == 200)
         let last = #"{"cache_key":\#(requestKey(0, 20)),"src_layer_range":[3,4],"dst_layer_range":[3,4]}"#
         #expect(d.post("/v1/cache/\(dst)/pull", last)?.status == 200)
-        #expect(d.readTensor(dst, 4) == data[0])
-        #expect(d.readTensor(dst, 5) == data[1])
-        #expect(d.readTensor(dst, 6) == data[6])
-        #expect(d.readTensor(dst, 7) == data[7])
+        #expect(byteMismatch(d.readTensor(dst, 4), data[0]) == nil)
+        #expect(byteMismatch(d.readTensor(dst, 5), data[1]) == nil)
+        #expect(byteMismatch(d.readTensor(dst, 6), data[6]) == nil)
+        #expect(byteMismatch(d.readTensor(dst, 7), data[7]) == nil)
         #expect(
             d.post("/v1/cache/\(dst)/pull", #"{"cache_key":\#(requestKey(0, 20))}"#)?.status_
                 == "LLM_KV_CACHE_NOT_EXIST"
@@ -155,7 +164,7 @@ import Testing
         #expect(r.json?.objectValue?["bytes"]?.int64Value == Int64(2 * 333))
         for t in 0..<2 {
             let got = try #require(d.readTensor(dst, t))
-            #expect(Array(got[1000..<1333]) == Array(data[t][1000..<1333]))
+            #expect(byteMismatch(Array(got[1000..<1333]), Array(data[t][1000..<1333])) == nil)
             #expect(got[1333..<2000].allSatisfy { $0 == 0 }, "tensor \(t): bytes past size untouched")
             #expect(got[0..<1000].allSatisfy { $0 == 0 }, "tensor \(t): slot 0 untouched")
         }
@@ -169,7 +178,9 @@ import Testing
         }
         // The refused pulls did not consume req 1.
         #expect(d.post("/v1/cache/\(dst)/pull", #"{"cache_key":\#(requestKey(0, 1))}"#)?.status == 200)
-        for t in 0..<2 { #expect(d.readTensor(dst, t, query: "batch_index=0") == Array(data[t][0..<1000])) }
+        for t in 0..<2 {
+            #expect(byteMismatch(d.readTensor(dst, t, query: "batch_index=0"), Array(data[t][0..<1000])) == nil)
+        }
         #expect(p.deallocate(src) == 200)
         #expect(d.deallocate(dst) == 200)
         #expect(p.poolsDrain())

@@ -26,7 +26,11 @@ import Testing
         #expect(pulled.status == 200, "\(pulled.text)")
         for t in 0..<4 {
             #expect(
-                d.readTensor(dBlocks, t, query: "offset=\(4 * Self.block)") == Array(original[t][0..<(4 * Self.block)])
+                byteMismatch(
+                    d.readTensor(dBlocks, t, query: "offset=\(4 * Self.block)"),
+                    original[t][0..<(4 * Self.block)]
+                )
+                    == nil
             )
         }
         #expect(d.unlink([(0, p.peerAddress)])?.status == 200)
@@ -61,7 +65,10 @@ import Testing
             var expected = original[t]
             expected.replaceSubrange((6 * Self.block)..<(7 * Self.block), with: fresh[t][0..<Self.block])
             expected.replaceSubrange((1 * Self.block)..<(2 * Self.block), with: fresh[t][Self.block..<(2 * Self.block)])
-            #expect(p.readTensor(pBlocks, t) == expected, "P tensor \(t): exactly blocks 6 and 1 changed")
+            #expect(
+                byteMismatch(p.readTensor(pBlocks, t), expected) == nil,
+                "P tensor \(t): exactly blocks 6 and 1 changed"
+            )
         }
         // Counters: D pushed, P received.
         #expect(d.linkCounters(0)?.pushed == UInt64(4 * 2 * Self.block))
@@ -103,7 +110,7 @@ import Testing
         #expect(r.json?.objectValue?["bytes"]?.int64Value == Int64(4 * 1024))
         for t in 0..<4 {
             let got = try #require(p.readTensor(pCache, t))
-            #expect(Array(got[1024..<2048]) == Array(dData[t][0..<1024]), "P tensor \(t) slot 1")
+            #expect(byteMismatch(Array(got[1024..<2048]), Array(dData[t][0..<1024])) == nil, "P tensor \(t) slot 1")
             #expect(got[0..<1024].allSatisfy { $0 == 0 }, "P tensor \(t) slot 0 untouched")
         }
         // Prompt (listener, inbound) pushes its slot 1 into the decoder's slot 1, layers [1,2) into [0,1), 100 bytes.
@@ -118,11 +125,20 @@ import Testing
         for t in 0..<2 {
             let got = try #require(d.readTensor(dCache, t, query: "batch_index=1"))
             // P's tensor t + 2 slot 1 holds D's original tensor t + 2 slot 0 (the first push).
-            #expect(Array(got[0..<100]) == Array(dData[t + 2][0..<100]), "D tensor \(t) took P's tensor \(t + 2)")
-            #expect(Array(got[100...]) == Array(dData[t][1124..<2048]), "D tensor \(t): past size untouched")
+            #expect(
+                byteMismatch(Array(got[0..<100]), Array(dData[t + 2][0..<100])) == nil,
+                "D tensor \(t) took P's tensor \(t + 2)"
+            )
+            #expect(
+                byteMismatch(Array(got[100...]), Array(dData[t][1124..<2048])) == nil,
+                "D tensor \(t): past size untouched"
+            )
         }
         for t in 2..<4 {
-            #expect(d.readTensor(dCache, t) == dData[t], "D tensor \(t) outside the layer range untouched")
+            #expect(
+                byteMismatch(d.readTensor(dCache, t), dData[t]) == nil,
+                "D tensor \(t) outside the layer range untouched"
+            )
         }
         // A push into a cache id the peer does not have.
         let missing = try #require(

@@ -105,3 +105,13 @@ extension RawHTTPConnection.Response {
         json?.objectValue?["error"]?.objectValue?["code"]?.int64Value ?? json?.objectValue?["code"]?.int64Value
     }
 }
+
+/// nil when `got` holds exactly `want`; else where they first differ (short, readable failures instead of
+/// megabyte-long array dumps).
+func byteMismatch(_ got: [UInt8]?, _ want: some Collection<UInt8>) -> String? {
+    guard let got else { return "the read failed" }
+    let want = Array(want)
+    guard got.count == want.count else { return "\(got.count) bytes, expected \(want.count)" }
+    guard let i = got.indices.first(where: { got[$0] != want[$0] }) else { return nil }
+    return "first difference at byte \(i) of \(got.count): got \(got[i]), expected \(want[i])"
+}
