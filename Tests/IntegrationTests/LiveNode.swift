@@ -130,11 +130,17 @@ extension RawHTTPConnection.Response {
 extension RawHTTPConnection {
     /// One request with a binary body (`application/octet-stream`) on a fresh connection; the response
     /// body comes back as raw bytes.
-    static func request(port: Int, _ method: String, _ path: String, bytes: [UInt8]) -> Response? {
+    static func request(
+        port: Int,
+        _ method: String,
+        _ path: String,
+        bytes: [UInt8],
+        headers: [String] = []
+    ) -> Response? {
         guard let c = RawHTTPConnection(port: port) else { return nil }
-        let head =
-            "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            + "Content-Type: application/octet-stream\r\nContent-Length: \(bytes.count)\r\n\r\n"
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        for h in headers { head += h + "\r\n" }
+        head += "Content-Type: application/octet-stream\r\nContent-Length: \(bytes.count)\r\n\r\n"
         c.send(Array(head.utf8) + bytes)
         return c.readResponse()
     }

@@ -4,9 +4,9 @@ import Foundation
 import Synchronization
 import Testing
 
-/// A prompt process killed in the middle of a pull (CONTRACT §6: a transfer completes verified or fails
-/// with a status; §8: nothing leaks).
-@Suite struct PromptDeathLiveTests {
+/// A peer process killed in the middle of a pull, on either side (CONTRACT §6: a transfer completes
+/// verified or fails with a status, and a failed pull leaves the key bound; §8: nothing leaks).
+@Suite struct PeerDeathLiveTests {
     @Test(.timeLimit(.minutes(1)))
     func sigkilledPromptFailsThePullAndTheDecoderStaysHealthy() throws {
         let admin = freePort()
@@ -70,5 +70,71 @@ import Testing
         #expect(d.deallocate(dst) == 200)
         #expect(d.poolsDrain(), "the destination pin was not released: \(d.poolsUsed ?? [])")
         #expect(d.unlink([(0, "127.0.0.1:\(listen)")], force: true)?.status == 200)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func sigkilledDecoderLeavesTheKeyBoundAndReleasesThePromptsPin() throws {
+        let p = try LiveNode.prompt(0)
+        let admin = freePort()
+        let (decoder, _) = try ProcessTests.launch([
+            "serve", "--cluster-id", "1", "--role", "decoder", "--admin", "127.0.0.1:\(admin)", "--host-pool", "512MiB",
+        ])
+        defer {
+            if decoder.isRunning { kill(decoder.processIdentifier, SIGKILL) }
+            decoder.waitUntilExit()
+        }
+        #expect(eventually(within: 20) { RawHTTPConnection.request(port: admin, "GET", "/healthz")?.status == 200 })
+        let mib4 = 4 << 20
+        let src = try p.allocate(#"{"cache_desc":\#(uint8Desc(64, [1, mib4])),"cache_keys":[\#(requestKey(0, 1))]}"#)
+        let first = seededBytes(mib4, seed: 8100)
+        #expect(p.writeTensor(src, 0, first) == 200)
+        let link = #"{"clusters":[{"remote_cluster_id":0,"remote_ip_info":"\#(p.peerAddress)"}]}"#
+        #expect(RawHTTPConnection.request(port: admin, "POST", "/v1/links", body: link)?.status == 200)
+        let allocated = try #require(
+            RawHTTPConnection.request(
+                port: admin,
+                "POST",
+                "/v1/cache",
+                body: #"{"cache_desc":\#(uint8Desc(64, [1, mib4]))}"#
+            )
+        )
+        let dst = try #require(allocated.json?.objectValue?["cache_id"]?.int64Value, "\(allocated.text)")
+        DispatchQueue.global().async {
+            _ = RawHTTPConnection.request(
+                port: admin,
+                "POST",
+                "/v1/cache/\(dst)/pull",
+                body: #"{"cache_key":\#(requestKey(0, 1)),"timeout_ms":30000}"#
+            )
+        }
+        let head = Array(first.prefix(64))
+        let arriving = eventually(within: 20) {
+            RawHTTPConnection.request(port: admin, "GET", "/v1/cache/\(dst)/tensors/0?size=64")?.body == head
+        }
+        kill(decoder.processIdentifier, SIGKILL)
+        #expect(arriving, "the pull never started")
+        decoder.waitUntilExit()
+
+        // The prompt serves on; the key was never acknowledged, so it is still bound and pullable.
+        #expect(p.request("GET", "/healthz")?.status == 200)
+        let listed = try #require(p.request("GET", "/v1/cache/\(src)")?.json?.objectValue)
+        #expect(listed["cache_keys"]?.arrayValue?.count == 1, "\(listed)")
+        let d = try LiveNode.decoder(2)
+        #expect(d.link([(0, p.peerAddress)])?.status == 200)
+        let again = try d.allocate(#"{"cache_desc":\#(uint8Desc(1, [1, mib4]))}"#)
+        let r = try #require(
+            d.post(
+                "/v1/cache/\(again)/pull",
+                #"{"cache_key":\#(requestKey(0, 1)),"src_layer_range":[0,1],"tensor_num_per_layer":1}"#
+            )
+        )
+        #expect(r.status == 200, "\(r.text)")
+        #expect(byteMismatch(d.readTensor(again, 0), first) == nil)
+        // Releasing everything returns the prompt's pool to zero: the dead pull's pin is gone.
+        #expect(p.deallocate(src) == 200)
+        #expect(p.request("DELETE", "/v1/cache/keys?req_id=1")?.status == 200)
+        #expect(p.poolsDrain(), "\(p.poolsUsed ?? [])")
+        #expect(d.deallocate(again) == 200)
+        #expect(d.poolsDrain())
     }
 }
