@@ -7,7 +7,7 @@ import Testing
     @Test func aFlippedByteFailsThePullAndKeepsTheKey() throws {
         let p = try LiveNode.prompt(0)
         let d = try LiveNode.decoder(1)
-        let proxy = CorruptingProxy(upstream: p.node.peerPort ?? 0, flipAfter: 300_000)
+        let proxy = FaultyRelay(upstream: p.node.peerPort ?? 0, fault: .flip, after: 300_000)
         defer { proxy.stop() }
         #expect(d.link([(0, proxy.address)])?.status == 200)
         let src = try p.allocate(
@@ -19,7 +19,7 @@ import Testing
         let bad = try #require(
             d.post("/v1/cache/\(dst)/pull", #"{"cache_key":\#(requestKey(0, 1)),"timeout_ms":10000}"#)
         )
-        #expect(proxy.didFlip)
+        #expect(proxy.didTrigger)
         #expect(bad.status != 200, "\(bad.text)")
         #expect(bad.status_ == "LLM_FAILED" || bad.status_ == "LLM_LINK_FAILED", "\(bad.text)")
         // Not consumed: the next (clean) pull gets every byte and consumes the key.
@@ -38,7 +38,7 @@ import Testing
     @Test func aFlippedByteFailsThePushAndTheOwnerReleasesItsPin() throws {
         let p = try LiveNode.prompt(0)
         let d = try LiveNode.decoder(1)
-        let proxy = CorruptingProxy(upstream: p.node.peerPort ?? 0, flipAfter: 300_000, towardServer: true)
+        let proxy = FaultyRelay(upstream: p.node.peerPort ?? 0, fault: .flip, after: 300_000, towardServer: true)
         defer { proxy.stop() }
         #expect(d.link([(0, proxy.address)])?.status == 200)
         let src = try d.allocate(#"{"cache_desc":\#(uint8Desc(4, [1, 256 * 1024]))}"#)
@@ -47,7 +47,7 @@ import Testing
         proxy.arm()
         let push = #"{"dst_cache_key_by_id":{"cluster_id":0,"cache_id":\#(dst)},"timeout_ms":10000}"#
         let bad = try #require(d.post("/v1/cache/\(src)/push", push))
-        #expect(proxy.didFlip)
+        #expect(proxy.didTrigger)
         #expect(bad.status != 200, "\(bad.text)")
         #expect(bad.status_ == "LLM_FAILED" || bad.status_ == "LLM_LINK_FAILED", "\(bad.text)")
         let good = try #require(d.post("/v1/cache/\(src)/push", push))
