@@ -1,4 +1,5 @@
 import DataDistModel
+import DataDistNode
 import Dispatch
 import Synchronization
 import Testing
@@ -18,8 +19,12 @@ import Testing
         let data: [[UInt8]]
     }
 
-    static func setUp(tensors: Int = 4, tensorBytes: Int = 256 * 1024) throws -> Setup {
-        let p = try LiveNode.prompt(0)
+    static func setUp(
+        tensors: Int = 4,
+        tensorBytes: Int = 256 * 1024,
+        prompt configure: (inout NodeConfiguration) -> Void = { _ in }
+    ) throws -> Setup {
+        let p = try LiveNode.prompt(0, configure)
         let d = try LiveNode.decoder(1)
         let relay = FaultyRelay(upstream: p.node.peerPort ?? 0, fault: .pause, after: 300_000)
         #expect(d.link([(0, relay.address)])?.status == 200)
@@ -32,12 +37,12 @@ import Testing
     }
 
     /// Starts the pull of req 1 on a background thread; returns a way to wait for its answer.
-    static func startPull(_ s: Setup) -> () -> RawHTTPConnection.Response? {
+    static func startPull(_ s: Setup, timeoutMs: Int = 20000) -> () -> RawHTTPConnection.Response? {
         let answer = Mutex<RawHTTPConnection.Response?>(nil)
         let done = DispatchSemaphore(value: 0)
         let (d, dst) = (s.d, s.dst)
         DispatchQueue.global().async {
-            let r = d.post("/v1/cache/\(dst)/pull", #"{"cache_key":\#(requestKey(0, 1)),"timeout_ms":20000}"#)
+            let r = d.post("/v1/cache/\(dst)/pull", #"{"cache_key":\#(requestKey(0, 1)),"timeout_ms":\#(timeoutMs)}"#)
             answer.withLock { $0 = r }
             done.signal()
         }
@@ -94,6 +99,26 @@ import Testing
         #expect(s.p.poolsDrain(), "the pin ended with the pull: \(s.p.poolsUsed ?? [])")
         #expect(s.d.deallocate(s.dst) == 200)
         #expect(s.d.poolsDrain())
+    }
+
+    @Test func aPullStalledPastItsTimeoutIs504AndThePromptLetsGoOfTheStalledReader() throws {
+        // 32 MiB so the prompt is blocked writing; its idle timeout bounds how long a stalled reader holds it.
+        let s = try Self.setUp(tensors: 8, tensorBytes: 4 << 20) { $0.idleTimeoutMs = 1000 }
+        defer { s.relay.stop() }
+        let started = ContinuousClock.now
+        let answer = Self.startPull(s, timeoutMs: 500)
+        let r = try #require(answer())
+        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(s.relay.isHolding)
+        #expect(r.status == 504, "\(r.text)")
+        #expect(r.status_ == "LLM_TIMEOUT")
+        #expect(Self.boundKeys(s.p, s.src) == 1, "a failed pull leaves the key bound")
+        #expect(s.d.deallocate(s.dst) == 200)
+        #expect(s.d.poolsDrain(), "the decoder's destination pin ended with the pull")
+        // The relay still holds the stream: the prompt gives up on the stalled reader and releases its pin.
+        #expect(s.p.deallocate(s.src) == 200)
+        #expect(s.p.request("DELETE", "/v1/cache/keys?req_id=1")?.status == 200)
+        #expect(s.p.poolsDrain(within: 10), "the stalled pull still pins the source: \(s.p.poolsUsed ?? [])")
     }
 
     @Test(

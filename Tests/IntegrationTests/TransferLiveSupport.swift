@@ -1,20 +1,35 @@
 import DataDistModel
 import Testing
 
-/// Deterministic pseudo-random bytes (SplitMix64), so a transfer's payload is known on both ends.
+/// Deterministic pseudo-random bytes (SplitMix64), so a transfer's payload is known on both ends. Written a
+/// word at a time: tests build tens of MiB of it in debug builds.
 func seededBytes(_ count: Int, seed: UInt64) -> [UInt8] {
     var state = seed &+ 0x9E37_79B9_7F4A_7C15
-    var out = [UInt8]()
-    out.reserveCapacity(count + 8)
-    while out.count < count {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        withUnsafeBytes(of: z.littleEndian) { out.append(contentsOf: $0) }
+    return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        let base = UnsafeMutableRawPointer(buffer.baseAddress!)
+        var offset = 0
+        while offset < count {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            if count - offset >= 8 {
+                base.storeBytes(of: z.littleEndian, toByteOffset: offset, as: UInt64.self)
+                offset += 8
+            } else {
+                for k in 0..<(count - offset) {
+                    base.storeBytes(
+                        of: UInt8(truncatingIfNeeded: z >> (8 * k)),
+                        toByteOffset: offset + k,
+                        as: UInt8.self
+                    )
+                }
+                offset = count
+            }
+        }
+        initialized = count
     }
-    return Array(out.prefix(count))
 }
 
 /// The "invalid id" (2^64-1) that marks an unset `req_id` / `prefix_id`.
