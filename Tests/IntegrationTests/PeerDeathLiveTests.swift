@@ -38,9 +38,14 @@ import Testing
             RawHTTPConnection.request(port: admin, "PUT", "/v1/cache/\(src)/tensors/0", bytes: first)?.status == 200
         )
 
+        // The decoder reaches the prompt through a relay that holds the stream after 8 MiB, so the kill
+        // lands mid-pull for certain (the prompt is then blocked writing the rest).
+        let relay = FaultyRelay(upstream: listen, fault: .pause, after: 8 << 20)
+        defer { relay.stop() }
         let d = try LiveNode.decoder(1)
-        #expect(d.link([(0, "127.0.0.1:\(listen)")])?.status == 200)
+        #expect(d.link([(0, relay.address)])?.status == 200)
         let dst = try d.allocate(#"{"cache_desc":\#(uint8Desc(64, [1, mib4]))}"#)
+        relay.arm()
         let answer = Mutex<RawHTTPConnection.Response?>(nil)
         let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
@@ -48,13 +53,14 @@ import Testing
             answer.withLock { $0 = r }
             done.signal()
         }
-        // Bytes are arriving once tensor 0's head matches: kill the prompt then, mid-pull.
-        let head = Array(first.prefix(64))
-        let arriving = eventually(within: 20) { d.readTensor(dst, 0, query: "size=64") == head }
-        let finishedBeforeKill = answer.withLock { $0 != nil }
+        // Bytes have arrived (tensor 0 is there) and the rest is held: kill the prompt, then let the relay
+        // pass on what it holds and the prompt's end of the connection.
+        #expect(eventually(within: 20) { relay.isHolding }, "the pull never reached the hold point")
+        #expect(byteMismatch(d.readTensor(dst, 0, query: "size=64"), first.prefix(64)) == nil, "bytes arrived")
+        #expect(answer.withLock { $0 == nil }, "the pull answered before the kill")
         kill(prompt.processIdentifier, SIGKILL)
-        #expect(arriving, "the pull never started")
-        #expect(!finishedBeforeKill, "the pull finished before the kill; the test did not exercise a broken pull")
+        prompt.waitUntilExit()
+        relay.resume()
 
         #expect(done.wait(timeout: .now() + 35) == .success, "the pull never answered")
         let r = try #require(answer.withLock { $0 })
@@ -69,7 +75,7 @@ import Testing
         #expect(d.deallocate(probe) == 200)
         #expect(d.deallocate(dst) == 200)
         #expect(d.poolsDrain(), "the destination pin was not released: \(d.poolsUsed ?? [])")
-        #expect(d.unlink([(0, "127.0.0.1:\(listen)")], force: true)?.status == 200)
+        #expect(d.unlink([(0, relay.address)], force: true)?.status == 200)
     }
 
     @Test(.timeLimit(.minutes(1)))
@@ -88,7 +94,10 @@ import Testing
         let src = try p.allocate(#"{"cache_desc":\#(uint8Desc(64, [1, mib4])),"cache_keys":[\#(requestKey(0, 1))]}"#)
         let first = seededBytes(mib4, seed: 8100)
         #expect(p.writeTensor(src, 0, first) == 200)
-        let link = #"{"clusters":[{"remote_cluster_id":0,"remote_ip_info":"\#(p.peerAddress)"}]}"#
+        // Through a relay that holds the stream after 8 MiB: the decoder dies with the pull surely unfinished.
+        let relay = FaultyRelay(upstream: try #require(p.node.peerPort), fault: .pause, after: 8 << 20)
+        defer { relay.stop() }
+        let link = #"{"clusters":[{"remote_cluster_id":0,"remote_ip_info":"\#(relay.address)"}]}"#
         #expect(RawHTTPConnection.request(port: admin, "POST", "/v1/links", body: link)?.status == 200)
         let allocated = try #require(
             RawHTTPConnection.request(
@@ -99,6 +108,7 @@ import Testing
             )
         )
         let dst = try #require(allocated.json?.objectValue?["cache_id"]?.int64Value, "\(allocated.text)")
+        relay.arm()
         DispatchQueue.global().async {
             _ = RawHTTPConnection.request(
                 port: admin,
@@ -107,13 +117,10 @@ import Testing
                 body: #"{"cache_key":\#(requestKey(0, 1)),"timeout_ms":30000}"#
             )
         }
-        let head = Array(first.prefix(64))
-        let arriving = eventually(within: 20) {
-            RawHTTPConnection.request(port: admin, "GET", "/v1/cache/\(dst)/tensors/0?size=64")?.body == head
-        }
+        #expect(eventually(within: 20) { relay.isHolding }, "the pull never reached the hold point")
         kill(decoder.processIdentifier, SIGKILL)
-        #expect(arriving, "the pull never started")
         decoder.waitUntilExit()
+        relay.resume()
 
         // The prompt serves on; the key was never acknowledged, so it is still bound and pullable.
         #expect(p.request("GET", "/healthz")?.status == 200)
