@@ -85,6 +85,33 @@ import Testing
         #expect(back.status == 404, "\(back.text)")
         #expect(back.status_ == "LLM_KV_CACHE_NOT_EXIST")
 
+        // push_cache (C2C) in the switched topology: D (now PROMPT) into P's cache by id, over the inbound
+        // link; then P (now DECODER) back into D's cache, over its outbound link.
+        let dCache = try d.allocate(#"{"cache_desc":\#(uint8Desc(2, [2, 512]))}"#)
+        let pCache = try p.allocate(#"{"cache_desc":\#(uint8Desc(2, [2, 512]))}"#)
+        let kv = PullCacheLiveTests.fill(d, dCache, tensors: 2, bytes: 1024, seed: 750)
+        let c2c = try #require(
+            d.post(
+                "/v1/cache/\(dCache)/push",
+                #"{"dst_cache_key_by_id":{"cluster_id":0,"cache_id":\#(pCache),"batch_index":0},"src_batch_index":1}"#
+            )
+        )
+        #expect(c2c.status == 200, "\(c2c.text)")
+        for t in 0..<2 {
+            #expect(byteMismatch(p.readTensor(pCache, t, query: "batch_index=0"), kv[t][512..<1024]) == nil)
+            #expect(p.readTensor(pCache, t, query: "batch_index=1")?.allSatisfy { $0 == 0 } == true)
+        }
+        let returned = try #require(
+            p.post(
+                "/v1/cache/\(pCache)/push",
+                #"{"dst_cache_key_by_id":{"cluster_id":1,"cache_id":\#(dCache),"batch_index":0},"src_batch_index":0}"#
+            )
+        )
+        #expect(returned.status == 200, "\(returned.text)")
+        for t in 0..<2 { #expect(byteMismatch(d.readTensor(dCache, t), kv[t][512..<1024] + kv[t][512..<1024]) == nil) }
+        #expect(d.deallocate(dCache) == 200)
+        #expect(p.deallocate(pCache) == 200)
+
         #expect(p.unlink([(1, "127.0.0.1:\(port)")])?.status == 200)
         #expect(p.deallocate(pBlocks) == 200)
         #expect(d.deallocate(dBlocks) == 200)
