@@ -98,6 +98,50 @@ import Testing
         #expect(d.poolsDrain())
     }
 
+    @Test func thousandsOfScatteredBlocksArriveInPlaceBothWays() throws {
+        // 4000 blocks of 320 bytes (not a power of two) × 2 tensors: 2.56 MB over several frames, with block
+        // boundaries falling anywhere inside them.
+        let (blocks, size) = (4000, 320)
+        let (p, d) = try PullCacheLiveTests.pair()
+        let src = try p.allocate(
+            #"{"cache_desc":\#(uint8Desc(2, [blocks, size])),"blocks":true,"blocks_cache_key":{"prompt_cluster_id":0}}"#
+        )
+        let data = PullCacheLiveTests.fill(p, src, tensors: 2, bytes: blocks * size, seed: 9950)
+        let dst = try d.allocate(#"{"cache_desc":\#(uint8Desc(2, [blocks, size])),"blocks":true}"#)
+        // A fixed permutation: destination block i takes source block (i * 1237 + 11) mod 4000 (1237 is prime
+        // to 4000).
+        let srcBlocks = (0..<blocks).map { ($0 * 1237 + 11) % blocks }
+        let list = { (xs: [Int]) in xs.map(String.init).joined(separator: ",") }
+        let r = try #require(
+            d.post(
+                "/v1/cache/\(dst)/pull_blocks",
+                #"{"src_blocks_cache_key":{"prompt_cluster_id":0},"src_blocks":[\#(list(srcBlocks))],"dst_blocks":[\#(list(Array(0..<blocks)))],"timeout_ms":20000}"#
+            )
+        )
+        #expect(r.status == 200, "\(r.text)")
+        for t in 0..<2 {
+            var expected = [UInt8]()
+            expected.reserveCapacity(blocks * size)
+            for b in srcBlocks { expected += data[t][(b * size)..<((b + 1) * size)] }
+            #expect(byteMismatch(d.readTensor(dst, t), expected) == nil, "tensor \(t)")
+        }
+        // And back: with the lists swapped, push_blocks sends decoder block i to prompt block srcBlocks[i],
+        // restoring the original order in the (zeroed) prompt cache.
+        for t in 0..<2 { #expect(p.writeTensor(src, t, [UInt8](repeating: 0, count: blocks * size)) == 200) }
+        let back = try #require(
+            d.post(
+                "/v1/cache/\(dst)/push_blocks",
+                #"{"dst_blocks_cache_key":{"prompt_cluster_id":0},"src_blocks":[\#(list(Array(0..<blocks)))],"dst_blocks":[\#(list(srcBlocks))],"timeout_ms":20000}"#
+            )
+        )
+        #expect(back.status == 200, "\(back.text)")
+        for t in 0..<2 { #expect(byteMismatch(p.readTensor(src, t), data[t]) == nil, "prompt tensor \(t) restored") }
+        #expect(p.deallocate(src) == 200)
+        #expect(d.deallocate(dst) == 200)
+        #expect(p.poolsDrain())
+        #expect(d.poolsDrain())
+    }
+
     @Test(arguments: [
         (
             "dst is a normal cache", "normal",
