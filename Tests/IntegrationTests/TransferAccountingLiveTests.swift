@@ -55,11 +55,12 @@ import Testing
         let (p, d) = try PullCacheLiveTests.pair()
         #expect(p.poolsUsed?.allSatisfy { $0 == 0 } == true)
         let keys = (1...3).map { requestKey(0, UInt64($0)) }.joined(separator: ",")
-        let src = try p.allocate(#"{"cache_desc":\#(uint8Desc(2, [3, 1 << 20])),"cache_keys":[\#(keys)]}"#)
+        // Slots of 16 MiB: more than the socket buffers hold, so a 1 ms pull cannot finish by luck.
+        let src = try p.allocate(#"{"cache_desc":\#(uint8Desc(2, [3, 8 << 20])),"cache_keys":[\#(keys)]}"#)
         let blocks = try p.allocate(
             #"{"cache_desc":\#(uint8Desc(2, [4, 4096])),"blocks":true,"blocks_cache_key":{"prompt_cluster_id":0}}"#
         )
-        let dst = try d.allocate(#"{"cache_desc":\#(uint8Desc(2, [3, 1 << 20]))}"#)
+        let dst = try d.allocate(#"{"cache_desc":\#(uint8Desc(2, [3, 8 << 20]))}"#)
         let dBlocks = try d.allocate(#"{"cache_desc":\#(uint8Desc(2, [4, 4096])),"blocks":true}"#)
         #expect(p.poolsUsed?.contains { $0 > 0 } == true)
         // /v1/node and /metrics tell the same usage as /v1/cache.
