@@ -88,6 +88,11 @@ import Testing
             #expect(r.status_ == name, "\(what): \(r.text)")
             #expect(r.header("Content-Type")?.hasPrefix("application/json") == true, "\(what)")
         }
+        let selfPush = try #require(
+            d.post("/v1/cache/\(dst)/push", #"{"dst_cache_key_by_id":{"cluster_id":1,"cache_id":\#(dst)}}"#)
+        )
+        #expect(selfPush.status == 400, "\(selfPush.text)")
+        #expect(selfPush.status_ == "LLM_PARAM_INVALID")
         let badID = try #require(d.post("/v1/cache/abc/pull", #"{"cache_key":\#(requestKey(0, 1))}"#))
         #expect(badID.status == 400, "\(badID.text)")
         #expect(badID.status_ == "TYPE_ERROR")
