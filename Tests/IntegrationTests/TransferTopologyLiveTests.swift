@@ -132,4 +132,24 @@ import Testing
         #expect(p.poolsDrain())
         #expect(d.poolsDrain())
     }
+
+    @Test func devicePlacementPullsIntoHostPlacement() throws {
+        let (p, d) = try PullCacheLiveTests.pair()
+        let deviceDesc = #"{"num_tensors":2,"shape":[1,3000],"data_type":"DT_UINT8","placement":"DEVICE"}"#
+        let src = try p.allocate(#"{"cache_desc":\#(deviceDesc),"cache_keys":[\#(requestKey(0, 1))]}"#)
+        let data = PullCacheLiveTests.fill(p, src, tensors: 2, bytes: 3000, seed: 9990)
+        let dst = try d.allocate(#"{"cache_desc":\#(uint8Desc(2, [1, 3000]))}"#)
+        // Pools are listed DEVICE then HOST: each cache sits in its own placement's pool.
+        #expect(p.poolsUsed?.first.map { $0 > 0 } == true)
+        #expect(p.poolsUsed?.last == 0)
+        #expect(d.poolsUsed?.first == 0)
+        #expect(d.poolsUsed?.last.map { $0 > 0 } == true)
+        let r = try #require(d.post("/v1/cache/\(dst)/pull", #"{"cache_key":\#(requestKey(0, 1))}"#))
+        #expect(r.status == 200, "\(r.text)")
+        for t in 0..<2 { #expect(byteMismatch(d.readTensor(dst, t), data[t]) == nil) }
+        #expect(p.deallocate(src) == 200)
+        #expect(d.deallocate(dst) == 200)
+        #expect(p.poolsDrain())
+        #expect(d.poolsDrain())
+    }
 }
