@@ -113,7 +113,6 @@ import Testing
 
     @Test func aPromptMayNotPull() throws {
         let p = try LiveNode.prompt(0)
-        let other = try LiveNode.prompt(2)
         let dst = try p.allocate(#"{"cache_desc":\#(uint8Desc(2, [1, 64]))}"#)
         let r = try #require(p.post("/v1/cache/\(dst)/pull", #"{"cache_key":\#(requestKey(2, 1))}"#))
         #expect(r.status == 400, "\(r.text)")
@@ -128,7 +127,6 @@ import Testing
         )
         #expect(rb.status_ == "LLM_PARAM_INVALID", "\(rb.text)")
         #expect(rb.text.contains("PROMPT"))
-        _ = other
         #expect(p.deallocate(dst) == 200)
         #expect(p.deallocate(blocks) == 200)
         #expect(p.poolsDrain())
