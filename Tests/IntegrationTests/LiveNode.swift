@@ -126,3 +126,29 @@ extension RawHTTPConnection.Response {
         json?.objectValue?["results"]?.arrayValue?.compactMap { $0.objectValue?["status"]?.stringValue } ?? []
     }
 }
+
+extension RawHTTPConnection {
+    /// One request with a binary body (`application/octet-stream`) on a fresh connection; the response
+    /// body comes back as raw bytes.
+    static func request(
+        port: Int,
+        _ method: String,
+        _ path: String,
+        bytes: [UInt8],
+        headers: [String] = []
+    ) -> Response? {
+        guard let c = RawHTTPConnection(port: port) else { return nil }
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        for h in headers { head += h + "\r\n" }
+        head += "Content-Type: application/octet-stream\r\nContent-Length: \(bytes.count)\r\n\r\n"
+        c.send(Array(head.utf8) + bytes)
+        return c.readResponse()
+    }
+}
+
+extension LiveNode {
+    /// `method path` with a binary body.
+    func request(_ method: String, _ path: String, bytes: [UInt8]) -> RawHTTPConnection.Response? {
+        RawHTTPConnection.request(port: port, method, path, bytes: bytes)
+    }
+}
