@@ -72,6 +72,26 @@ struct HealthRoutes: Sendable {
         out +=
             "# HELP datadist_uptime_seconds Seconds since the process started.\n# TYPE datadist_uptime_seconds gauge\n"
         out += "datadist_uptime_seconds \(core.uptimeSeconds)\n"
+        let (pools, caches, keys) = core.state.withLock {
+            ($0.caches.poolUsage, $0.caches.cacheCount, $0.caches.boundKeyCount)
+        }
+        out +=
+            "# HELP datadist_pool_used_bytes Bytes allocated from each memory pool.\n# TYPE datadist_pool_used_bytes gauge\n"
+        for p in pools {
+            out +=
+                "datadist_pool_used_bytes{placement=\"\(p.placement.rawValue)\",device_id=\"\(p.deviceID)\"} \(p.used)\n"
+        }
+        out +=
+            "# HELP datadist_pool_capacity_bytes Capacity of each memory pool.\n# TYPE datadist_pool_capacity_bytes gauge\n"
+        for p in pools {
+            out +=
+                "datadist_pool_capacity_bytes{placement=\"\(p.placement.rawValue)\",device_id=\"\(p.deviceID)\"} \(p.capacity)\n"
+        }
+        out += "# HELP datadist_caches Visible caches.\n# TYPE datadist_caches gauge\n"
+        out += "datadist_caches \(caches)\n"
+        out += "# HELP datadist_cache_keys Cache keys bound.\n# TYPE datadist_cache_keys gauge\n"
+        out += "datadist_cache_keys \(keys)\n"
+        out += core.transferMetrics.exposition
         ctx.respond(
             HTTPResponse(status: 200, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(out.utf8))
         )

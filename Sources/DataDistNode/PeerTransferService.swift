@@ -103,6 +103,8 @@ struct PeerTransferService: Sendable {
                     .init(
                         requester: requester,
                         identity: key,
+                        cacheID: source.id,
+                        slot: slot,
                         tensors: plan.source.tensors,
                         expiresAtMs: NodeCore.nowUnixMs() + Int64(timeoutMs) + 60_000
                     )
@@ -157,9 +159,12 @@ struct PeerTransferService: Sendable {
             guard let pending = s.transfers.takePull(id), pending.requester == requester else {
                 throw APIError(.LLM_KV_CACHE_NOT_EXIST, "no pull \(id) awaits acknowledgement (expired or unknown)")
             }
-            // Another puller may have consumed the key first: then this pull does not count.
-            guard case .success = s.caches.lookup(pending.identity) else {
-                throw APIError(.LLM_KV_CACHE_NOT_EXIST, "\(pending.identity) was consumed by another pull")
+            // Another puller may have consumed the key first, or it was removed and bound elsewhere meanwhile:
+            // then this pull does not count.
+            guard case .success(let now) = s.caches.lookup(pending.identity), now.cache.id == pending.cacheID,
+                now.slot == pending.slot
+            else {
+                throw APIError(.LLM_KV_CACHE_NOT_EXIST, "\(pending.identity) was consumed or re-bound during the pull")
             }
             s.caches.consume(pending.identity, tensors: pending.tensors)
         }
@@ -209,7 +214,7 @@ struct PeerTransferService: Sendable {
                     cacheID: destination.id,
                     destination: plan.destination,
                     payloadBytes: plan.totalBytes * core.memory.deviceCount,
-                    expiresAtMs: NodeCore.nowUnixMs() + Int64(timeoutMs) + 60_000
+                    expiresAtMs: NodeCore.nowUnixMs() + Int64(timeoutMs) + 1000  // the data request follows at once
                 )
             )
             return (destination, slot, plan)
@@ -251,11 +256,12 @@ struct PeerTransferService: Sendable {
         let id = params["transfer_id"] ?? ""
         guard
             let (pending, cache) = core.state.withLock({ s in
-                s.transfers.push(id).flatMap { p in s.caches.pinnedCache(p.cacheID).map { (p, $0) } }
+                s.transfers.startReceiving(id).flatMap { p in s.caches.pinnedCache(p.cacheID).map { (p, $0) } }
             })
         else { return nil }
         let destinations = core.memory.regions(cache, pending.destination)
         guard let decoder = try? FrameDecoder(destinations: destinations, payloadLength: pending.payloadBytes) else {
+            dropPush(id)
             return nil
         }
         return FramedRequestSink(decoder: decoder) { _ in

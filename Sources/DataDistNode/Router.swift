@@ -85,13 +85,16 @@ struct Router: Sendable {
     init(_ routes: [Route]) {
         self.routes = routes
         compiled = routes.map { route in
-            let segments: [Segment] = route.pattern.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-                .map { part in
-                    if part.first == UInt8(ascii: "{"), part.last == UInt8(ascii: "}") {
-                        return .parameter(String(decoding: part.dropFirst().dropLast(), as: UTF8.self))
-                    }
-                    return .literal(Array(part))
+            let segments: [Segment] = route.pattern.utf8.split(
+                separator: UInt8(ascii: "/"),
+                omittingEmptySubsequences: false
+            )
+            .map { part in
+                if part.first == UInt8(ascii: "{"), part.last == UInt8(ascii: "}") {
+                    return .parameter(String(decoding: part.dropFirst().dropLast(), as: UTF8.self))
                 }
+                return .literal(Array(part))
+            }
             let literals = segments.filter { if case .literal = $0 { true } else { false } }.count
             return Compiled(route: route, segments: segments, literals: literals)
         }
@@ -135,7 +138,10 @@ struct Router: Sendable {
         return true
     }
 
-    private static func parameters(_ segments: [Segment], _ parts: [Slice<UnsafeBufferPointer<UInt8>>]) -> [String: String]? {
+    private static func parameters(
+        _ segments: [Segment],
+        _ parts: [Slice<UnsafeBufferPointer<UInt8>>]
+    ) -> [String: String]? {
         var params: [String: String] = [:]
         for (segment, part) in zip(segments, parts) {
             guard case .parameter(let name) = segment else { continue }

@@ -7,6 +7,9 @@ struct TransferTables: Sendable {
     struct PendingPull: Sendable {
         let requester: UInt64
         let identity: KeyIdentity
+        /// Where the key pointed when the pull was served: a key re-bound meanwhile is not consumed.
+        let cacheID: Int64
+        let slot: Int
         let tensors: [Int]
         let expiresAtMs: Int64
     }
@@ -17,6 +20,8 @@ struct TransferTables: Sendable {
         let destination: TransferSide
         let payloadBytes: Int
         let expiresAtMs: Int64
+        /// Set once the data request's sink owns the pin (its end releases it; expiry must not).
+        var receiving = false
     }
 
     private(set) var pulls: [String: PendingPull] = [:]
@@ -28,10 +33,18 @@ struct TransferTables: Sendable {
     mutating func takePush(_ id: String) -> PendingPush? { pushes.removeValue(forKey: id) }
     func push(_ id: String) -> PendingPush? { pushes[id] }
 
+    /// Hands a prepared push to its data request; nil when it is gone or already receiving.
+    mutating func startReceiving(_ id: String) -> PendingPush? {
+        guard var p = pushes[id], !p.receiving else { return nil }
+        p.receiving = true
+        pushes[id] = p
+        return p
+    }
+
     /// Drops expired entries; returns the cache ids whose pins must be released (expired pushes).
     mutating func expire(nowMs: Int64) -> [Int64] {
         pulls = pulls.filter { $0.value.expiresAtMs > nowMs }
-        let dead = pushes.filter { $0.value.expiresAtMs <= nowMs }
+        let dead = pushes.filter { !$0.value.receiving && $0.value.expiresAtMs <= nowMs }
         for id in dead.keys { pushes[id] = nil }
         return dead.values.map(\.cacheID)
     }

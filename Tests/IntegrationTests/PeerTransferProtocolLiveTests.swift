@@ -65,11 +65,7 @@ import Testing
         #expect(p.poolsDrain())
     }
 
-    @Test(
-        .disabled(
-            "bug: a push prepared and never sent pins its destination for timeout + 60 s, swept only by later transfers"
-        )
-    )
+    @Test
     func aPreparedPushThatNeverArrivesReleasesItsDestination() throws {
         let p = try LiveNode.prompt(0)
         let header = try Self.fakeLink(p)

@@ -121,9 +121,7 @@ import Testing
         #expect(s.p.poolsDrain(within: 10), "the stalled pull still pins the source: \(s.p.poolsUsed ?? [])")
     }
 
-    @Test(
-        .disabled("bug: the pull acknowledgement consumes whatever cache the key is bound to now, not the one pulled")
-    )
+    @Test
     func aKeyReboundMidPullIsNotConsumedByTheOldPull() throws {
         let s = try Self.setUp()
         defer { s.relay.stop() }
