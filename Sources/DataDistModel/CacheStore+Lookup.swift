@@ -22,7 +22,8 @@ extension CacheStore {
     }
 
     /// Slot `batchIndex` of cache `cacheID` addressed by id: absent or released ids and slots beyond the
-    /// cache are LLM_KV_CACHE_NOT_EXIST. Reports the key bound to the slot so that a by-id pull consumes it.
+    /// cache are LLM_KV_CACHE_NOT_EXIST. Reports the key bound to the slot (informational: by-id pulls consume
+    /// nothing, CONTRACT §6).
     public func lookup(cacheID: Int64, batchIndex: Int) -> Result<ResolvedSlot, APIError> {
         guard let entry = entries[cacheID], !entry.released else {
             return .failure(Self.notExist("cache \(cacheID) does not exist"))

@@ -41,7 +41,7 @@ final class TransferMetrics: Sendable {
     var exposition: String {
         let snapshot = series.withLock { $0 }
         var out =
-            "# HELP datadist_transfer_bytes_total Bytes moved by verified transfers.\n# TYPE datadist_transfer_bytes_total counter\n"
+            "# HELP datadist_transfer_bytes_total Bytes moved: pull and push once verified, served as sent by this node.\n# TYPE datadist_transfer_bytes_total counter\n"
         for k in Kind.allCases {
             out += "datadist_transfer_bytes_total{kind=\"\(k.rawValue)\"} \(snapshot[k]?.bytes ?? 0)\n"
         }
