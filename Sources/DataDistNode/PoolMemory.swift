@@ -15,6 +15,9 @@ final class PoolMemory: @unchecked Sendable {
         guard capacity > 0 else { return nil }
         let p = mmap(nil, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
         guard let p, p != MAP_FAILED else { return nil }
+        // Transparent huge pages where the kernel offers them: first-touch faults and TLB misses of large
+        // and scattered transfers drop by 512×. Advice only; failure changes nothing.
+        _ = madvise(p, capacity, MADV_HUGEPAGE)
         base = p
         self.capacity = capacity
     }
