@@ -122,6 +122,7 @@ final class FaultyRelay: @unchecked Sendable {
         var total = 0
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(from, $0.baseAddress, $0.count, 0) }
+            if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             var split = n  // bytes to send before the fault acts
             if faulty, total + n > after, armed.load(ordering: .sequentiallyConsistent),
@@ -149,6 +150,7 @@ final class FaultyRelay: @unchecked Sendable {
         var off = bytes.startIndex
         while off < bytes.endIndex {
             let w = bytes[off...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if w < 0 && errno == EINTR { continue }
             if w <= 0 { return false }
             off += w
         }

@@ -43,6 +43,7 @@ final class RawHTTPConnection {
         var off = 0
         while off < bytes.count {
             let n = bytes[off...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && errno == EINTR { continue }  // SIGCHLD from the process tests' children
             if n <= 0 { return }
             off += n
         }
@@ -51,7 +52,10 @@ final class RawHTTPConnection {
     /// Reads more bytes; false on EOF, error or the 10 s receive timeout.
     private func fill() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        var n: Int
+        repeat {
+            n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        } while n < 0 && errno == EINTR  // SIGCHLD from the process tests' children
         if n <= 0 { return false }
         buffer.append(contentsOf: chunk[0..<n])
         return true
