@@ -151,6 +151,16 @@ final class TransferController: Sendable {
         case .failure(let e): return .failure(e)
         case .success(let n): verified = n
         }
+        // libcurl checks its timer only now and then: a fast transfer can finish past a tiny bound. The
+        // bound is the contract, so enforce it here, before anything is acknowledged.
+        if ContinuousClock.now > deadline {
+            return .failure(
+                APIError(
+                    .LLM_TIMEOUT,
+                    "the pull from cluster \(route.remote) took longer than its \(timeoutMs) ms bound"
+                )
+            )
+        }
         // Verified: now (and only now) the owner may consume the key.
         if let transferID = receiver.preamble?.transferID {
             let remaining = max(1, Int((deadline - ContinuousClock.now).milliseconds))
@@ -277,6 +287,11 @@ final class TransferController: Sendable {
             _ = try core.peers.perform(request)
         } catch {
             return .failure(Self.transferError(error, route: route, timeoutMs: timeoutMs))
+        }
+        if ContinuousClock.now > deadline {
+            return .failure(
+                APIError(.LLM_TIMEOUT, "the push to cluster \(route.remote) took longer than its \(timeoutMs) ms bound")
+            )
         }
         return .success(encoder.payloadLength)
     }
