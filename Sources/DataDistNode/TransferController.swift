@@ -48,12 +48,22 @@ final class TransferController: Sendable {
         } catch {
             return completion(.failure(error))
         }
+        run(.pull, prepared, completion) { self.runPull($0, op, selector, $1, timeoutMs: timeoutMs) }
+    }
+
+    /// Runs a prepared transfer on a worker, releases the local pin, records and answers.
+    private func run(
+        _ kind: TransferMetrics.Kind,
+        _ prepared: (CacheInfo, Route),
+        _ completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void,
+        _ body: @escaping @Sendable (CacheInfo, Route) -> Result<Int, APIError>
+    ) {
         workers.async {
-            let (dst, route) = prepared
+            let (cache, route) = prepared
             let started = ContinuousClock.now
-            let result = self.runPull(dst, op, selector, route, timeoutMs: timeoutMs)
-            self.unpin(dst.id)
-            completion(self.finish(.pull, result, route: route, started: started))
+            let result = body(cache, route)
+            self.unpin(cache.id)
+            completion(self.finish(kind, result, route: route, started: started))
         }
     }
 
@@ -204,13 +214,7 @@ final class TransferController: Sendable {
         } catch {
             return completion(.failure(error))
         }
-        workers.async {
-            let (src, route) = prepared
-            let started = ContinuousClock.now
-            let result = self.runPush(src, op, selector, route, timeoutMs: timeoutMs)
-            self.unpin(src.id)
-            completion(self.finish(.push, result, route: route, started: started))
-        }
+        run(.push, prepared, completion) { self.runPush($0, op, selector, $1, timeoutMs: timeoutMs) }
     }
 
     private func runPush(

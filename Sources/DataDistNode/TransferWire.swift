@@ -54,6 +54,20 @@ extension LayerSelection {
     }
 }
 
+/// The fields every block transfer carries.
+private enum BlockFields {
+    static let names: Set<String> = [
+        "src_blocks", "dst_blocks", "src_layer_range", "dst_layer_range", "tensor_num_per_layer",
+    ]
+
+    static func wire(_ src: [Int], _ dst: [Int], _ layers: LayerSelection) -> JSONObject {
+        var o = layers.wire
+        o["src_blocks"] = .array(src.map { JSONValue(Int64($0)) })
+        o["dst_blocks"] = .array(dst.map { JSONValue(Int64($0)) })
+        return o
+    }
+}
+
 extension PullCacheOptions {
     static let fields: Set<String> = [
         "batch_index", "size", "src_layer_range", "dst_layer_range", "tensor_num_per_layer",
@@ -76,9 +90,7 @@ extension PullCacheOptions {
 }
 
 extension PullBlocksOptions {
-    static let fields: Set<String> = [
-        "src_blocks", "dst_blocks", "src_layer_range", "dst_layer_range", "tensor_num_per_layer",
-    ]
+    static var fields: Set<String> { BlockFields.names }
 
     static func read(_ f: RequestFields, byBlocksKey: Bool) throws(APIError) -> PullBlocksOptions {
         PullBlocksOptions(
@@ -89,12 +101,7 @@ extension PullBlocksOptions {
         )
     }
 
-    var wire: JSONObject {
-        var o = layers.wire
-        o["src_blocks"] = .array(srcBlocks.map { JSONValue(Int64($0)) })
-        o["dst_blocks"] = .array(dstBlocks.map { JSONValue(Int64($0)) })
-        return o
-    }
+    var wire: JSONObject { BlockFields.wire(srcBlocks, dstBlocks, layers) }
 }
 
 extension PushCacheOptions {
@@ -119,9 +126,7 @@ extension PushCacheOptions {
 }
 
 extension PushBlocksOptions {
-    static let fields: Set<String> = [
-        "src_blocks", "dst_blocks", "src_layer_range", "dst_layer_range", "tensor_num_per_layer",
-    ]
+    static var fields: Set<String> { BlockFields.names }
 
     static func read(_ f: RequestFields) throws(APIError) -> PushBlocksOptions {
         PushBlocksOptions(
@@ -131,12 +136,7 @@ extension PushBlocksOptions {
         )
     }
 
-    var wire: JSONObject {
-        var o = layers.wire
-        o["src_blocks"] = .array(srcBlocks.map { JSONValue(Int64($0)) })
-        o["dst_blocks"] = .array(dstBlocks.map { JSONValue(Int64($0)) })
-        return o
-    }
+    var wire: JSONObject { BlockFields.wire(srcBlocks, dstBlocks, layers) }
 }
 
 /// A transfer as the other node is asked for it (peer protocol `POST /v1/peer/pull`, `/v1/peer/push/prepare`).

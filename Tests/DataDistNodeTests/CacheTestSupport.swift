@@ -16,21 +16,7 @@ func call(_ api: some HTTPHandler, _ method: String, _ target: String, bytes: [U
         headers: ["Host": "test", "Content-Type": "application/octet-stream"],
         framing: .contentLength(bytes.count)
     )
-    if let early = api.preflight(head) { return early }
-    let box = Mutex<HTTPResponse?>(nil)
-    let done = DispatchSemaphore(value: 0)
-    api.handle(
-        HTTPRequest(head: head, body: bytes),
-        responder: HTTPResponder { r in
-            box.withLock { $0 = r }
-            done.signal()
-        }
-    )
-    guard done.wait(timeout: .now() + 10) == .success, let response = box.withLock({ $0 }) else {
-        Issue.record("no response to \(method) \(target) within 10 s")
-        return HTTPResponse(status: 0)
-    }
-    return response
+    return drive(api, head, bytes)
 }
 
 extension HTTPResponse {

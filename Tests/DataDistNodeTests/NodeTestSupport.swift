@@ -23,6 +23,11 @@ func call(
         headers: headers,
         framing: body == nil ? .none : .contentLength(bytes.count)
     )
+    return drive(api, head, bytes)
+}
+
+/// Preflight, then handle, waiting up to 10 s for the answer.
+func drive(_ api: some HTTPHandler, _ head: HTTPRequestHead, _ bytes: [UInt8]) -> HTTPResponse {
     if let early = api.preflight(head) { return early }
     let box = Mutex<HTTPResponse?>(nil)
     let done = DispatchSemaphore(value: 0)
@@ -34,7 +39,7 @@ func call(
         }
     )
     guard done.wait(timeout: .now() + 10) == .success, let response = box.withLock({ $0 }) else {
-        Issue.record("no response to \(method) \(target) within 10 s")
+        Issue.record("no response to \(head.method) \(head.target) within 10 s")
         return HTTPResponse(status: 0)
     }
     return response
