@@ -99,6 +99,48 @@ final class TransferController: Sendable {
         timeoutMs: Int
     ) -> Result<Int, APIError> {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
+        let received: (verified: Int, transferID: String?)
+        switch receivePull(dst, op, selector, route, timeoutMs: timeoutMs, deadline: deadline) {
+        case .success(let r): received = r
+        case .failure(let e):
+            // CONTRACT §6: a failed pull leaves the prompt's key bound, and says so.
+            guard case .key(let key) = selector, !key.identity.isPrefix, case .pullCache = op,
+                e.status != .LLM_KV_CACHE_NOT_EXIST
+            else { return .failure(e) }
+            return .failure(
+                APIError(
+                    e.status,
+                    "\(e.message); the key stays bound on cluster \(route.remote) and can be pulled again"
+                )
+            )
+        }
+        // Verified: now (and only now) the owner may consume the key.
+        if let transferID = received.transferID {
+            let remaining = max(1, Int((deadline - ContinuousClock.now).milliseconds))
+            switch core.peerCalls.post(
+                route.address,
+                "/v1/peer/pull/ack",
+                ["transfer_id": .string(transferID)],
+                timeoutMs: remaining,
+                link: route.credential
+            )
+            {
+            case .success: break
+            case .failure(let f): return .failure(Self.ackError(f, route: route))
+            }
+        }
+        return .success(received.verified)
+    }
+
+    /// The pull up to verified receipt: the request, the preamble, the frames scattered into `dst`.
+    private func receivePull(
+        _ dst: CacheInfo,
+        _ op: TransferOperation,
+        _ selector: TransferSelector,
+        _ route: Route,
+        timeoutMs: Int,
+        deadline: ContinuousClock.Instant
+    ) -> Result<(verified: Int, transferID: String?), APIError> {
         let memory = core.memory
         let devices = memory.deviceCount
         let request: JSONObject = [
@@ -171,21 +213,7 @@ final class TransferController: Sendable {
                 )
             )
         }
-        // Verified: now (and only now) the owner may consume the key.
-        if let transferID = receiver.preamble?.transferID {
-            let remaining = max(1, Int((deadline - ContinuousClock.now).milliseconds))
-            switch calls.post(
-                route.address,
-                "/v1/peer/pull/ack",
-                ["transfer_id": .string(transferID)],
-                timeoutMs: remaining,
-                link: route.credential
-            ) {
-            case .success: break
-            case .failure(let f): return .failure(Self.ackError(f, route: route))
-            }
-        }
-        return .success(verified)
+        return .success((verified, receiver.preamble?.transferID))
     }
 
     // MARK: push

@@ -186,6 +186,7 @@ import Testing
         #expect(r.status == 504, "\(r.text)")
         #expect(r.status_ == "LLM_TIMEOUT")
         #expect(r.code == 0x5010_B01A)
+        #expect(r.text.contains("the key stays bound"), "a failed pull says the key can be pulled again: \(r.text)")
         #expect(d.request("GET", "/healthz")?.status == 200)
         // The key is still bound: a pull with room succeeds and moves every byte.
         let ok = try #require(
