@@ -10,15 +10,7 @@ extension TransferPlanner {
             return .paramInvalid("src_batch_index \(o.srcBatchIndex) is out of range [0, \(src.slots))")
         }
         if case .failure(let e) = transferSize(o.size, whole: src.stride, side: "source") { return e }
-        if case .failure(let e) = o.layers.tensors(
-            o.layers.src,
-            numTensors: src.numTensors,
-            side: "src",
-            wholeLayers: true
-        ) {
-            return e
-        }
-        return o.layers.checkExplicitCounts()
+        return checkSourceLayers(src, o.layers)
     }
 
     /// push_cache (C2C into slot `dstSlot` of the remote cache): source `[sb*srcStride, +size)`,
@@ -68,15 +60,7 @@ extension TransferPlanner {
             return .paramInvalid("src_blocks has \(o.srcBlocks.count) blocks but dst_blocks \(o.dstBlocks.count)")
         }
         if let e = checkIndices(o.srcBlocks, count: src.slots, name: "src_blocks") { return e }
-        if case .failure(let e) = o.layers.tensors(
-            o.layers.src,
-            numTensors: src.numTensors,
-            side: "src",
-            wholeLayers: true
-        ) {
-            return e
-        }
-        return o.layers.checkExplicitCounts()
+        return checkSourceLayers(src, o.layers)
     }
 
     /// push_blocks (blocks → blocks): source blocks in order to destination blocks in order, equal sizes.
@@ -102,5 +86,14 @@ extension TransferPlanner {
                 )
             }
         }
+    }
+
+    /// The pusher's layer checks: whole layers (as the library), the source range, equal explicit lengths.
+    private static func checkSourceLayers(_ src: CacheGeometry, _ layers: LayerSelection) -> APIError? {
+        if case .failure(let e) = layers.tensors(layers.src, numTensors: src.numTensors, side: "src", wholeLayers: true)
+        {
+            return e
+        }
+        return layers.checkExplicitCounts()
     }
 }
