@@ -67,7 +67,7 @@ struct AdminAPI: HTTPHandler {
             metrics.record(route: label, status: response.status)
             responder.respond(response)
         }
-        route.handler(RouteContext(request: request, params: params, responder: counting))
+        route.invoke(request, params: params, responder: counting)
     }
 
     func errorResponse(status: Int, reason: String) -> HTTPResponse {

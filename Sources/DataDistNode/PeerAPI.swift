@@ -53,7 +53,7 @@ struct PeerAPI: HTTPHandler {
             responder.respond(.error(APIError(.NOT_FOUND, "no peer route for \(request.path)")))
             return
         }
-        route.handler(RouteContext(request: request, params: params, responder: responder))
+        route.invoke(request, params: params, responder: responder)
     }
 
     func errorResponse(status: Int, reason: String) -> HTTPResponse {

@@ -56,6 +56,10 @@ struct Route: Sendable {
         self.label = method + " " + pattern
     }
 
+    /// Runs the handler for a matched request: the one entry point the routed handlers call.
+    func invoke(_ request: HTTPRequest, params: [String: String], responder: HTTPResponder) {
+        handler(RouteContext(request: request, params: params, responder: responder))
+    }
 }
 
 /// Matches a method and path against a route table: most literal segments win; a path that matches but
