@@ -44,6 +44,8 @@ public enum APIStatus: String, Sendable, CaseIterable, Equatable {
     case VALUE_ERROR
     /// `expected_epoch` differs from the node's `role_epoch`.
     case EPOCH_MISMATCH
+    /// The node is draining for a role switch (CONTRACT §12): new links, transfers and key bindings wait.
+    case NODE_DRAINING
     /// Missing or wrong bearer token.
     case UNAUTHORIZED
     case NOT_FOUND
@@ -100,7 +102,7 @@ public enum APIStatus: String, Sendable, CaseIterable, Equatable {
         case .TYPE_ERROR, .VALUE_ERROR, .EPOCH_MISMATCH, .UNAUTHORIZED, .NOT_FOUND, .METHOD_NOT_ALLOWED,
             .BAD_REQUEST, .REQUEST_TIMEOUT, .LENGTH_REQUIRED, .PAYLOAD_TOO_LARGE, .URI_TOO_LONG,
             .UNSUPPORTED_MEDIA_TYPE, .EXPECTATION_FAILED, .HEADERS_TOO_LARGE, .NOT_IMPLEMENTED,
-            .SERVICE_UNAVAILABLE, .VERSION_NOT_SUPPORTED:
+            .SERVICE_UNAVAILABLE, .VERSION_NOT_SUPPORTED, .NODE_DRAINING:
             -1
         }
     }
@@ -126,7 +128,7 @@ public enum APIStatus: String, Sendable, CaseIterable, Equatable {
         case .HEADERS_TOO_LARGE: 431
         case .NOT_IMPLEMENTED: 501
         case .LLM_LINK_FAILED, .LLM_UNLINK_FAILED, .LLM_NOTIFY_PROMPT_UNLINK_FAILED, .LLM_SUSPECT_REMOTE_ERROR: 502
-        case .SERVICE_UNAVAILABLE: 503
+        case .SERVICE_UNAVAILABLE, .NODE_DRAINING: 503
         case .LLM_TIMEOUT, .LLM_WAIT_PROCESS_TIMEOUT: 504
         case .VERSION_NOT_SUPPORTED: 505
         case .LLM_OUT_OF_MEMORY, .LLM_DEVICE_OUT_OF_MEMORY, .LLM_BLOCKS_OUT_OF_MEMORY, .LLM_NO_FREE_BLOCK: 507

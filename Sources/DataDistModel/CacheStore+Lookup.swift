@@ -122,3 +122,13 @@ extension CacheStore {
         if entry.isDead { retire(binding.cacheID) }
     }
 }
+
+extension CacheStore {
+    /// Bytes held by bound request and prefix keys (`num_tensors × stride` each): KV waiting to be pulled.
+    public var unpulledBytes: Int {
+        keyIndex.values.reduce(0) { total, binding in
+            guard let info = entries[binding.cacheID]?.info else { return total }
+            return total + info.desc.numTensors * info.stride
+        }
+    }
+}

@@ -96,8 +96,8 @@ public struct RoleState: Sendable, Equatable {
                 )
             )
         }
-        // 7. Residual links.
-        if !linkedClusters.isEmpty {
+        // 7. Residual links (a draining switch unlinks them itself, CONTRACT §12).
+        if request.unlink == .refuse && !linkedClusters.isEmpty {
             let ids = linkedClusters.sorted().map(String.init).joined(separator: ", ")
             return .failure(
                 APIError(.LLM_EXIST_LINK, "links remain with clusters [\(ids)]; unlink them before switching")

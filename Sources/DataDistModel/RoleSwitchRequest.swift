@@ -6,16 +6,32 @@ public struct RoleSwitchRequest: Sendable, Equatable {
     public var role: Role
     public var options: [(key: String, value: String)]
     public var expectedEpoch: UInt64?
+    /// What to do with links that remain (CONTRACT §12); `.refuse` is §4 step 7.
+    public var unlink: UnlinkMode
+    /// How long in-flight transfers may take to end while draining.
+    public var drainTimeoutMs: Int
 
-    public init(role: Role, options: [(key: String, value: String)] = [], expectedEpoch: UInt64? = nil) {
+    /// The longest drain a switch may ask for (10 minutes).
+    public static let maxDrainTimeoutMs = 600_000
+
+    public init(
+        role: Role,
+        options: [(key: String, value: String)] = [],
+        expectedEpoch: UInt64? = nil,
+        unlink: UnlinkMode = .refuse,
+        drainTimeoutMs: Int = 0
+    ) {
         self.role = role
         self.options = options
         self.expectedEpoch = expectedEpoch
+        self.unlink = unlink
+        self.drainTimeoutMs = drainTimeoutMs
     }
 
     public static func == (a: RoleSwitchRequest, b: RoleSwitchRequest) -> Bool {
         a.role == b.role && a.expectedEpoch == b.expectedEpoch && a.options.map(\.key) == b.options.map(\.key)
-            && a.options.map(\.value) == b.options.map(\.value)
+            && a.options.map(\.value) == b.options.map(\.value) && a.unlink == b.unlink
+            && a.drainTimeoutMs == b.drainTimeoutMs
     }
 
     /// Step 1: `role` missing or not a string, `switch_options` not an object of string → string,
@@ -57,13 +73,55 @@ public struct RoleSwitchRequest: Sendable, Equatable {
         default:
             return .failure(.typeError("'expected_epoch' must be an integer"))
         }
+        var unlinkText: String?
+        switch object["unlink"] {
+        case nil, .null?: break
+        case .string(let text)?: unlinkText = text
+        default: return .failure(.typeError("'unlink' must be a string (refuse, graceful or force)"))
+        }
+        var drainTimeoutMs = 0
+        if let value = object["drain_timeout_ms"], value != .null {
+            switch JSONInteger.int64(value, field: "drain_timeout_ms", in: 0...Int64(maxDrainTimeoutMs)) {
+            case .success(let v): drainTimeoutMs = Int(v)
+            case .failure(let e): return .failure(e)
+            }
+        }
         guard let role = Role(parsing: roleText) else {
             return .failure(.valueError("'role' must be PROMPT, DECODER or MIX, got '\(roleText)'"))
         }
-        let known: Set<String> = ["role", "switch_options", "expected_epoch"]
-        if let unknown = object.keys.first(where: { !known.contains($0) }) {
-            return .failure(.paramInvalid("unknown field '\(unknown)' (known: role, switch_options, expected_epoch)"))
+        var unlink = UnlinkMode.refuse
+        if let unlinkText {
+            guard let mode = UnlinkMode(rawValue: unlinkText.lowercased()) else {
+                return .failure(.valueError("'unlink' must be refuse, graceful or force, got '\(unlinkText)'"))
+            }
+            unlink = mode
         }
-        return .success(RoleSwitchRequest(role: role, options: options, expectedEpoch: expectedEpoch))
+        let known: Set<String> = ["role", "switch_options", "expected_epoch", "unlink", "drain_timeout_ms"]
+        if let unknown = object.keys.first(where: { !known.contains($0) }) {
+            return .failure(
+                .paramInvalid(
+                    "unknown field '\(unknown)' (known: role, switch_options, expected_epoch, unlink, drain_timeout_ms)"
+                )
+            )
+        }
+        return .success(
+            RoleSwitchRequest(
+                role: role,
+                options: options,
+                expectedEpoch: expectedEpoch,
+                unlink: unlink,
+                drainTimeoutMs: drainTimeoutMs
+            )
+        )
     }
+}
+
+/// What a role switch does with links that remain (CONTRACT §12).
+public enum UnlinkMode: String, Sendable, Equatable {
+    /// Links remain → LLM_EXIST_LINK (§4 step 7).
+    case refuse
+    /// Drain, tell each peer, then switch; a peer that cannot be told fails the switch.
+    case graceful
+    /// Drain, drop every link locally, then switch.
+    case force
 }

@@ -20,9 +20,9 @@ enum AdminRoutes {
                 switch ctx.request.jsonBody() {
                 case .failure(let e): ctx.respond(e)
                 case .success(let body):
-                    roles.switchRole(body: body) { result in
+                    roles.switchRole(body: body, respondAsync: Self.prefersAsync(ctx.request.headers)) { result in
                         switch result {
-                        case .success(let answer): ctx.respond(200, answer)
+                        case .success(let (status, answer)): ctx.respond(status, answer)
                         case .failure(let e): ctx.respond(e)
                         }
                     }
@@ -30,6 +30,17 @@ enum AdminRoutes {
             },
         ] + LinkRoutes(core: core, links: links).routes + CacheRoutes(core: core).routes
             + TransferRoutes(core: core, transfers: transfers).routes
+            + OrchestrationRoutes(core: core, links: links).routes
             + PeerLinkService(core: core).routes(includeOffer: false) + PeerTransferService(core: core).routes
+    }
+
+    /// `Prefer: respond-async` (RFC 7240): answer 202 once the switch's checks pass.
+    static func prefersAsync(_ headers: HTTPHeaders) -> Bool {
+        headers.values("Prefer").contains { value in
+            value.split(separator: ",").contains { preference in
+                let token = preference.split(separator: ";").first ?? ""
+                return token.filter { $0 != " " && $0 != "\t" }.lowercased() == "respond-async"
+            }
+        }
     }
 }

@@ -23,7 +23,12 @@ struct CacheRoutes: Sendable {
             Route("DELETE", "/v1/cache/{cache_id}") { ctx in
                 respond(ctx) { () throws(APIError) in
                     let id = try Self.cacheID(ctx)
-                    core.state.withLock { $0.caches.deallocate(id) }
+                    let existed = core.state.withLock { s in
+                        let visible = s.caches.json(cacheID: id) != nil
+                        s.caches.deallocate(id)
+                        return visible
+                    }
+                    if existed { core.emit("cache_freed", [(key: "cache_id", value: JSONValue(id))]) }
                     return (200, Self.success)
                 }
             },
@@ -91,10 +96,21 @@ struct CacheRoutes: Sendable {
             try BlocksCacheKey.decode(v, field: "blocks_cache_key").get()
         }
         let info = try core.state.withLock { s throws(APIError) in
-            try s.caches.allocate(desc: desc, blocks: blocks, cacheKeys: keys, blocksKey: blocksKey, role: s.role.role)
-                .get()
+            if !keys.isEmpty || blocksKey != nil { try s.admit("key bindings") }
+            return try s.caches.allocate(
+                desc: desc,
+                blocks: blocks,
+                cacheKeys: keys,
+                blocksKey: blocksKey,
+                role: s.role.role
+            )
+            .get()
         }
         core.logger.debug("allocated cache", metadata: ["cache_id": "\(info.id)", "bytes": "\(info.tensorSize)"])
+        core.emit(
+            "cache_allocated",
+            [(key: "cache_id", value: JSONValue(info.id)), (key: "kind", value: .string(info.kind.rawValue))]
+        )
         var answer: JSONObject = [
             "cache_id": JSONValue(info.id), "tensor_size": JSONValue(Int64(info.tensorSize)),
         ]

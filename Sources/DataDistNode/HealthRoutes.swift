@@ -91,10 +91,44 @@ struct HealthRoutes: Sendable {
         out += "datadist_caches \(caches)\n"
         out += "# HELP datadist_cache_keys Cache keys bound.\n# TYPE datadist_cache_keys gauge\n"
         out += "datadist_cache_keys \(keys)\n"
+        out += Self.loadGauges(core.state.withLock { OrchestrationRoutes.load($0) }, streams: core.eventStreams.count)
         out += core.transferMetrics.exposition
         ctx.respond(
             HTTPResponse(status: 200, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(out.utf8))
         )
+    }
+
+    /// The load signals of `GET /v1/node/load` as gauges (CONTRACT §12).
+    private static func loadGauges(_ load: JSONValue, streams: Int) -> String {
+        func int(_ key: String) -> String {
+            if case .int(let v)? = load[key] { return "\(v)" }
+            return "0"
+        }
+        var out = ""
+        for (name, key, help) in [
+            ("datadist_transfers_in_flight", "transfers_in_flight", "Transfers running now, initiated or served."),
+            ("datadist_transfers_waiting", "transfers_waiting", "Transfers waiting for layers to become ready."),
+            ("datadist_unpulled_kv_keys", "unpulled_keys", "Cache keys bound and not yet pulled."),
+            ("datadist_unpulled_kv_bytes", "unpulled_bytes", "Bytes held by cache keys not yet pulled."),
+        ] {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name) \(int(key))\n"
+        }
+        out += "# HELP datadist_draining 1 while a role switch drains.\n# TYPE datadist_draining gauge\n"
+        out += "datadist_draining \(load["draining"] == .bool(true) ? 1 : 0)\n"
+        out += "# HELP datadist_event_streams Open /v1/events streams.\n# TYPE datadist_event_streams gauge\n"
+        out += "datadist_event_streams \(streams)\n"
+        out +=
+            "# HELP datadist_pool_utilization_ratio Used share of each memory pool.\n"
+            + "# TYPE datadist_pool_utilization_ratio gauge\n"
+        if case .array(let pools)? = load["pools"] {
+            for p in pools {
+                guard case .string(let placement)? = p["placement"], case .int(let device)? = p["device_id"],
+                    case .double(let u)? = p["utilization"]
+                else { continue }
+                out += "datadist_pool_utilization_ratio{placement=\"\(placement)\",device_id=\"\(device)\"} \(u)\n"
+            }
+        }
+        return out
     }
 
     private static func escape(_ s: String) -> String {

@@ -9,7 +9,9 @@ extension HTTPResponse {
 
     /// The standard error body of CONTRACT §3 with the status's HTTP code.
     static func error(_ error: APIError, headers: HTTPHeaders = [:]) -> HTTPResponse {
-        .json(error.status.httpStatus, error.json, headers: headers)
+        var h = headers
+        if error.status == .NODE_DRAINING { h.replace("Retry-After", "1") }
+        return .json(error.status.httpStatus, error.json, headers: h)
     }
 }
 

@@ -54,6 +54,9 @@ final class LinkController: Sendable {
         }
         let maxLinks = core.config.maxLinks
         let refusal: APIError? = core.state.withLock { s in
+            if s.draining {
+                return APIError(.NODE_DRAINING, "the node is draining for a role switch: no new links; retry later")
+            }
             if s.switchInProgress {
                 return APIError(.LLM_PROCESSING_LINK, "a role switch is in progress; retry")
             }
@@ -116,6 +119,7 @@ final class LinkController: Sendable {
             )
             core.state.withLock { $0.links.finishLink(remote, link) }
             core.logger.info("linked", metadata: ["remote_cluster_id": "\(remote)", "address": "\(address)"])
+            core.emitLink("link_up", link, reason: "linked")
             return nil
         case .failure(let e):
             core.state.withLock { $0.links.finishLink(remote, nil) }
@@ -191,6 +195,29 @@ final class LinkController: Sendable {
         core.state.withLock { $0.links.finishUnlink(link.remoteClusterID, removed: true) }
         if link.direction == .outbound { core.peers.closeAll(peer: link.remoteIPInfo) }
         core.logger.info("unlinked", metadata: ["remote_cluster_id": "\(link.remoteClusterID)", "how": "\(reason)"])
+        core.emitLink("link_down", link, reason: reason)
+    }
+
+    /// Unlinks `ids` and waits for the outcome (for a draining role switch, on its queue): the clusters now
+    /// gone, and the last failure in list order.
+    func unlinkAll(_ ids: [UInt64], force: Bool, timeoutMs: Int) -> (gone: [UInt64], failure: APIError?) {
+        let request = LinkRequest(
+            clusters: ids.map { ClusterSpec(remoteClusterID: $0) },
+            timeoutMs: timeoutMs,
+            force: force
+        )
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<LinkBatchResult?>(nil)
+        unlink(request) { result in
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        let entries = outcome.withLock { $0 }?.entries ?? []
+        return (
+            entries.filter { $0.error == nil }.map(\.remoteClusterID),
+            entries.last(where: { $0.error != nil })?.error
+        )
     }
 
     /// Non-force unlink: tell the peer first; keep the link when it cannot be told.

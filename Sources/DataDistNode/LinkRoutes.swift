@@ -42,28 +42,41 @@ struct LinkRoutes: Sendable {
         case .failure(let e): return ctx.respond(e)
         case .success(let id): remote = id
         }
+        switch Self.unlinkQuery(ctx) {
+        case .failure(let e): ctx.respond(e)
+        case .success(let (force, timeoutMs)):
+            let request = LinkRequest(
+                clusters: [ClusterSpec(remoteClusterID: remote)],
+                timeoutMs: timeoutMs,
+                force: force
+            )
+            links.unlink(request) { ctx.respond(Self.batchResponse($0)) }
+        }
+    }
+
+    /// `?force=false&timeout_ms=3000` of the DELETE unlink routes.
+    static func unlinkQuery(_ ctx: RouteContext) -> Result<(force: Bool, timeoutMs: Int), APIError> {
         let query = ctx.query
         if let unknown = query.keys.first(where: { $0 != "force" && $0 != "timeout_ms" }) {
-            return ctx.respond(.paramInvalid("unknown query parameter '\(unknown)' (known: force, timeout_ms)"))
+            return .failure(.paramInvalid("unknown query parameter '\(unknown)' (known: force, timeout_ms)"))
         }
         var force = false
         if let f = query["force"] {
             switch f.lowercased() {
             case "true", "1": force = true
             case "false", "0": force = false
-            default: return ctx.respond(.typeError("'force' must be true or false, got '\(f)'"))
+            default: return .failure(.typeError("'force' must be true or false, got '\(f)'"))
             }
         }
         var timeoutMs = LinkRequest.defaultTimeoutMs
         if let t = query["timeout_ms"] {
-            guard let v = Int(t) else { return ctx.respond(.typeError("'timeout_ms' must be an integer, got '\(t)'")) }
+            guard let v = Int(t) else { return .failure(.typeError("'timeout_ms' must be an integer, got '\(t)'")) }
             guard v > 0, v <= LinkRequest.maxTimeoutMs else {
-                return ctx.respond(.paramInvalid("'timeout_ms' must be in 1...\(LinkRequest.maxTimeoutMs), got \(v)"))
+                return .failure(.paramInvalid("'timeout_ms' must be in 1...\(LinkRequest.maxTimeoutMs), got \(v)"))
             }
             timeoutMs = v
         }
-        let request = LinkRequest(clusters: [ClusterSpec(remoteClusterID: remote)], timeoutMs: timeoutMs, force: force)
-        links.unlink(request) { ctx.respond(Self.batchResponse($0)) }
+        return .success((force, timeoutMs))
     }
 
     private func check(_ ctx: RouteContext) {

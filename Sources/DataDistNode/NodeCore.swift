@@ -1,5 +1,6 @@
 import DataDistModel
 import Glibc
+import HTTPServer
 import Logging
 import PeerClient
 import Synchronization
@@ -19,9 +20,14 @@ final class NodeCore: Sendable {
 
     /// The bytes behind the pools.
     let memory: PoolMemorySet
+    /// Every deadline of the node runs on this clock.
+    let clock: MonotonicClock
+    /// Open `/v1/events` streams, woken when an event is recorded.
+    let eventStreams = EventStreams()
 
-    init(config: NodeConfiguration, logger: Logger, memory: PoolMemorySet) {
+    init(config: NodeConfiguration, logger: Logger, memory: PoolMemorySet, clock: MonotonicClock = .system) {
         self.config = config
+        self.clock = clock
         self.memory = memory
         self.bootID = BootID.make()
         self.startedAt = .now
@@ -40,7 +46,8 @@ final class NodeCore: Sendable {
                     devicePoolBytes: config.devicePoolBytes,
                     hostPoolBytes: config.hostPoolBytes,
                     pageShift: config.pageShift
-                )
+                ),
+                events: EventLog(capacity: config.eventHistory)
             )
         )
     }
@@ -70,25 +77,42 @@ final class NodeCore: Sendable {
 
     /// The body of `GET /v1/role` (and of a successful `PUT`).
     func roleBody() -> JSONValue {
-        state.withLock { s in Self.roleBody(s.role) }
+        state.withLock { s in Self.roleBody(s) }
     }
 
-    static func roleBody(_ r: RoleState) -> JSONValue {
-        .object([
+    static func roleBody(_ s: NodeState) -> JSONValue {
+        let r = s.role
+        var body: JSONObject = [
             "cluster_id": .uint(r.clusterID).normalized,
             "role": .string(r.role.rawValue),
             "role_epoch": .uint(r.epoch).normalized,
             "listen_ip_info": r.listen.map { .string($0.description) } ?? .null,
             "switch_role_enabled": .bool(r.switchEnabled),
-        ])
+        ]
+        // Once a switch drained or ran asynchronously (CONTRACT §12), where it is and how the last one ended.
+        if s.switchPhase != .idle || s.lastSwitch != nil {
+            body["phase"] = .string(s.switchPhase.rawValue)
+            body["last_switch"] = s.lastSwitch ?? .null
+        }
+        return .object(body)
     }
-}
 
-extension JSONValue {
-    /// `.uint` values that fit Int64 as `.int`, so equal numbers compare equal after a round trip.
-    var normalized: JSONValue {
-        if case .uint(let u) = self, u <= UInt64(Int64.max) { return .int(Int64(u)) }
-        return self
+    /// `link_up` / `link_down` with the link's identity.
+    func emitLink(_ type: String, _ link: Link, reason: String) {
+        emit(
+            type,
+            [
+                (key: "remote_cluster_id", value: link.remoteClusterID.json),
+                (key: "direction", value: .string(link.direction.rawValue)), (key: "reason", value: .string(reason)),
+            ]
+        )
+    }
+
+    /// Records an event for `/v1/events` (CONTRACT §12) and wakes the open streams.
+    func emit(_ type: String, _ fields: [(key: String, value: JSONValue)] = []) {
+        let at = Self.nowUnixMs()
+        state.withLock { _ = $0.events.append(type, atUnixMs: at, fields) }
+        eventStreams.wakeAll()
     }
 }
 

@@ -17,4 +17,23 @@ struct NodeState: Sendable {
     var adminPort = 0
     /// True once the node began shutting down (`/readyz` answers 503).
     var stopping = false
+    /// True while a role switch drains (CONTRACT §12): new links, transfers and key bindings are refused.
+    var draining = false
+    /// Where the running drain-aware switch is, and how the last one ended (`GET /v1/role`).
+    var switchPhase: RoleSwitchSequence.Phase = .idle
+    var lastSwitch: JSONValue?
+    /// Pulls and pushes this node initiated that are running now.
+    var activeTransfers = 0
+    /// The recent events of `/v1/events`.
+    var events: EventLog
+
+    /// Transfers the node takes part in: its own running ones, and pulls and pushes it serves for peers.
+    var transfersInFlight: Int { activeTransfers + transfers.pulls.count + transfers.pushes.count }
+
+    /// Refuses new work while draining: `what` says what was refused.
+    func admit(_ what: String) throws(APIError) {
+        if draining {
+            throw APIError(.NODE_DRAINING, "the node is draining for a role switch: no new \(what); retry later")
+        }
+    }
 }

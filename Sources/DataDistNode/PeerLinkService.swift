@@ -30,6 +30,9 @@ struct PeerLinkService: Sendable {
         )
         let maxLinks = core.config.maxLinks
         let result: Result<Bool, APIError> = core.state.withLock { s in
+            if s.draining {
+                return .failure(APIError(.NODE_DRAINING, "the listener is draining for a role switch; retry later"))
+            }
             if s.switchInProgress || s.stopping {
                 return .failure(APIError(.LLM_PROCESSING_LINK, "the listener is switching roles or stopping; retry"))
             }
@@ -43,25 +46,26 @@ struct PeerLinkService: Sendable {
                 "inbound link",
                 metadata: ["remote_cluster_id": "\(offer.linkerClusterID)", "replaced_stale": "\(replaced)"]
             )
+            core.emitLink("link_up", link, reason: replaced ? "relinked" : "linked")
             return .success(PeerIdentity(clusterID: me, bootID: core.bootID))
         }
     }
 
     /// `POST /v1/peer/unlink`: the peer dropped (or drops) its side; drop ours. Unknown links succeed.
     func unlink(_ notice: PeerLinkNotice) -> Result<Void, APIError> {
-        let removed: Result<Bool, APIError> = core.state.withLock { s in
-            guard let link = s.links[notice.clusterID] else { return .success(false) }
+        let removed: Result<Link?, APIError> = core.state.withLock { s in
+            guard let link = s.links[notice.clusterID] else { return .success(nil) }
             guard BearerToken.constantTimeEquals(Array(link.secret.utf8), Array(notice.linkSecret.utf8)) else {
                 return .failure(APIError(.LLM_NOT_YET_LINK, "no link with cluster \(notice.clusterID) has that secret"))
             }
-            s.links.remove(notice.clusterID)
-            return .success(true)
+            return .success(s.links.remove(notice.clusterID))
         }
         switch removed {
         case .failure(let e): return .failure(e)
-        case .success(let didRemove):
-            if didRemove {
+        case .success(let link):
+            if let link {
                 core.logger.info("unlinked by peer", metadata: ["remote_cluster_id": "\(notice.clusterID)"])
+                core.emitLink("link_down", link, reason: "unlinked by peer")
             }
             return .success(())
         }

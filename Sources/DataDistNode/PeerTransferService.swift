@@ -81,6 +81,7 @@ struct PeerTransferService: Sendable {
         let timeoutMs = try f.timeoutMs(default: core.config.syncKVTimeoutMs)
         let transferID = BootID.make()
         let (source, slot, plan, consumes) = try core.state.withLock { s throws(APIError) in
+            try s.admit("transfers")
             let (source, slot, key): (CacheInfo, Int, KeyIdentity?)
             switch selector {
             case .key(let k):
@@ -155,7 +156,7 @@ struct PeerTransferService: Sendable {
         let requester = try authorize(ctx.request.headers)
         let f = try RequestFields(try ctx.request.jsonBody().get(), known: ["transfer_id"])
         guard let id = f["transfer_id"]?.stringValue else { throw .paramInvalid("transfer_id is required") }
-        try core.state.withLock { s throws(APIError) in
+        let pending = try core.state.withLock { s throws(APIError) -> TransferTables.PendingPull in
             guard let pending = s.transfers.takePull(id), pending.requester == requester else {
                 throw APIError(.LLM_KV_CACHE_NOT_EXIST, "no pull \(id) awaits acknowledgement (expired or unknown)")
             }
@@ -167,7 +168,16 @@ struct PeerTransferService: Sendable {
                 throw APIError(.LLM_KV_CACHE_NOT_EXIST, "\(pending.identity) was consumed or re-bound during the pull")
             }
             s.caches.consume(pending.identity, tensors: pending.tensors)
+            return pending
         }
+        core.emit(
+            "key_consumed",
+            [
+                (key: "key", value: .string("\(pending.identity)")),
+                (key: "cache_id", value: JSONValue(pending.cacheID)),
+                (key: "requester", value: pending.requester.json),
+            ]
+        )
         return ["status": "LLM_SUCCESS", "code": 0]
     }
 
@@ -195,6 +205,7 @@ struct PeerTransferService: Sendable {
         let timeoutMs = try f.timeoutMs(default: core.config.syncKVTimeoutMs)
         let transferID = BootID.make()
         let (destination, slot, plan) = try core.state.withLock { s throws(APIError) in
+            try s.admit("transfers")
             let (destination, slot): (CacheInfo, Int)
             switch selector {
             case .byID(let k):

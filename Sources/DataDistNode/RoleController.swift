@@ -1,5 +1,6 @@
 import DataDistModel
 import Dispatch
+import Glibc
 import HTTPServer
 
 /// Runs `PUT /v1/role`: checks in the contract's order, then applies the listener change and commits,
@@ -7,41 +8,165 @@ import HTTPServer
 /// in-flight requests).
 final class RoleController: Sendable {
     private let core: NodeCore
+    private let links: LinkController
     private let queue = DispatchQueue(label: "datadist.role-switch")
 
-    init(core: NodeCore) { self.core = core }
-
-    /// Decodes and applies a switch; completes on the role queue.
-    func switchRole(body: JSONValue, completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void) {
-        queue.async { completion(self.apply(body)) }
+    init(core: NodeCore, links: LinkController) {
+        self.core = core
+        self.links = links
     }
 
-    /// Synchronous form, for the queue and for tests.
-    func apply(_ body: JSONValue) -> Result<JSONValue, APIError> {
+    /// Decodes and applies a switch; completes on the role queue with the answer's HTTP status and body.
+    /// `respondAsync` (`Prefer: respond-async`): once the checks pass, complete at once with 202 and finish
+    /// the switch in the background (its outcome is `last_switch` in `GET /v1/role`).
+    func switchRole(
+        body: JSONValue,
+        respondAsync: Bool = false,
+        completion: @escaping @Sendable (Result<(Int, JSONValue), APIError>) -> Void
+    ) {
+        queue.async {
+            if respondAsync {
+                var answered = false
+                let result = self.apply(body) { accepted in
+                    answered = true
+                    completion(.success((202, accepted)))
+                }
+                if !answered { completion(result.map { (200, $0) }) }
+            } else {
+                completion(self.apply(body).map { (200, $0) })
+            }
+        }
+    }
+
+    /// Synchronous form, for the queue and for tests. `accepted` is called once the checks of §4 passed and the
+    /// switch is under way (with the `GET` body showing its phase); the result is the switch's outcome.
+    func apply(_ body: JSONValue, accepted: ((JSONValue) -> Void)? = nil) -> Result<JSONValue, APIError> {
         let request: RoleSwitchRequest
         switch RoleSwitchRequest.decode(body) {
         case .success(let r): request = r
         case .failure(let e): return .failure(e)
         }
-        // Steps 2–7 and the in-progress mark, atomically with respect to links.
+        // Steps 2–7 (7 only when refusing to unlink), then the in-progress mark or the drain, atomically with
+        // respect to links.
         let planned: Result<(RoleSwitchPlan, HTTPServer?), APIError> = core.state.withLock { s in
             switch s.role.plan(request, linkedClusters: s.links.busyClusterIDs) {
             case .failure(let e): return .failure(e)
             case .success(let plan):
-                s.switchInProgress = true
+                if request.unlink == .refuse {
+                    s.switchInProgress = true
+                    s.switchPhase = .applying
+                } else {
+                    s.draining = true
+                    s.switchPhase = .draining
+                }
                 return .success((plan, s.peerServer))
             }
         }
-        guard case .success(let (plan, current)) = planned else {
-            if case .failure(let e) = planned { return .failure(e) }
-            return .failure(APIError(.LLM_FAILED, "unreachable"))
+        let plan: RoleSwitchPlan
+        let current: HTTPServer?
+        switch planned {
+        case .failure(let e): return .failure(e)
+        case .success(let (p, c)): (plan, current) = (p, c)
         }
-        // Step 8: apply, leaving everything as it was on failure.
+        accepted?(core.roleBody())
+        guard request.unlink != .refuse else {
+            let outcome = commit(plan, current: current)
+            core.state.withLock { s in
+                s.switchPhase = .idle
+                // An asynchronous caller learns the outcome here; a synchronous one from the answer.
+                if accepted != nil { s.lastSwitch = Self.lastSwitchJSON(plan.role, outcome, drain: nil) }
+            }
+            return outcome
+        }
+        core.emit(
+            "draining",
+            [
+                (key: "role", value: .string(plan.role.rawValue)),
+                (key: "unlink", value: .string(request.unlink.rawValue)),
+                (key: "drain_timeout_ms", value: .int(Int64(request.drainTimeoutMs))),
+            ]
+        )
+        return drainAndSwitch(request, plan, current: current)
+    }
+
+    /// Runs the drain → unlink → apply sequence (CONTRACT §12) of a switch that passed its checks.
+    private func drainAndSwitch(
+        _ request: RoleSwitchRequest,
+        _ plan: RoleSwitchPlan,
+        current: HTTPServer?
+    ) -> Result<JSONValue, APIError> {
+        let clock = core.clock
+        var sequence = RoleSwitchSequence(
+            mode: request.unlink,
+            drainTimeoutMs: request.drainTimeoutMs,
+            nowMs: clock.nowMs
+        )
+        var applied: Result<JSONValue, APIError>?
+        var action = observe(&sequence)
+        while true {
+            switch action {
+            case .waitForTransfers(let untilMs):
+                // Transfers end on their own threads; look again shortly (bounded by the drain deadline).
+                let pause = max(0, min(5, untilMs - clock.nowMs))
+                if pause > 0 { usleep(useconds_t(pause * 1000)) }
+                action = observe(&sequence)
+            case .unlink(let ids, let force):
+                core.state.withLock { $0.switchPhase = .unlinking }
+                let (gone, failure) = links.unlinkAll(ids, force: force, timeoutMs: LinkRequest.defaultTimeoutMs)
+                action = sequence.unlinked(gone, failure: failure, nowMs: clock.nowMs)
+            case .apply:
+                core.state.withLock { s in
+                    s.switchPhase = .applying
+                    s.switchInProgress = true
+                }
+                let result = commit(plan, current: current)
+                applied = result
+                if case .failure(let e) = result {
+                    action = sequence.applied(failure: e, nowMs: clock.nowMs)
+                } else {
+                    action = sequence.applied(failure: nil, nowMs: clock.nowMs)
+                }
+            case .finish(let outcome):
+                core.state.withLock { s in
+                    s.draining = false
+                    s.switchPhase = .idle
+                }
+                let drain = outcome.report.json
+                if let error = outcome.error {
+                    core.state.withLock {
+                        $0.lastSwitch = Self.lastSwitchJSON(plan.role, .failure(error), drain: drain)
+                    }
+                    if applied == nil { emitFailure(plan.role, error) }
+                    return .failure(error)
+                }
+                guard case .success(var body)? = applied, case .object(var members) = body else {
+                    return .failure(APIError(.LLM_FAILED, "the switch ended without an answer"))
+                }
+                members["drain"] = drain
+                body = .object(members)
+                core.state.withLock { $0.lastSwitch = Self.lastSwitchJSON(plan.role, .success(body), drain: drain) }
+                return .success(body)
+            }
+        }
+    }
+
+    /// Feeds the sequence what the node holds now: transfers in flight (and link handshakes still running, which
+    /// must end before links can be removed) and the links that remain.
+    private func observe(_ sequence: inout RoleSwitchSequence) -> RoleSwitchSequence.Action {
+        let (inFlight, linked) = core.state.withLock { s in
+            (s.transfersInFlight + s.links.pending.count, Array(s.links.links.keys))
+        }
+        return sequence.observe(transfersInFlight: inFlight, links: linked, nowMs: core.clock.nowMs)
+    }
+
+    /// Step 8: applies the listener change and commits; on failure nothing changed.
+    private func commit(_ plan: RoleSwitchPlan, current: HTTPServer?) -> Result<JSONValue, APIError> {
         let next: HTTPServer?
         switch applyListener(plan.listener, current: current) {
         case .failure(let e):
             core.state.withLock { $0.switchInProgress = false }
             core.logger.warning("role switch failed", metadata: ["error": "\(e.message)"])
+            emitFailure(plan.role, e)
             return .failure(e)
         case .success(let server):
             next = server
@@ -50,13 +175,55 @@ final class RoleController: Sendable {
             s.role.commit(plan)
             s.peerServer = next
             s.switchInProgress = false
-            return NodeCore.roleBody(s.role)
+            return NodeCore.roleBody(s)
         }
         core.logger.info(
             "role switched",
             metadata: ["role": "\(plan.role.rawValue)", "listen": "\(plan.listen.map { "\($0)" } ?? "none")"]
         )
+        core.emit(
+            "role_changed",
+            [
+                (key: "role", value: .string(plan.role.rawValue)),
+                (key: "role_epoch", value: body.objectValue?["role_epoch"] ?? .null),
+                (key: "listen_ip_info", value: plan.listen.map { .string($0.description) } ?? .null),
+            ]
+        )
         return .success(body)
+    }
+
+    private func emitFailure(_ role: Role, _ error: APIError) {
+        core.emit(
+            "role_switch_failed",
+            [
+                (key: "role", value: .string(role.rawValue)), (key: "status", value: .string(error.status.rawValue)),
+                (key: "code", value: .int(error.status.code)), (key: "message", value: .string(error.message)),
+            ]
+        )
+    }
+
+    /// `last_switch` of `GET /v1/role`: the target, the outcome and the drain report.
+    private static func lastSwitchJSON(
+        _ role: Role,
+        _ outcome: Result<JSONValue, APIError>,
+        drain: JSONValue?
+    )
+        -> JSONValue
+    {
+        var members: JSONObject = [
+            "role": .string(role.rawValue), "finished_at": .string(RFC3339.format(unixMs: NodeCore.nowUnixMs())),
+        ]
+        switch outcome {
+        case .success:
+            members["status"] = "LLM_SUCCESS"
+            members["code"] = 0
+        case .failure(let e):
+            members["status"] = .string(e.status.rawValue)
+            members["code"] = .int(e.status.code)
+            members["message"] = .string(e.message)
+        }
+        if let drain { members["drain"] = drain }
+        return .object(members)
     }
 
     /// The server that should run after the change (nil = not listening).

@@ -13,6 +13,8 @@ public struct ServeSettings: Sendable {
     /// HTTP limits (CONTRACT §8): connections, JSON body, head bytes, header fields, timeouts.
     public var maxConnections, maxJSONBody, maxHeaderBytes, maxHeaderCount: String?
     public var headerTimeoutMs, bodyTimeoutMs, idleTimeoutMs: String?
+    /// Events (CONTRACT §12): replay ring size, open streams.
+    public var eventHistory, maxEventStreams: String?
 
     public init(
         clusterID: String? = nil,
@@ -125,6 +127,12 @@ public struct ServeSettings: Sendable {
         }
         if let bodyTimeoutMs { c.bodyTimeoutMs = try Self.count(bodyTimeoutMs, flag: "--body-timeout-ms", in: ms) }
         if let idleTimeoutMs { c.idleTimeoutMs = try Self.count(idleTimeoutMs, flag: "--idle-timeout-ms", in: ms) }
+        if let eventHistory {
+            c.eventHistory = try Self.count(eventHistory, flag: "--event-history", in: 1...1_000_000)
+        }
+        if let maxEventStreams {
+            c.maxEventStreams = try Self.count(maxEventStreams, flag: "--max-event-streams", in: 1...10_000)
+        }
     }
 
     static func count(_ text: String, flag: String, in range: ClosedRange<Int>) throws(Invalid) -> Int {

@@ -62,7 +62,10 @@ final class TransferController: Sendable {
             let (cache, route) = prepared
             let started = ContinuousClock.now
             let result = body(cache, route)
-            self.unpin(cache.id)
+            self.core.state.withLock { s in
+                _ = s.caches.unpin(cache.id)
+                s.activeTransfers -= 1
+            }
             completion(self.finish(kind, result, route: route, started: started))
         }
     }
@@ -87,7 +90,11 @@ final class TransferController: Sendable {
         case .pushCache, .pushBlocks: throw .paramInvalid("not a pull")
         }
         let route = try route(to: selector.clusterID)
-        try core.state.withLock { s throws(APIError) in try s.caches.pin(dst.id).get() }
+        try core.state.withLock { s throws(APIError) in
+            try s.admit("transfers")
+            try s.caches.pin(dst.id).get()
+            s.activeTransfers += 1
+        }
         return (dst, route)
     }
 
@@ -237,7 +244,11 @@ final class TransferController: Sendable {
                 throw APIError.paramInvalid("cannot push to this node's own cluster id \(selector.clusterID)")
             }
             let route = try route(to: selector.clusterID)
-            try core.state.withLock { s throws(APIError) in try s.caches.pin(src.id).get() }
+            try core.state.withLock { s throws(APIError) in
+                try s.admit("transfers")
+                try s.caches.pin(src.id).get()
+                s.activeTransfers += 1
+            }
             prepared = (src, route)
         } catch {
             return completion(.failure(error))
@@ -330,8 +341,6 @@ final class TransferController: Sendable {
 
     // MARK: shared
 
-    private func unpin(_ id: Int64) { core.state.withLock { _ = $0.caches.unpin(id) } }
-
     private func finish(
         _ kind: TransferMetrics.Kind,
         _ result: Result<Int, APIError>,
@@ -341,6 +350,13 @@ final class TransferController: Sendable {
         let elapsed = ContinuousClock.now - started
         switch result {
         case .failure(let e):
+            core.emit(
+                "transfer_failed",
+                [
+                    (key: "op", value: .string(kind.rawValue)), (key: "remote_cluster_id", value: route.remote.json),
+                    (key: "status", value: .string(e.status.rawValue)), (key: "message", value: .string(e.message)),
+                ]
+            )
             core.transferMetrics.recordFailure(kind)
             core.logger.warning(
                 "\(kind.rawValue) failed",
@@ -348,6 +364,13 @@ final class TransferController: Sendable {
             )
             return .failure(e)
         case .success(let bytes):
+            core.emit(
+                "transfer_done",
+                [
+                    (key: "op", value: .string(kind.rawValue)), (key: "remote_cluster_id", value: route.remote.json),
+                    (key: "bytes", value: JSONValue(Int64(bytes))),
+                ]
+            )
             core.transferMetrics.record(kind, bytes: bytes, seconds: elapsed.seconds)
             core.state.withLock { s in
                 if kind == .pull {

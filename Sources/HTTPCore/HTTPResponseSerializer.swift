@@ -29,9 +29,11 @@ public enum HTTPResponseSerializer {
             out.append(contentsOf: field.value.utf8)
             out.append(contentsOf: crlf)
         }
-        out.append(contentsOf: "Content-Length: ".utf8)
-        out.append(contentsOf: String(response.contentLength).utf8)
-        out.append(contentsOf: crlf)
+        if response.contentLength >= 0 {  // an open-ended body (event stream) ends with the connection
+            out.append(contentsOf: "Content-Length: ".utf8)
+            out.append(contentsOf: String(response.contentLength).utf8)
+            out.append(contentsOf: crlf)
+        }
         if close {
             out.append(contentsOf: "Connection: close\r\n".utf8)
         } else if announceKeepAlive {

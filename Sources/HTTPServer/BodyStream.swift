@@ -26,12 +26,19 @@ final class BodyStream {
         self.contentLength = producer.contentLength
     }
 
+    /// An open-ended body (contentLength -1): it ends when the producer says so (or the connection closes).
+    var isOpenEnded: Bool { contentLength < 0 }
+
     /// Every byte has been written.
-    var isComplete: Bool { written == contentLength }
+    var isComplete: Bool { isOpenEnded ? exhausted && written == pulled : written == contentLength }
+
+    /// An open-ended body with nothing to write until its producer wakes the loop.
+    var awaitsProducer: Bool { isOpenEnded && !exhausted && written == pulled }
 
     /// Tops up the pulled regions. False when the producer broke its contract: fewer bytes than announced,
     /// more, or none while claiming more are coming.
     func pull() -> Bool {
+        if isOpenEnded { return pullOpenEnded() }
         while pulled - written < Self.pullAhead / 2 && pulled < contentLength && !exhausted {
             incoming.removeAll(keepingCapacity: true)
             let wanted = min(Self.pullAhead - (pulled - written), contentLength - pulled)
@@ -46,6 +53,20 @@ final class BodyStream {
             exhausted = !more
         }
         return !(exhausted && pulled < contentLength)
+    }
+
+    /// An open-ended producer may hand out nothing for now; it never breaks a length. It is asked again only
+    /// once every byte it handed out was written, so it may release earlier regions at its next call.
+    private func pullOpenEnded() -> Bool {
+        guard written == pulled && !exhausted else { return true }
+        incoming.removeAll(keepingCapacity: true)
+        let more = producer.next(maxBytes: Self.pullAhead, into: &incoming)
+        for region in incoming where region.count > 0 {
+            regions.append(region)
+            pulled += region.count
+        }
+        exhausted = !more
+        return true
     }
 
     /// Describes unsent pulled bytes in up to `capacity` iovecs; returns how many were filled and their bytes.

@@ -206,7 +206,8 @@ extension EventLoop {
             return
         }
         connection.inFlight = nil
-        let close = !inFlight.keepAlive || stopping || connection.readClosed
+        let openEnded = delivery.response.producer.map { $0.contentLength < 0 } ?? false
+        let close = !inFlight.keepAlive || stopping || connection.readClosed || openEnded
         queue(delivery.response, on: connection, close: close, isHead: inFlight.isHead)
         connection.closing = connection.closing || close
         connection.lastActivity = now
@@ -232,9 +233,9 @@ extension EventLoop {
             if !isHead { connection.output.append(response.body) }
             return
         }
-        guard response.body.isEmpty && producer.contentLength >= 0 else {
+        guard response.body.isEmpty && producer.contentLength >= -1 && (producer.contentLength >= 0 || close) else {
             producer.finish(completed: false)
-            let reason = response.body.isEmpty ? "negative producer length" : "response has a body and a producer"
+            let reason = response.body.isEmpty ? "bad producer length" : "response has a body and a producer"
             queue(handler.errorResponse(status: 500, reason: reason), on: connection, close: close, isHead: isHead)
             return
         }
@@ -242,6 +243,10 @@ extension EventLoop {
         if isHead {
             producer.finish(completed: false)
         } else {
+            if producer.contentLength < 0 {
+                let (fd, id) = (connection.fd, connection.id)
+                producer.attach(waker: HTTPWaker { [self] in wake(fd: fd, connectionID: id) })
+            }
             connection.output.append(BodyStream(producer))
         }
     }
@@ -283,7 +288,7 @@ extension EventLoop {
         var wanted: UInt32 = 0
         let reading = connection.inFlight == nil && !connection.closing && !connection.readClosed
         if connection.lingering || reading { wanted |= clinux_epollin() }
-        if !connection.output.isEmpty { wanted |= clinux_epollout() }
+        if !connection.output.isEmpty && !connection.output.awaitsProducer { wanted |= clinux_epollout() }
         if wanted != connection.registered {
             connection.registered = wanted
             _ = clinux_epoll_ctl(epollFD, clinux_epoll_mod(), connection.fd, wanted, connection.token)

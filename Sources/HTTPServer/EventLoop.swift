@@ -126,6 +126,15 @@ final class EventLoop: @unchecked Sendable {
         if !accepted { delivery.response.producer?.finish(completed: false) }
     }
 
+    /// Asks the loop to poll a connection's open-ended producer again. Any thread.
+    func wake(fd: Int32, connectionID: UInt64) {
+        inbox.withLock { inbox in
+            guard !inbox.closed else { return }
+            inbox.wakes.append((fd, connectionID))
+            wakeLocked(&inbox)
+        }
+    }
+
     /// Asks the loop to stop gracefully. Any thread; returns at once.
     func requestStop() {
         inbox.withLock { inbox in
@@ -185,13 +194,19 @@ final class EventLoop: @unchecked Sendable {
 
     private func takeInbox() {
         _ = clinux_eventfd_drain(wakeFD)
-        let stop = inbox.withLock { inbox in
+        let (stop, wakes) = inbox.withLock { inbox in
             swap(&inbox.deliveries, &taken)
             inbox.wakePending = false
-            return inbox.stopRequested
+            defer { inbox.wakes.removeAll() }
+            return (inbox.stopRequested, inbox.wakes)
         }
         for delivery in taken {
             deliver(delivery)
+        }
+        for (fd, id) in wakes where Int(fd) < slots.count {
+            if let connection = slots[Int(fd)], connection.id == id, !connection.isClosed {
+                dirty.append(connection)
+            }
         }
         taken.removeAll(keepingCapacity: true)
         if stop && !stopping {
@@ -206,8 +221,8 @@ final class EventLoop: @unchecked Sendable {
         closeListener()
         for i in stride(from: live.count - 1, through: 0, by: -1) {
             let connection = live[i]
-            if connection.inFlight == nil && connection.output.isEmpty {
-                close(connection)
+            if connection.inFlight == nil && (connection.output.isEmpty || connection.output.hasOpenEndedStream) {
+                close(connection)  // an event stream never ends by itself: end it now
             } else if connection.inFlight == nil {
                 connection.closing = true
             }
@@ -253,6 +268,8 @@ final class EventLoop: @unchecked Sendable {
             let connection = live[i]
             if connection.lingering {
                 if now >= connection.lingerDeadline { close(connection) }
+            } else if connection.output.awaitsProducer {
+                continue  // an event stream waiting for its next event (its pings keep it honest)
             } else if !connection.output.isEmpty {
                 // The client stopped reading: a stalled write counts as idle.
                 if now - connection.lastActivity >= idle { close(connection) }

@@ -30,6 +30,17 @@ struct OutputQueue {
 
     var isEmpty: Bool { first == items.count }
 
+    /// Only an open-ended stream waiting for its producer remains: nothing to write until it wakes the loop.
+    var awaitsProducer: Bool {
+        guard first < items.count, offset == 0, case .stream(let stream) = items[first] else { return false }
+        return stream.awaitsProducer
+    }
+
+    /// The open-ended stream queued, if any (for a graceful stop, which ends it).
+    var hasOpenEndedStream: Bool {
+        items[first...].contains { if case .stream(let s) = $0 { s.isOpenEnded } else { false } }
+    }
+
     mutating func append(_ bytes: [UInt8]) {
         if !bytes.isEmpty { items.append(.bytes(bytes)) }
     }
@@ -57,6 +68,9 @@ struct OutputQueue {
             guard stream.pull() else { return .producerBroke }
             break
         }
+        settle()  // an open-ended stream may have just ended
+        if isEmpty { return .wrote(count: 0, complete: true) }
+        if awaitsProducer { return .wouldBlock }
         let result = Self.gathering(items[first..<end], offset: offset, iovecs, 0, 0) { count, attempted in
             guard attempted > 0 else { return WriteResult.producerBroke }
             switch Syscall.io({ clinux_sendv(fd, iovecs, Int32(count)) }) {

@@ -11,6 +11,8 @@ struct Delivery: Sendable {
 /// What other threads hand to the loop; kept behind the loop's mutex.
 struct ResponseInbox: ~Copyable {
     var deliveries: [Delivery] = []
+    /// Connections whose open-ended producer has more to send (fd, connection id).
+    var wakes: [(fd: Int32, connectionID: UInt64)] = []
     var stopRequested = false
     /// The eventfd has been signalled and the loop has not yet taken the inbox.
     var wakePending = false

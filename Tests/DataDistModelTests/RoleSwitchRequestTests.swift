@@ -113,3 +113,35 @@ import Testing
         #expect(try Self.status(body) == .VALUE_ERROR)
     }
 }
+
+/// The drain fields of CONTRACT §12 on `PUT /v1/role`.
+@Suite struct RoleSwitchDrainFieldTests {
+    private static func decode(_ body: String) throws -> Result<RoleSwitchRequest, APIError> {
+        RoleSwitchRequest.decode(try JSONValue.parse(body))
+    }
+
+    @Test func unlinkAndDrainTimeoutDecode() throws {
+        let r = try Self.decode(#"{"role": "MIX", "unlink": "Graceful", "drain_timeout_ms": 250}"#).get()
+        #expect(r.unlink == .graceful)
+        #expect(r.drainTimeoutMs == 250)
+        #expect(try Self.decode(#"{"role": "MIX"}"#).get().unlink == .refuse)
+    }
+
+    @Test func badDrainFieldsAnswerTypeOrValueError() throws {
+        let cases: [(String, APIStatus)] = [
+            (#"{"role": "MIX", "unlink": 1}"#, .TYPE_ERROR),
+            (#"{"role": "MIX", "unlink": "later"}"#, .VALUE_ERROR),
+            (#"{"role": "MIX", "drain_timeout_ms": "5"}"#, .TYPE_ERROR),
+            (#"{"role": "MIX", "drain_timeout_ms": 1.5}"#, .TYPE_ERROR),
+            (#"{"role": "MIX", "drain_timeout_ms": -1}"#, .VALUE_ERROR),
+            (#"{"role": "MIX", "drain_timeout_ms": 600001}"#, .VALUE_ERROR),
+        ]
+        for (body, status) in cases {
+            guard case .failure(let e) = try Self.decode(body) else {
+                Issue.record("\(body) decoded")
+                continue
+            }
+            #expect(e.status == status, "\(body)")
+        }
+    }
+}

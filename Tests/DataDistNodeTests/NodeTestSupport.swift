@@ -63,12 +63,13 @@ func makeAdmin(_ configure: (inout NodeConfiguration) -> Void = { _ in }) -> (No
     config.enableSwitchRole = true
     configure(&config)
     let core = makeCore(config)
+    let links = LinkController(core: core)
     return (
         core,
         AdminAPI(
             core: core,
-            roles: RoleController(core: core),
-            links: LinkController(core: core),
+            roles: RoleController(core: core, links: links),
+            links: links,
             transfers: TransferController(core: core)
         )
     )

@@ -36,7 +36,7 @@ import Testing
         let table = Set(
             AdminRoutes.table(
                 core: core,
-                roles: RoleController(core: core),
+                roles: RoleController(core: core, links: LinkController(core: core)),
                 links: LinkController(core: core),
                 transfers: TransferController(core: core)
             ).map {
