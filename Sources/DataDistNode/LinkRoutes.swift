@@ -22,8 +22,16 @@ struct LinkRoutes: Sendable {
             if case .failure(let e) = decoded { ctx.respond(e) }
             return
         }
-        if let gate = core.state.withLock({ LinkController.linkGate($0.role.role) }) {
-            ctx.respond(gate)
+        let refusal: APIError? = core.state.withLock { s in
+            do throws(APIError) {
+                try s.admit("links")
+            } catch {
+                return error
+            }
+            return LinkController.linkGate(s.role.role)
+        }
+        if let refusal {
+            ctx.respond(refusal)
             return
         }
         links.link(request) { ctx.respond(Self.batchResponse($0)) }
@@ -102,6 +110,10 @@ struct LinkRoutes: Sendable {
 
     /// The batch answer: HTTP status follows the overall status; the body carries every result.
     static func batchResponse(_ result: LinkBatchResult) -> HTTPResponse {
-        .json(result.overall.httpStatus, result.json)
+        .json(
+            result.overall.httpStatus,
+            result.json,
+            headers: result.overall == .NODE_DRAINING ? ["Retry-After": "1"] : [:]
+        )
     }
 }
