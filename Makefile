@@ -1,19 +1,28 @@
 # datadist — build, run, test. Every target installs the system packages it needs when missing.
 SWIFT      ?= swift
 SYS_PKGS   := libcurl4-openssl-dev libssl-dev pkg-config
+# What the tests need besides the build: promtool (checks /metrics, CONTRACT §12).
+TEST_PKGS  := prometheus
 STRICT     := -Xswiftc -warnings-as-errors
 RUN_ARGS   ?= --enable-switch-role
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build run test lint clean bench bench-deps
+.PHONY: deps test-deps install-pkgs build run test lint clean bench bench-deps
 
 deps:
-	@missing=""; for p in $(SYS_PKGS); do \
+	@$(MAKE) --no-print-directory install-pkgs PKGS="$(SYS_PKGS)"
+
+test-deps: deps
+	@$(MAKE) --no-print-directory install-pkgs PKGS="$(TEST_PKGS)" APT_FLAGS=--no-install-recommends
+
+# Installs the Debian packages in PKGS that are missing (apt-get update first; sudo when not root).
+install-pkgs:
+	@missing=""; for p in $(PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_FLAGS) $$missing; \
 	fi
 
 build: deps
@@ -24,7 +33,7 @@ run: deps
 	$(SWIFT) build -c release --product datadist
 	.build/release/datadist serve $(RUN_ARGS)
 
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests $(STRICT)
 	$(SWIFT) test --skip-build
 
@@ -41,13 +50,7 @@ BENCH_SCRATCH ?= .build-bench
 BENCH_ARGS    ?= $(if $(QUICK),--quick)
 
 bench-deps: deps
-	@missing=""; for p in $(BENCH_PKGS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
-	fi
+	@$(MAKE) --no-print-directory install-pkgs PKGS="$(BENCH_PKGS)"
 
 bench: bench-deps
 	$(SWIFT) build -c release --scratch-path $(BENCH_SCRATCH)
