@@ -59,7 +59,8 @@ struct HealthRoutes: Sendable {
         for r in Role.allCases {
             out += "datadist_role{role=\"\(r.rawValue)\"} \(r == role.role ? 1 : 0)\n"
         }
-        out += "# HELP datadist_role_epoch The role epoch: successful switches since start.\n# TYPE datadist_role_epoch gauge\n"
+        out += "# HELP datadist_role_epoch The role epoch: successful switches since start.\n"
+        out += "# TYPE datadist_role_epoch gauge\n"
         out += "datadist_role_epoch \(role.epoch)\n"
         out += "# HELP datadist_links Links by direction.\n# TYPE datadist_links gauge\n"
         for d in [LinkDirection.inbound, .outbound] {
