@@ -25,6 +25,8 @@ public struct NodeConfiguration: Sendable {
     public var headerTimeoutMs = 10_000
     public var bodyTimeoutMs = 30_000
     public var idleTimeoutMs = 60_000
+    /// Terminal asynchronous transfers kept for `GET /v1/transfers` (CONTRACT §11).
+    public var transferHistory = 4096
     /// Events kept for replay on `/v1/events` (CONTRACT §12).
     public var eventHistory = 4096
     /// Concurrent `/v1/events` streams; one more answers 503.
@@ -42,6 +44,7 @@ public struct NodeConfiguration: Sendable {
         if syncKVTimeoutMs <= 0 { return "--sync-kv-timeout-ms: must be > 0" }
         if maxLinks <= 0 { return "--max-links: must be > 0" }
         if eventHistory <= 0 { return "--event-history: must be > 0" }
+        if transferHistory <= 0 { return "--transfer-history: must be > 0" }
         if maxEventStreams <= 0 { return "--max-event-streams: must be > 0" }
         if devicePoolBytes < UInt64(1) << UInt64(pageShift) {
             return "--device-pool: smaller than one page (2^\(pageShift) bytes)"

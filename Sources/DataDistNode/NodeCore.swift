@@ -24,10 +24,13 @@ final class NodeCore: Sendable {
     let clock: MonotonicClock
     /// Open `/v1/events` streams, woken when an event is recorded.
     let eventStreams = EventStreams()
+    /// `/v1/transfers`: submitted transfers and their history.
+    let asyncTransfers: AsyncTransfers
 
     init(config: NodeConfiguration, logger: Logger, memory: PoolMemorySet, clock: MonotonicClock = .system) {
         self.config = config
         self.clock = clock
+        self.asyncTransfers = AsyncTransfers(capacity: config.transferHistory)
         self.memory = memory
         self.bootID = BootID.make()
         self.startedAt = .now

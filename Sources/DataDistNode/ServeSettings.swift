@@ -15,6 +15,8 @@ public struct ServeSettings: Sendable {
     public var headerTimeoutMs, bodyTimeoutMs, idleTimeoutMs: String?
     /// Events (CONTRACT §12): replay ring size, open streams.
     public var eventHistory, maxEventStreams: String?
+    /// Asynchronous transfers (CONTRACT §11): terminal ones kept.
+    public var transferHistory: String?
 
     public init(
         clusterID: String? = nil,
@@ -127,6 +129,9 @@ public struct ServeSettings: Sendable {
         }
         if let bodyTimeoutMs { c.bodyTimeoutMs = try Self.count(bodyTimeoutMs, flag: "--body-timeout-ms", in: ms) }
         if let idleTimeoutMs { c.idleTimeoutMs = try Self.count(idleTimeoutMs, flag: "--idle-timeout-ms", in: ms) }
+        if let transferHistory {
+            c.transferHistory = try Self.count(transferHistory, flag: "--transfer-history", in: 1...1_000_000)
+        }
         if let eventHistory {
             c.eventHistory = try Self.count(eventHistory, flag: "--event-history", in: 1...1_000_000)
         }

@@ -34,21 +34,20 @@ final class TransferController: Sendable {
 
     // MARK: pull
 
-    /// Checks and pins locally, then pulls on a worker; `completion` gets the answer body or the error.
+    /// Checks and pins locally (a failure throws at once, nothing started), then pulls on a worker;
+    /// `completion` gets the answer body or the error. `control` cancels it and reports progress.
     func pull(
         into cacheID: Int64,
         _ op: TransferOperation,
         from selector: TransferSelector,
         timeoutMs: Int,
+        control: TransferControl? = nil,
         completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void
-    ) {
-        let prepared: (CacheInfo, Route)
-        do {
-            prepared = try preparePull(cacheID, op, selector)
-        } catch {
-            return completion(.failure(error))
+    ) throws(APIError) {
+        let prepared = try preparePull(cacheID, op, selector)
+        run(.pull, prepared, completion) {
+            self.runPull($0, op, selector, $1, timeoutMs: timeoutMs, control: control)
         }
-        run(.pull, prepared, completion) { self.runPull($0, op, selector, $1, timeoutMs: timeoutMs) }
     }
 
     /// Runs a prepared transfer on a worker, releases the local pin, records and answers.
@@ -103,12 +102,16 @@ final class TransferController: Sendable {
         _ op: TransferOperation,
         _ selector: TransferSelector,
         _ route: Route,
-        timeoutMs: Int
+        timeoutMs: Int,
+        control: TransferControl?
     ) -> Result<Int, APIError> {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
         let received: (verified: Int, transferID: String?)
-        switch receivePull(dst, op, selector, route, timeoutMs: timeoutMs, deadline: deadline) {
+        switch receivePull(dst, op, selector, route, timeoutMs: timeoutMs, deadline: deadline, control: control) {
         case .success(let r): received = r
+        case .failure(let e) where control?.isCancelled == true:
+            _ = e
+            return .failure(TransferControl.cancelledError)
         case .failure(let e):
             // CONTRACT §6: a failed pull leaves the prompt's key bound, and says so.
             guard case .key(let key) = selector, !key.identity.isPrefix, case .pullCache = op,
@@ -121,7 +124,8 @@ final class TransferController: Sendable {
                 )
             )
         }
-        // Verified: now (and only now) the owner may consume the key.
+        // Verified: now (and only now) the owner may consume the key — unless the pull was cancelled meanwhile.
+        if control?.isCancelled == true { return .failure(TransferControl.cancelledError) }
         if let transferID = received.transferID {
             let remaining = max(1, Int((deadline - ContinuousClock.now).milliseconds))
             switch core.peerCalls.post(
@@ -146,7 +150,8 @@ final class TransferController: Sendable {
         _ selector: TransferSelector,
         _ route: Route,
         timeoutMs: Int,
-        deadline: ContinuousClock.Instant
+        deadline: ContinuousClock.Instant,
+        control: TransferControl?
     ) -> Result<(verified: Int, transferID: String?), APIError> {
         let memory = core.memory
         let devices = memory.deviceCount
@@ -168,6 +173,7 @@ final class TransferController: Sendable {
             switch op.plan(destination: dst.geometry, source: src, slot: Int(slot)) {
             case .failure(let e): return .failure(e)
             case .success(let plan):
+                control?.setTotal(Int(payload))
                 guard Int(payload) == plan.totalBytes * devices else {
                     return .failure(
                         APIError(
@@ -190,7 +196,7 @@ final class TransferController: Sendable {
             }
         }
         let calls = core.peerCalls
-        let peerRequest = PeerRequest(
+        var peerRequest = PeerRequest(
             method: "POST",
             url: "http://\(route.address)/v1/peer/pull",
             headers: [PeerHeader(name: "Content-Type", value: "application/json")]
@@ -199,8 +205,13 @@ final class TransferController: Sendable {
             connectTimeoutMs: timeoutMs,
             totalTimeoutMs: timeoutMs
         )
+        peerRequest.cancellation = control?.cancellation
         do {
-            _ = try core.peers.perform(peerRequest, expectedLength: nil) { receiver.consume($0) }
+            _ = try core.peers.perform(peerRequest, expectedLength: nil) { chunk in
+                let ok = receiver.consume(chunk)
+                control?.add(chunk.count)
+                return ok
+            }
         } catch {
             if error.kind == .aborted, let e = receiver.error { return .failure(e) }
             return .failure(Self.transferError(error, route: route, timeoutMs: timeoutMs))
@@ -230,30 +241,29 @@ final class TransferController: Sendable {
         _ op: TransferOperation,
         to selector: TransferSelector,
         timeoutMs: Int,
+        control: TransferControl? = nil,
         completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void
-    ) {
+    ) throws(APIError) {
         let prepared: (CacheInfo, Route)
-        do throws(APIError) {
-            let src = try core.state.withLock { s throws(APIError) in try s.caches.localCache(cacheID).get() }
-            switch op {
-            case .pushCache(let o): if let e = TransferPlanner.checkPushCacheSource(src.geometry, o) { throw e }
-            case .pushBlocks(let o): if let e = TransferPlanner.checkPushBlocksSource(src.geometry, o) { throw e }
-            case .pullCache, .pullBlocks: throw APIError.paramInvalid("not a push")
-            }
-            if selector.clusterID == core.config.clusterID {
-                throw APIError.paramInvalid("cannot push to this node's own cluster id \(selector.clusterID)")
-            }
-            let route = try route(to: selector.clusterID)
-            try core.state.withLock { s throws(APIError) in
-                try s.admit("transfers")
-                try s.caches.pin(src.id).get()
-                s.activeTransfers += 1
-            }
-            prepared = (src, route)
-        } catch {
-            return completion(.failure(error))
+        let src = try core.state.withLock { s throws(APIError) in try s.caches.localCache(cacheID).get() }
+        switch op {
+        case .pushCache(let o): if let e = TransferPlanner.checkPushCacheSource(src.geometry, o) { throw e }
+        case .pushBlocks(let o): if let e = TransferPlanner.checkPushBlocksSource(src.geometry, o) { throw e }
+        case .pullCache, .pullBlocks: throw APIError.paramInvalid("not a push")
         }
-        run(.push, prepared, completion) { self.runPush($0, op, selector, $1, timeoutMs: timeoutMs) }
+        if selector.clusterID == core.config.clusterID {
+            throw APIError.paramInvalid("cannot push to this node's own cluster id \(selector.clusterID)")
+        }
+        let route = try route(to: selector.clusterID)
+        try core.state.withLock { s throws(APIError) in
+            try s.admit("transfers")
+            try s.caches.pin(src.id).get()
+            s.activeTransfers += 1
+        }
+        prepared = (src, route)
+        run(.push, prepared, completion) {
+            self.runPush($0, op, selector, $1, timeoutMs: timeoutMs, control: control)
+        }
     }
 
     private func runPush(
@@ -261,7 +271,8 @@ final class TransferController: Sendable {
         _ op: TransferOperation,
         _ selector: TransferSelector,
         _ route: Route,
-        timeoutMs: Int
+        timeoutMs: Int,
+        control: TransferControl?
     ) -> Result<Int, APIError> {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
         let devices = core.memory.deviceCount
@@ -317,7 +328,8 @@ final class TransferController: Sendable {
             },
             read: { encoder.read(into: $0) }
         )
-        let request = PeerRequest(
+        control?.setTotal(encoder.payloadLength)
+        var request = PeerRequest(
             method: "POST",
             url: "http://\(route.address)/v1/peer/push/\(transferID)",
             headers: [PeerHeader(name: "Content-Type", value: "application/octet-stream")]
@@ -326,11 +338,14 @@ final class TransferController: Sendable {
             connectTimeoutMs: remaining,
             totalTimeoutMs: remaining
         )
+        request.cancellation = control?.cancellation
         do {
             _ = try core.peers.perform(request)
         } catch {
+            if control?.isCancelled == true { return .failure(TransferControl.cancelledError) }
             return .failure(Self.transferError(error, route: route, timeoutMs: timeoutMs))
         }
+        control?.add(encoder.payloadLength)
         if ContinuousClock.now > deadline {
             return .failure(
                 APIError(.LLM_TIMEOUT, "the push to cluster \(route.remote) took longer than its \(timeoutMs) ms bound")

@@ -14,31 +14,65 @@ struct TransferRoutes: Sendable {
         ]
     }
 
-    private typealias Decoded = (TransferOperation, TransferSelector)
+    typealias Decoded = (TransferOperation, TransferSelector)
 
-    private func run(_ ctx: RouteContext, _ decode: (RequestFields) throws(APIError) -> Decoded) {
+    private func run(_ ctx: RouteContext, _ decode: @escaping Decoder) {
         do {
             let id = try CacheRoutes.cacheID(ctx)
             let body = try ctx.request.jsonBody().get()
-            let all = PullCacheOptions.fields.union(PullBlocksOptions.fields).union(PushCacheOptions.fields)
-                .union(["cache_key", "cache_key_by_id", "src_cache_key", "src_blocks_cache_key", "src_cache_key_by_id"])
-                .union(["dst_cache_key_by_id", "dst_blocks_cache_key", "timeout_ms"])
-            let f = try RequestFields(body, known: all)
-            let (op, selector) = try decode(f)
-            let timeoutMs = try f.timeoutMs(default: core.config.syncKVTimeoutMs)
-            let done: @Sendable (Result<JSONValue, APIError>) -> Void = { result in
+            try start(cacheID: id, body, decode, control: nil) { result in
                 switch result {
                 case .success(let answer): ctx.respond(200, answer)
                 case .failure(let e): ctx.respond(e)
                 }
             }
-            if op.isPull {
-                transfers.pull(into: id, op, from: selector, timeoutMs: timeoutMs, completion: done)
-            } else {
-                transfers.push(from: id, op, to: selector, timeoutMs: timeoutMs, completion: done)
-            }
         } catch {
             ctx.respond(error)
+        }
+    }
+
+    typealias Decoder = @Sendable (RequestFields) throws(APIError) -> Decoded
+
+    /// Every field any transfer operation takes.
+    static let transferFields = PullCacheOptions.fields.union(PullBlocksOptions.fields).union(PushCacheOptions.fields)
+        .union(["cache_key", "cache_key_by_id", "src_cache_key", "src_blocks_cache_key", "src_cache_key_by_id"])
+        .union(["dst_cache_key_by_id", "dst_blocks_cache_key", "timeout_ms"])
+
+    /// The operations by the names of `POST /v1/transfers` (CONTRACT §11).
+    static let operations: [String: Decoder] = [
+        "pull": pullCache, "pull_blocks": pullBlocks, "push": pushCache, "push_blocks": pushBlocks,
+    ]
+
+    /// Decodes a transfer's fields and starts it: whatever the route rejects without the network throws at once;
+    /// `completion` gets the outcome of a transfer that started.
+    func start(
+        cacheID: Int64,
+        _ body: JSONValue,
+        _ decode: Decoder,
+        control: TransferControl?,
+        completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void
+    ) throws(APIError) {
+        let f = try RequestFields(body, known: Self.transferFields)
+        let (op, selector) = try decode(f)
+        let timeoutMs = try f.timeoutMs(default: core.config.syncKVTimeoutMs)
+        if op.isPull {
+            try transfers.pull(
+                into: cacheID,
+                op,
+                from: selector,
+                timeoutMs: timeoutMs,
+                control: control,
+                completion: completion
+            )
+        } else {
+            try transfers.push(
+                from: cacheID,
+                op,
+                to: selector,
+                timeoutMs: timeoutMs,
+                control: control,
+                completion: completion
+            )
         }
     }
 
@@ -49,13 +83,13 @@ struct TransferRoutes: Sendable {
         }
     }
 
-    private static func pullCache(_ f: RequestFields) throws(APIError) -> Decoded {
+    static func pullCache(_ f: RequestFields) throws(APIError) -> Decoded {
         try only(f, PullCacheOptions.fields.union(["cache_key", "cache_key_by_id", "timeout_ms"]))
         let selector = try TransferSelector.read(f, names: [("cache_key", .key), ("cache_key_by_id", .byID)])
         return (.pullCache(try PullCacheOptions.read(f)), selector)
     }
 
-    private static func pullBlocks(_ f: RequestFields) throws(APIError) -> Decoded {
+    static func pullBlocks(_ f: RequestFields) throws(APIError) -> Decoded {
         try only(
             f,
             PullBlocksOptions.fields.union([
@@ -71,13 +105,13 @@ struct TransferRoutes: Sendable {
         return (.pullBlocks(try PullBlocksOptions.read(f, byBlocksKey: byBlocksKey)), selector)
     }
 
-    private static func pushCache(_ f: RequestFields) throws(APIError) -> Decoded {
+    static func pushCache(_ f: RequestFields) throws(APIError) -> Decoded {
         try only(f, PushCacheOptions.fields.union(["dst_cache_key_by_id", "timeout_ms"]))
         let selector = try TransferSelector.read(f, names: [("dst_cache_key_by_id", .byID)])
         return (.pushCache(try PushCacheOptions.read(f)), selector)
     }
 
-    private static func pushBlocks(_ f: RequestFields) throws(APIError) -> Decoded {
+    static func pushBlocks(_ f: RequestFields) throws(APIError) -> Decoded {
         try only(f, PushBlocksOptions.fields.union(["dst_blocks_cache_key", "timeout_ms"]))
         let selector = try TransferSelector.read(f, names: [("dst_blocks_cache_key", .blocks)])
         return (.pushBlocks(try PushBlocksOptions.read(f)), selector)

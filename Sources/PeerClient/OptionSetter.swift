@@ -38,6 +38,17 @@ struct OptionSetter {
         set(ccurl_easy_setopt_string(raw, CURLOPT_NOPROXY, "*"))
         // One handle serves one request at a time: one cached connection is all it can reuse.
         set(ccurl_easy_setopt_long(raw, CURLOPT_MAXCONNECTS, 1))
+        if let cancellation = request.cancellation {
+            set(ccurl_easy_setopt_long(raw, CURLOPT_NOPROGRESS, 0))
+            set(
+                ccurl_easy_setopt_xferinfo_callback(raw, CURLOPT_XFERINFOFUNCTION) { context, _, _, _, _ in
+                    let token = Unmanaged<PeerCancellation>.fromOpaque(context!).takeUnretainedValue()
+                    return token.isCancelled ? 1 : 0
+                }
+            )
+            // The request (and so the token) outlives the perform call that uses this pointer.
+            set(ccurl_easy_setopt_pointer(raw, CURLOPT_XFERINFODATA, Unmanaged.passUnretained(cancellation).toOpaque()))
+        }
     }
 
     /// Routes header lines and body chunks to the `TransferState` behind `context`.

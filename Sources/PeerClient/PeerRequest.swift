@@ -14,6 +14,8 @@ public struct PeerRequest: Sendable {
     public var totalTimeoutMs: Int
     /// Optional abort when the transfer runs slower than a rate for a while (a stalled peer).
     public var lowSpeedLimit: PeerLowSpeedLimit?
+    /// Optional: stops the request when cancelled (`.aborted`).
+    public var cancellation: PeerCancellation?
 
     /// Creates a request; timeouts default to 3 s connect and 30 s total.
     public init(

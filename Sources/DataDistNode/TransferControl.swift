@@ -1,0 +1,21 @@
+import DataDistModel
+import PeerClient
+import Synchronization
+
+/// What an asynchronous transfer shares with the thread running it (CONTRACT §11): a cancellation the peer
+/// client honours within about a second, and progress counters for `GET /v1/transfers/{id}`.
+final class TransferControl: Sendable {
+    let cancellation = PeerCancellation()
+    private let total = Atomic<Int>(0)
+    private let done = Atomic<Int>(0)
+
+    var isCancelled: Bool { cancellation.isCancelled }
+    var bytesTotal: Int { total.load(ordering: .relaxed) }
+    var bytesDone: Int { done.load(ordering: .relaxed) }
+
+    func setTotal(_ bytes: Int) { total.store(bytes, ordering: .relaxed) }
+    func add(_ bytes: Int) { done.add(bytes, ordering: .relaxed) }
+
+    /// The error a transfer stopped by `DELETE /v1/transfers/{id}` ends with.
+    static let cancelledError = APIError(.LLM_FAILED, "cancelled by DELETE /v1/transfers/{id}; nothing was consumed")
+}
