@@ -46,6 +46,8 @@ public enum APIStatus: String, Sendable, CaseIterable, Equatable {
     case EPOCH_MISMATCH
     /// The node is draining for a role switch (CONTRACT §12): new links, transfers and key bindings wait.
     case NODE_DRAINING
+    /// The key's lease ran out before it was pulled (CONTRACT §11); remembered for 10 minutes.
+    case KV_LEASE_EXPIRED
     /// Missing or wrong bearer token.
     case UNAUTHORIZED
     case NOT_FOUND
@@ -102,7 +104,7 @@ public enum APIStatus: String, Sendable, CaseIterable, Equatable {
         case .TYPE_ERROR, .VALUE_ERROR, .EPOCH_MISMATCH, .UNAUTHORIZED, .NOT_FOUND, .METHOD_NOT_ALLOWED,
             .BAD_REQUEST, .REQUEST_TIMEOUT, .LENGTH_REQUIRED, .PAYLOAD_TOO_LARGE, .URI_TOO_LONG,
             .UNSUPPORTED_MEDIA_TYPE, .EXPECTATION_FAILED, .HEADERS_TOO_LARGE, .NOT_IMPLEMENTED,
-            .SERVICE_UNAVAILABLE, .VERSION_NOT_SUPPORTED, .NODE_DRAINING:
+            .SERVICE_UNAVAILABLE, .VERSION_NOT_SUPPORTED, .NODE_DRAINING, .KV_LEASE_EXPIRED:
             -1
         }
     }
@@ -120,6 +122,7 @@ public enum APIStatus: String, Sendable, CaseIterable, Equatable {
             .LLM_FEATURE_NOT_ENABLED, .EPOCH_MISMATCH, .LLM_REPEAT_REQUEST, .LLM_REQUEST_ALREADY_COMPLETED,
             .LLM_PREFIX_ALREADY_EXIST, .LLM_CACHE_KEY_ALREADY_EXIST, .LLM_CACHE_ID_ALREADY_EXIST:
             409
+        case .KV_LEASE_EXPIRED: 410
         case .LENGTH_REQUIRED: 411
         case .PAYLOAD_TOO_LARGE: 413
         case .URI_TOO_LONG: 414

@@ -36,7 +36,8 @@ extension CacheStore {
 
     /// `{"cache_id", "cache_desc", "kind", "tensor_size", "batch_size"|"num_blocks", "stride",
     /// "cache_keys"|"blocks_cache_key", "released"}` for a visible cache; nil when absent.
-    public func json(cacheID id: Int64) -> JSONValue? {
+    /// `lease` gives a key's `lease_expires_at`, when it holds a lease (CONTRACT §11).
+    public func json(cacheID id: Int64, lease: (LeasedKey) -> JSONValue? = { _ in nil }) -> JSONValue? {
         guard let entry = entries[id] else { return nil }
         let info = entry.info
         var o: JSONObject = [
@@ -51,22 +52,32 @@ extension CacheStore {
                 entry.slotKeys.enumerated().compactMap { slot, key in
                     guard let key, case .object(var k) = key.json else { return nil }
                     k["batch_index"] = JSONValue(slot)
+                    if let expiry = lease(.key(key.identity)) { k["lease_expires_at"] = expiry }
                     return .object(k)
                 }
             )
         case .blocks:
             o["num_blocks"] = JSONValue(info.slots)
             o["stride"] = JSONValue(info.stride)
-            o["blocks_cache_key"] = entry.blocksKey?.json ?? .null
+            o["blocks_cache_key"] =
+                entry.blocksKey.map { key in
+                    guard case .object(var k) = key.json, let expiry = lease(.blocks(modelID: key.modelID)) else {
+                        return key.json
+                    }
+                    k["lease_expires_at"] = expiry
+                    return .object(k)
+                } ?? .null
         }
         o["released"] = .bool(entry.released)
         return .object(o)
     }
 
     /// The body of `GET /v1/cache`: caches in id order and pool usage.
-    public var json: JSONValue {
+    public var json: JSONValue { json(lease: { _ in nil }) }
+
+    public func json(lease: (LeasedKey) -> JSONValue?) -> JSONValue {
         [
-            "caches": .array(cacheIDs.compactMap { json(cacheID: $0) }),
+            "caches": .array(cacheIDs.compactMap { json(cacheID: $0, lease: lease) }),
             "pools": .array(poolUsage.map(\.json)),
         ]
     }

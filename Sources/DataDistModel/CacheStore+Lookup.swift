@@ -114,6 +114,31 @@ extension CacheStore {
         return true
     }
 
+    /// A lease ran out (CONTRACT §11): the key goes as by `remove_cache_key` (whatever the role), a blocks key
+    /// leaves its cache (which stays allocated under its id). True when something was bound.
+    @discardableResult
+    public mutating func expire(_ key: LeasedKey) -> Bool {
+        switch key {
+        case .key(let identity):
+            guard keyIndex[identity] != nil else { return false }
+            unbind(identity)
+            return true
+        case .blocks(let modelID):
+            guard let id = blocksIndex.removeValue(forKey: modelID), var entry = entries[id] else { return false }
+            entry.blocksKey = nil
+            entries[id] = entry
+            return true
+        }
+    }
+
+    /// The keys a cache binds: its request/prefix keys and its blocks key.
+    public func leasedKeys(cacheID: Int64) -> [LeasedKey] {
+        guard let entry = entries[cacheID] else { return [] }
+        var keys = entry.slotKeys.compactMap { $0.map { LeasedKey.key($0.identity) } }
+        if let b = entry.blocksKey { keys.append(.blocks(modelID: b.modelID)) }
+        return keys
+    }
+
     mutating func unbind(_ identity: KeyIdentity) {
         guard let binding = keyIndex.removeValue(forKey: identity), var entry = entries[binding.cacheID] else { return }
         entry.slotKeys[binding.slot] = nil

@@ -31,7 +31,7 @@ enum AdminRoutes {
         ] + LinkRoutes(core: core, links: links).routes + CacheRoutes(core: core).routes
             + TransferRoutes(core: core, transfers: transfers).routes
             + AsyncTransferRoutes(core: core, sync: TransferRoutes(core: core, transfers: transfers)).routes
-            + OrchestrationRoutes(core: core, links: links).routes
+            + OrchestrationRoutes(core: core, links: links).routes + LeaseRoutes(core: core).routes
             + PeerLinkService(core: core).routes(includeOffer: false) + PeerTransferService(core: core).routes
     }
 

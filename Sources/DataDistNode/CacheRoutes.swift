@@ -10,11 +10,18 @@ struct CacheRoutes: Sendable {
     var routes: [Route] {
         [
             Route("POST", "/v1/cache") { ctx in respond(ctx) { () throws(APIError) in try allocate(ctx) } },
-            Route("GET", "/v1/cache") { ctx in ctx.respond(200, core.state.withLock { $0.caches.json }) },
+            Route("GET", "/v1/cache") { ctx in
+                let now = core.clock.nowMs
+                ctx.respond(200, core.state.withLock { s in s.caches.json(lease: NodeCore.leaseExpiry(s, nowMs: now)) })
+            },
             Route("GET", "/v1/cache/{cache_id}") { ctx in
                 respond(ctx) { () throws(APIError) in
                     let id = try Self.cacheID(ctx)
-                    guard let body = core.state.withLock({ $0.caches.json(cacheID: id) }) else {
+                    let now = core.clock.nowMs
+                    let body = core.state.withLock { s in
+                        s.caches.json(cacheID: id, lease: NodeCore.leaseExpiry(s, nowMs: now))
+                    }
+                    guard let body else {
                         throw APIError(.LLM_KV_CACHE_NOT_EXIST, "cache \(id) does not exist")
                     }
                     return (200, body)
@@ -25,7 +32,12 @@ struct CacheRoutes: Sendable {
                     let id = try Self.cacheID(ctx)
                     let existed = core.state.withLock { s in
                         let visible = s.caches.json(cacheID: id) != nil
+                        let keys = s.caches.leasedKeys(cacheID: id)
                         s.caches.deallocate(id)
+                        // A blocks cache goes with its key; a normal cache keeps its keys (and their leases).
+                        for key in keys where s.caches.leasedKeys(cacheID: id).contains(key) == false {
+                            s.leases.release(key)
+                        }
                         return visible
                     }
                     if existed { core.emit("cache_freed", [(key: "cache_id", value: JSONValue(id))]) }
@@ -39,6 +51,7 @@ struct CacheRoutes: Sendable {
                     ).get()
                     try core.state.withLock { s throws(APIError) in
                         try s.caches.removeKey(identity, role: s.role.role).get()
+                        s.leases.release(.key(identity))
                     }
                     return (200, Self.success)
                 }
@@ -95,9 +108,10 @@ struct CacheRoutes: Sendable {
         let blocksKey = try f["blocks_cache_key"].map { v throws(APIError) in
             try BlocksCacheKey.decode(v, field: "blocks_cache_key").get()
         }
+        let now = core.clock.nowMs
         let info = try core.state.withLock { s throws(APIError) in
             if !keys.isEmpty || blocksKey != nil { try s.admit("key bindings") }
-            return try s.caches.allocate(
+            let info = try s.caches.allocate(
                 desc: desc,
                 blocks: blocks,
                 cacheKeys: keys,
@@ -105,7 +119,10 @@ struct CacheRoutes: Sendable {
                 role: s.role.role
             )
             .get()
+            NodeCore.grantLeases(&s, cacheID: info.id, nowMs: now)
+            return info
         }
+        core.armLeaseTimer()
         core.logger.debug("allocated cache", metadata: ["cache_id": "\(info.id)", "bytes": "\(info.tensorSize)"])
         core.emit(
             "cache_allocated",

@@ -92,6 +92,9 @@ struct HealthRoutes: Sendable {
         out += "datadist_caches \(caches)\n"
         out += "# HELP datadist_cache_keys Cache keys bound.\n# TYPE datadist_cache_keys gauge\n"
         out += "datadist_cache_keys \(keys)\n"
+        out += "# HELP datadist_kv_lease_expired_total Keys whose lease ran out before they were pulled.\n"
+        out += "# TYPE datadist_kv_lease_expired_total counter\n"
+        out += "datadist_kv_lease_expired_total \(core.leasesExpired.load(ordering: .relaxed))\n"
         out += Self.loadGauges(core.state.withLock { OrchestrationRoutes.load($0) }, streams: core.eventStreams.count)
         out += core.transferMetrics.exposition
         ctx.respond(

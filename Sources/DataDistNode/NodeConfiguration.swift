@@ -25,6 +25,8 @@ public struct NodeConfiguration: Sendable {
     public var headerTimeoutMs = 10_000
     public var bodyTimeoutMs = 30_000
     public var idleTimeoutMs = 60_000
+    /// Key leases (CONTRACT §11): a bound key expires this long after binding unless consumed or renewed; 0 = never.
+    public var kvLeaseMs = 0
     /// Terminal asynchronous transfers kept for `GET /v1/transfers` (CONTRACT §11).
     public var transferHistory = 4096
     /// Events kept for replay on `/v1/events` (CONTRACT §12).
@@ -45,6 +47,7 @@ public struct NodeConfiguration: Sendable {
         if maxLinks <= 0 { return "--max-links: must be > 0" }
         if eventHistory <= 0 { return "--event-history: must be > 0" }
         if transferHistory <= 0 { return "--transfer-history: must be > 0" }
+        if kvLeaseMs < 0 { return "--kv-lease-ms: must be >= 0" }
         if maxEventStreams <= 0 { return "--max-event-streams: must be > 0" }
         if devicePoolBytes < UInt64(1) << UInt64(pageShift) {
             return "--device-pool: smaller than one page (2^\(pageShift) bytes)"

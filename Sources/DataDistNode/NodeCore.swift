@@ -26,6 +26,10 @@ final class NodeCore: Sendable {
     let eventStreams = EventStreams()
     /// `/v1/transfers`: submitted transfers and their history.
     let asyncTransfers: AsyncTransfers
+    /// Fires at the next lease deadline.
+    let leaseTimer = LeaseTimer()
+    /// Keys whose lease ran out (`datadist_kv_lease_expired_total`).
+    let leasesExpired = Atomic<Int>(0)
 
     init(config: NodeConfiguration, logger: Logger, memory: PoolMemorySet, clock: MonotonicClock = .system) {
         self.config = config
@@ -50,7 +54,8 @@ final class NodeCore: Sendable {
                     hostPoolBytes: config.hostPoolBytes,
                     pageShift: config.pageShift
                 ),
-                events: EventLog(capacity: config.eventHistory)
+                events: EventLog(capacity: config.eventHistory),
+                leases: KeyLeases(durationMs: Int64(config.kvLeaseMs))
             )
         )
     }

@@ -26,6 +26,8 @@ struct NodeState: Sendable {
     var activeTransfers = 0
     /// The recent events of `/v1/events`.
     var events: EventLog
+    /// Key leases (`--kv-lease-ms`), deadlines on `NodeCore.clock`.
+    var leases: KeyLeases
 
     /// Transfers the node takes part in: its own running ones, and pulls and pushes it serves for peers.
     var transfersInFlight: Int { activeTransfers + transfers.pulls.count + transfers.pushes.count }

@@ -80,17 +80,20 @@ struct PeerTransferService: Sendable {
         }
         let timeoutMs = try f.timeoutMs(default: core.config.syncKVTimeoutMs)
         let transferID = BootID.make()
+        let now = core.clock.nowMs
         let (source, slot, plan, consumes) = try core.state.withLock { s throws(APIError) in
             try s.admit("transfers")
             let (source, slot, key): (CacheInfo, Int, KeyIdentity?)
             switch selector {
             case .key(let k):
+                try Self.checkLease(s, .key(k.identity), nowMs: now)
                 let r = try s.caches.lookup(k.identity).get()
                 (source, slot, key) = (r.cache, r.slot, k.identity)
             case .byID(let k):
                 let r = try s.caches.lookup(cacheID: k.cacheID, batchIndex: k.batchIndex).get()
                 (source, slot, key) = (r.cache, r.slot, nil)
             case .blocks(let k):
+                try Self.checkLease(s, .blocks(modelID: k.modelID), nowMs: now)
                 (source, slot, key) = (try s.caches.lookupBlocks(modelID: k.modelID).get(), 0, nil)
             }
             let plan = try op.plan(destination: dstGeometry, source: source.geometry, slot: slot).get()
@@ -167,7 +170,7 @@ struct PeerTransferService: Sendable {
             else {
                 throw APIError(.LLM_KV_CACHE_NOT_EXIST, "\(pending.identity) was consumed or re-bound during the pull")
             }
-            s.caches.consume(pending.identity, tensors: pending.tensors)
+            if s.caches.consume(pending.identity, tensors: pending.tensors) { s.leases.release(.key(pending.identity)) }
             return pending
         }
         core.emit(
@@ -296,6 +299,12 @@ struct PeerTransferService: Sendable {
             ctx.respond(200, ["status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(bytes))])
         case .failure(let e):
             ctx.respond(APIError(.LLM_FAILED, "pushed data rejected: \(e)"))
+        }
+    }
+    /// A key whose lease ran out answers 410 KV_LEASE_EXPIRED (CONTRACT §11), never bytes.
+    static func checkLease(_ s: NodeState, _ key: LeasedKey, nowMs: Int64) throws(APIError) {
+        if s.leases.expired(key, nowMs: nowMs) {
+            throw APIError(.KV_LEASE_EXPIRED, "\(key)'s lease expired before it was pulled")
         }
     }
 }

@@ -16,7 +16,7 @@ public struct ServeSettings: Sendable {
     /// Events (CONTRACT §12): replay ring size, open streams.
     public var eventHistory, maxEventStreams: String?
     /// Asynchronous transfers (CONTRACT §11): terminal ones kept.
-    public var transferHistory: String?
+    public var transferHistory, kvLeaseMs: String?
 
     public init(
         clusterID: String? = nil,
@@ -129,6 +129,7 @@ public struct ServeSettings: Sendable {
         }
         if let bodyTimeoutMs { c.bodyTimeoutMs = try Self.count(bodyTimeoutMs, flag: "--body-timeout-ms", in: ms) }
         if let idleTimeoutMs { c.idleTimeoutMs = try Self.count(idleTimeoutMs, flag: "--idle-timeout-ms", in: ms) }
+        if let kvLeaseMs { c.kvLeaseMs = try Self.count(kvLeaseMs, flag: "--kv-lease-ms", in: 0...86_400_000) }
         if let transferHistory {
             c.transferHistory = try Self.count(transferHistory, flag: "--transfer-history", in: 1...1_000_000)
         }

@@ -115,7 +115,7 @@ final class TransferController: Sendable {
         case .failure(let e):
             // CONTRACT §6: a failed pull leaves the prompt's key bound, and says so.
             guard case .key(let key) = selector, !key.identity.isPrefix, case .pullCache = op,
-                e.status != .LLM_KV_CACHE_NOT_EXIST
+                e.status != .LLM_KV_CACHE_NOT_EXIST, e.status != .KV_LEASE_EXPIRED
             else { return .failure(e) }
             return .failure(
                 APIError(

@@ -40,6 +40,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Longest pause inside a request body, ms. [default: 30000]") var bodyTimeoutMs: String?
     @Option(help: "Idle keep-alive connections close after this, ms. [default: 60000]") var idleTimeoutMs: String?
     @Option(help: "Ended transfers kept for GET /v1/transfers. [default: 4096]") var transferHistory: String?
+    @Option(help: "Bound keys expire after this many ms unless pulled or renewed; 0 = never. [default: 0]")
+    var kvLeaseMs: String?
     @Option(help: "Events kept for /v1/events replay. [default: 4096]") var eventHistory: String?
     @Option(help: "Concurrent /v1/events streams; one more gets 503. [default: 64]") var maxEventStreams: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [default: info]") var logLevel:
@@ -91,6 +93,7 @@ struct Serve: ParsableCommand {
         settings.bodyTimeoutMs = bodyTimeoutMs ?? env["BODY_TIMEOUT_MS"]
         settings.idleTimeoutMs = idleTimeoutMs ?? env["IDLE_TIMEOUT_MS"]
         settings.transferHistory = transferHistory ?? env["TRANSFER_HISTORY"]
+        settings.kvLeaseMs = kvLeaseMs ?? env["KV_LEASE_MS"]
         settings.eventHistory = eventHistory ?? env["EVENT_HISTORY"]
         settings.maxEventStreams = maxEventStreams ?? env["MAX_EVENT_STREAMS"]
         return (try settings.configuration(), try ServeSettings.logLevel(logLevel ?? env["LOG_LEVEL"]))
