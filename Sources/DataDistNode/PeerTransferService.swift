@@ -129,6 +129,7 @@ struct PeerTransferService: Sendable {
             "src_geometry": source.geometry.json, "src_slot": JSONValue(Int64(slot)),
             "transfer_id": consumes ? .string(transferID) : .null,
             "payload_bytes": JSONValue(Int64(encoder.payloadLength)), "frame_size": JSONValue(Int64(encoder.frameSize)),
+            "progressive": .bool(progressive),
         ]
         let metrics = core.transferMetrics
         let started = ContinuousClock.now

@@ -174,6 +174,7 @@ final class TransferController: Sendable {
             case .failure(let e): return .failure(e)
             case .success(let plan):
                 control?.setTotal(Int(payload))
+                if preamble.json["progressive"] == .bool(true) { control?.markProgressive() }
                 guard Int(payload) == plan.totalBytes * devices else {
                     return .failure(
                         APIError(
