@@ -219,7 +219,11 @@ final class TransferController: Sendable {
         }
         let verified: Int
         switch receiver.finish() {
-        case .failure(let e): return .failure(e)
+        case .failure(let e):
+            // libcurl completed the exchange but the payload failed verification: the owner may still be
+            // writing on that connection, so it must not carry the next pull.
+            core.peers.discardConnections(peer: route.address)
+            return .failure(e)
         case .success(let n): verified = n
         }
         // libcurl checks its timer only now and then: a fast transfer can finish past a tiny bound. The
