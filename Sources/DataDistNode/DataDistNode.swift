@@ -91,6 +91,7 @@ public final class DataDistNode: Sendable {
         admin.stop()
         peer?.stop()
         sweeper.cancel()
+        core.memory.removeFiles()
         core.logger.info("datadist node stopped")
     }
 }
