@@ -45,7 +45,7 @@ final class RegionMapping: @unchecked Sendable {
         defer { close(dirFD) }
         for name in components.dropLast() {
             let next = openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            guard next >= 0 else { return .failure(refusal(path, component: name, errno: errno)) }
+            guard next >= 0 else { return .failure(refusal(path, in: dirFD, component: name, errno: errno)) }
             close(dirFD)
             dirFD = next
         }
@@ -53,11 +53,11 @@ final class RegionMapping: @unchecked Sendable {
         // Look before opening: a FIFO or a device must never be opened (opening has effects of its own).
         var seen = stat()
         guard fstatat(dirFD, name, &seen, AT_SYMLINK_NOFOLLOW) == 0 else {
-            return .failure(refusal(path, component: name, errno: errno))
+            return .failure(refusal(path, in: dirFD, component: name, errno: errno))
         }
         if let why = unfit(seen, path: path) { return .failure(why) }
         let fd = openat(dirFD, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(refusal(path, component: name, errno: errno)) }
+        guard fd >= 0 else { return .failure(refusal(path, in: dirFD, component: name, errno: errno)) }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0, st.st_dev == seen.st_dev, st.st_ino == seen.st_ino else {
@@ -97,8 +97,15 @@ final class RegionMapping: @unchecked Sendable {
         return nil
     }
 
-    private static func refusal(_ path: String, component: String, errno e: Int32) -> APIError {
-        switch e {
+    private static func refusal(_ path: String, in dirFD: Int32, component: String, errno e: Int32) -> APIError {
+        var st = stat()
+        // O_DIRECTORY | O_NOFOLLOW on a link answers ENOTDIR: say what it really is.
+        if e == ENOTDIR || e == ELOOP, fstatat(dirFD, component, &st, AT_SYMLINK_NOFOLLOW) == 0,
+            st.st_mode & S_IFMT == S_IFLNK
+        {
+            return .paramInvalid("\(path): '\(component)' is a symbolic link")
+        }
+        return switch e {
         case ELOOP: .paramInvalid("\(path): '\(component)' is a symbolic link")
         case ENOTDIR: .paramInvalid("\(path): '\(component)' is not a directory")
         case ENOENT: .paramInvalid("\(path) does not exist")
