@@ -43,9 +43,9 @@ struct ShmTestDir {
 
     /// Creates `name` (mode 0600) of `size` bytes; returns its path.
     @discardableResult
-    func file(_ name: String, size: Int, bytes: [UInt8] = [], at offset: Int = 0) -> String {
+    func file(_ name: String, size: Int, bytes: [UInt8] = [], at offset: Int = 0, truncate: Bool = true) -> String {
         let full = path + "/" + name
-        let fd = open(full, O_RDWR | O_CREAT | O_TRUNC, 0o600)
+        let fd = open(full, O_RDWR | O_CREAT | (truncate ? O_TRUNC : 0), 0o600)
         precondition(fd >= 0, "cannot create \(full)")
         defer { close(fd) }
         precondition(ftruncate(fd, off_t(size)) == 0)
