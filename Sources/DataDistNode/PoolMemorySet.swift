@@ -21,6 +21,9 @@ struct PoolMemorySet: Sendable {
             }
             shmDir = String(cString: resolved)
             free(resolved)
+            if let complaint = SharedMemoryPool.roomCheck(dir: shmDir!, config: config) {
+                return .failure(NodeStartError(message: complaint))
+            }
         }
         var pools: [[Placement: PoolMemory]] = []
         for deviceID in config.deviceIDs {

@@ -67,7 +67,12 @@ struct RegionRoutes: Sendable {
         let offset = try f.int64("offset", default: 0, in: 0...Int64.max)
         let size = try f.requiredInt64("size")
         guard size > 0 else { throw .paramInvalid("'size' must be > 0, got \(size)") }
-        let components = try RegionPath.components(path, shmDir: shmDir).get()
+        // An absolute path may use the directory as configured or as resolved (links in it followed).
+        var parsed = RegionPath.components(path, shmDir: shmDir)
+        if case .failure = parsed, let given = core.config.shmDir, given != shmDir, path.hasPrefix("/") {
+            parsed = RegionPath.components(path, shmDir: given.hasSuffix("/") ? String(given.dropLast()) : given)
+        }
+        let components = try parsed.get()
         let mapping = try RegionMapping.open(
             components: components,
             shmDir: shmDir,

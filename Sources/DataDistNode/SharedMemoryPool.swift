@@ -75,5 +75,21 @@ enum SharedMemoryPool {
         return fail("the file kept changing while it was being opened")
     }
 
+    /// A tmpfs that runs out of pages answers a write into a sparse mapping with SIGBUS, so a directory
+    /// without room for every pool is refused at start, with the numbers (pages are still taken lazily).
+    static func roomCheck(dir: String, config: NodeConfiguration) -> String? {
+        var fs = statvfs()
+        guard statvfs(dir, &fs) == 0 else { return "--shm-dir: \(dir): \(errorText())" }
+        let free = UInt64(fs.f_bavail).multipliedReportingOverflow(by: UInt64(fs.f_frsize))
+        let perDevice = config.devicePoolBytes.addingReportingOverflow(config.hostPoolBytes)
+        let need = perDevice.partialValue.multipliedReportingOverflow(by: UInt64(config.deviceIDs.count))
+        if free.overflow { return nil }
+        if perDevice.overflow || need.overflow || need.partialValue > free.partialValue {
+            return "--shm-dir: \(dir) has \(free.partialValue) bytes free; the pools (--device-pool, --host-pool per "
+                + "device) need \(perDevice.overflow || need.overflow ? "more than 2^64" : "\(need.partialValue)")"
+        }
+        return nil
+    }
+
     static func errorText() -> String { String(cString: strerror(errno)) }
 }

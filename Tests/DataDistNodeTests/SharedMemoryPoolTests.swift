@@ -86,3 +86,18 @@ import Testing
         #expect(throws: ServeSettings.Invalid.self) { try s.configuration() }
     }
 }
+
+extension SharedMemoryPoolTests {
+    @Test func aDirectoryWithoutRoomForThePoolsIsRefusedAtStart() {
+        let dir = ShmTestDir()
+        defer { dir.remove() }
+        var c = Self.config(dir.path)
+        c.devicePoolBytes = UInt64(1) << 62
+        guard case .failure(let e) = PoolMemorySet.reserve(c) else {
+            Issue.record("pools larger than the file system were accepted")
+            return
+        }
+        #expect(e.message.hasPrefix("--shm-dir"))
+        #expect(e.message.contains("free"))
+    }
+}
