@@ -94,6 +94,10 @@ final class RegionMapping: @unchecked Sendable {
         guard st.st_uid == geteuid() else {
             return .paramInvalid("\(path) is owned by uid \(st.st_uid), not by this node's user (uid \(geteuid()))")
         }
+        // A second name could be a hard link from outside the directory: the file must have only this one.
+        guard st.st_nlink == 1 else {
+            return .paramInvalid("\(path) has \(st.st_nlink) hard links; a region's file must have exactly one")
+        }
         return nil
     }
 

@@ -166,6 +166,7 @@ import Testing
         let nobody = getpwnam("nobody")
         try #require(nobody != nil)
         let chowned = chown(foreign, nobody!.pointee.pw_uid, nobody!.pointee.pw_gid) == 0
+        #expect(link(secret, dir.path + "/hardlink") == 0)
         #expect(mkdir(dir.path + "/sub", 0o700) == 0)
         dir.file("sub/ok", size: 8192)
 
@@ -182,6 +183,7 @@ import Testing
             (target, 100, 4096),  // offset not page aligned
             (dir.path + "/missing", 0, 4096),
             (dir.path + "/sub", 0, 4096),  // a directory
+            ("hardlink", 0, 4096),  // a second name of a file outside
         ]
         if chowned { cases.append((foreign, 0, 4096)) }  // a file of another user
         for (path, offset, size) in cases {
