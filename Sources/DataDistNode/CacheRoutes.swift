@@ -12,14 +12,19 @@ struct CacheRoutes: Sendable {
             Route("POST", "/v1/cache") { ctx in respond(ctx) { () throws(APIError) in try allocate(ctx) } },
             Route("GET", "/v1/cache") { ctx in
                 let now = core.clock.nowMs
-                ctx.respond(200, core.state.withLock { s in s.caches.json(lease: NodeCore.leaseExpiry(s, nowMs: now)) })
+                ctx.respond(
+                    200,
+                    core.state.withLock { s in
+                        s.caches.json(lease: NodeCore.leaseExpiry(s, nowMs: now), memory: memoryJSON(s))
+                    }
+                )
             },
             Route("GET", "/v1/cache/{cache_id}") { ctx in
                 respond(ctx) { () throws(APIError) in
                     let id = try Self.cacheID(ctx)
                     let now = core.clock.nowMs
                     let body = core.state.withLock { s in
-                        s.caches.json(cacheID: id, lease: NodeCore.leaseExpiry(s, nowMs: now))
+                        s.caches.json(cacheID: id, lease: NodeCore.leaseExpiry(s, nowMs: now), memory: memoryJSON(s))
                     }
                     guard let body else {
                         throw APIError(.LLM_KV_CACHE_NOT_EXIST, "cache \(id) does not exist")
@@ -77,6 +82,11 @@ struct CacheRoutes: Sendable {
 
     static let success: JSONValue = ["status": "LLM_SUCCESS", "code": 0]
 
+    /// The `"memory"` of each cache, seen through the state `s` (CONTRACT §10).
+    func memoryJSON(_ s: NodeState) -> (CacheInfo) -> JSONValue {
+        { [memory = core.memory, regions = s.regions] info in memory.memoryJSON(info, regions: regions) }
+    }
+
     /// Runs `body` and answers its (status, JSON) or its error.
     func respond(_ ctx: RouteContext, _ body: () throws(APIError) -> (Int, JSONValue)) {
         do {
@@ -120,7 +130,7 @@ struct CacheRoutes: Sendable {
         let body = try ctx.request.jsonBody().get()
         let f = try RequestFields(
             body,
-            known: ["cache_desc", "cache_keys", "blocks", "blocks_cache_key", "progressive"]
+            known: ["cache_desc", "cache_keys", "blocks", "blocks_cache_key", "progressive", "region"]
         )
         guard let descValue = f["cache_desc"] else { throw .typeError("'cache_desc' is required (an object)") }
         let desc = try CacheDesc.decode(descValue).get()
@@ -137,19 +147,21 @@ struct CacheRoutes: Sendable {
             try BlocksCacheKey.decode(v, field: "blocks_cache_key").get()
         }
         let now = core.clock.nowMs
-        let info = try core.state.withLock { s throws(APIError) in
+        let region = try f["region"].map { v throws(APIError) in try RegionRequest.decode(v) }
+        let (info, memory) = try core.state.withLock { s throws(APIError) in
             if !keys.isEmpty || blocksKey != nil { try s.admit("key bindings") }
+            let placement = try region.map { r throws(APIError) in try r.placement(in: s, desc: desc, core: core) }
             let info = try s.caches.allocate(
                 desc: desc,
                 blocks: blocks,
                 cacheKeys: keys,
                 blocksKey: blocksKey,
-                role: s.role.role
-            )
-            .get()
+                role: s.role.role,
+                region: placement
+            ).get()
             if progressive { s.caches.makeProgressive(info.id) }
             NodeCore.grantLeases(&s, cacheID: info.id, nowMs: now)
-            return info
+            return (info, core.memory.memoryJSON(info, regions: s.regions))
         }
         core.armLeaseTimer()
         core.logger.debug("allocated cache", metadata: ["cache_id": "\(info.id)", "bytes": "\(info.tensorSize)"])
@@ -162,6 +174,7 @@ struct CacheRoutes: Sendable {
         ]
         answer[info.kind == .blocks ? "num_blocks" : "batch_size"] = JSONValue(Int64(info.slots))
         answer["stride"] = JSONValue(Int64(info.stride))
+        answer["memory"] = memory
         return (201, .object(answer))
     }
 

@@ -39,6 +39,7 @@ public final class DataDistNode: Sendable {
         if let listen = core.config.listen {
             switch PeerListener(core: core).start(on: listen) {
             case .failure(let e):
+                core.memory.removeFiles()
                 throw NodeStartError(message: "--listen \(listen): \(e.message)")
             case .success(let server):
                 core.state.withLock { s in
@@ -56,6 +57,7 @@ public final class DataDistNode: Sendable {
                 return p
             }
             peer?.stop()
+            core.memory.removeFiles()
             throw NodeStartError(message: "--admin \(core.config.admin): \(error)")
         }
         let bound = admin.port
@@ -91,6 +93,7 @@ public final class DataDistNode: Sendable {
         admin.stop()
         peer?.stop()
         sweeper.cancel()
+        core.memory.removeFiles()
         core.logger.info("datadist node stopped")
     }
 }
