@@ -26,7 +26,11 @@ extension EventLoop {
                 log("accept failed", code)
                 return
             }
-            _ = clinux_set_nodelay(fd)
+            do {
+                _ = try Syscall.run("setsockopt TCP_NODELAY") { clinux_set_nodelay(fd) }
+            } catch {
+                log("\(error)", nil)  // served anyway, only with Nagle's delay
+            }
             let overCap = activeCount >= configuration.maxConnections
             if overCap && live.count - activeCount >= max(16, min(configuration.maxConnections, 256)) {
                 Glibc.close(fd)  // too many 503s already lingering: just drop it
