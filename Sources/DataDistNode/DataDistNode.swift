@@ -22,6 +22,9 @@ public final class DataDistNode: Sendable {
         adminConfig.name = "admin"
         adminConfig.limits = configuration.httpLimits
         adminConfig.maxConnections = configuration.maxConnections
+        // Liveness and readiness probes still answer when silent connections fill the cap.
+        adminConfig.reservedPaths = ["/healthz", "/readyz"]
+        adminConfig.logger = logger
         adminConfig.headerTimeoutMs = configuration.headerTimeoutMs
         adminConfig.bodyTimeoutMs = configuration.bodyTimeoutMs
         adminConfig.idleTimeoutMs = configuration.idleTimeoutMs
