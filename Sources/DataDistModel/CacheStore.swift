@@ -48,7 +48,7 @@ public struct CacheStore: Sendable {
         blocks: Bool,
         cacheKeys: [CacheKey] = [],
         blocksKey: BlocksCacheKey? = nil,
-        role: Role
+        role: Role?
     ) -> Result<CacheInfo, APIError> {
         if !cacheKeys.isEmpty, let e = CacheRoleGate.check(.allocateWithCacheKeys, role: role) { return .failure(e) }
         if blocksKey != nil, let e = CacheRoleGate.check(.allocateWithBlocksKey, role: role) { return .failure(e) }

@@ -38,7 +38,7 @@ struct CacheRoutes: Sendable {
                         HTTPQuery.parse(ctx.request.head.query).map { (name: $0.0, value: $0.1) }
                     ).get()
                     try core.state.withLock { s throws(APIError) in
-                        try s.caches.removeKey(identity, role: s.role.role).get()
+                        try s.caches.removeKey(identity, role: s.role.gateRole).get()
                     }
                     return (200, Self.success)
                 }
@@ -102,7 +102,7 @@ struct CacheRoutes: Sendable {
                 blocks: blocks,
                 cacheKeys: keys,
                 blocksKey: blocksKey,
-                role: s.role.role
+                role: s.role.gateRole
             )
             .get()
         }

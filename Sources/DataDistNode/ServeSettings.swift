@@ -17,6 +17,8 @@ public struct ServeSettings: Sendable {
     public var eventHistory, maxEventStreams: String?
     /// Asynchronous transfers (CONTRACT §11): terminal ones kept.
     public var transferHistory: String?
+    /// Compatibility profile (CONTRACT §4a): documented, cache-manager or legacy.
+    public var compat: String?
 
     public init(
         clusterID: String? = nil,
@@ -63,9 +65,15 @@ public struct ServeSettings: Sendable {
             c.role = r
         }
         if let admin { c.admin = try Self.address(admin, flag: "--admin") }
+        if let compat {
+            guard let p = CompatProfile(parsing: compat) else {
+                throw Invalid(message: "--compat: '\(compat)' is not documented, cache-manager or legacy")
+            }
+            c.compat = p
+        }
         if let listen {
             c.listen = try Self.address(listen, flag: "--listen")
-        } else if c.role == .prompt {
+        } else if c.role == .prompt && c.compat.promptListensByDefault {
             c.listen = ListenAddress(host: "127.0.0.1", port: 26000)
         }
         if let enableSwitchRole {

@@ -42,6 +42,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Ended transfers kept for GET /v1/transfers. [default: 4096]") var transferHistory: String?
     @Option(help: "Events kept for /v1/events replay. [default: 4096]") var eventHistory: String?
     @Option(help: "Concurrent /v1/events streams; one more gets 503. [default: 64]") var maxEventStreams: String?
+    @Option(help: "Profile: documented, cache-manager or legacy. [default: documented]") var compat: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [default: info]") var logLevel:
         String?
 
@@ -93,6 +94,7 @@ struct Serve: ParsableCommand {
         settings.transferHistory = transferHistory ?? env["TRANSFER_HISTORY"]
         settings.eventHistory = eventHistory ?? env["EVENT_HISTORY"]
         settings.maxEventStreams = maxEventStreams ?? env["MAX_EVENT_STREAMS"]
+        settings.compat = compat ?? env["COMPAT"]
         return (try settings.configuration(), try ServeSettings.logLevel(logLevel ?? env["LOG_LEVEL"]))
     }
 

@@ -36,7 +36,8 @@ import Testing
         (["serve", "--role", "boss"], "--role"),
         (["serve", "--page-shift", "40"], "--page-shift"),
         (["serve", "--device-pool", "many"], "--device-pool"),
-        (["serve", "--role", "decoder", "--listen", "127.0.0.1:1"], "--listen"),
+        (["serve", "--role", "decoder", "--listen", "127.0.0.1:1", "--compat", "legacy"], "--listen"),
+        (["serve", "--compat", "strict"], "--compat"),
     ])
     func badFlagExitsNonZeroWithOneLineNamingIt(args: [String], flag: String) throws {
         let (p, err) = try Self.launch(args)
