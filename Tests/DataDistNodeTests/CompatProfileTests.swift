@@ -80,6 +80,32 @@ import Testing
         #expect(call(prompt, "GET", "/readyz").status == 503)
     }
 
+    /// Row 8: a PROMPT links (and checks links) in every profile but legacy.
+    @Test(arguments: CompatProfile.allCases)
+    func linkGateOnlyInLegacy(profile: CompatProfile) {
+        let (_, api) = makeAdmin { c in
+            c.compat = profile
+            c.role = .prompt
+            c.listen = ListenAddress(host: "127.0.0.1", port: 0)
+        }
+        let nowhere = freePort()
+        let r = call(
+            api,
+            "POST",
+            "/v1/links",
+            body: #"{"clusters":[{"remote_cluster_id":5,"remote_ip_info":"127.0.0.1:\#(nowhere)"}],"timeout_ms":2000}"#
+        )
+        if profile == .legacy {
+            #expect(r.status == 400)
+            #expect(r.errorMessage?.contains("PROMPT") == true, "\(r.text)")
+        } else {
+            #expect(r.status == 502, "\(r.text)")
+            #expect(r.json?["results"]?.arrayValue?.first?["status"] == "LLM_LINK_FAILED")
+        }
+        let check = call(api, "GET", "/v1/links/5")
+        #expect(check.status == (profile == .legacy ? 400 : 409), "\(check.text)")
+    }
+
     /// Row 8: a DECODER binds keys and a PROMPT removes them in every profile but legacy.
     @Test(arguments: CompatProfile.allCases)
     func keyGatesOnlyInLegacy(profile: CompatProfile) {

@@ -3,7 +3,8 @@ import Foundation
 import Testing
 
 /// The operator commands of the `datadist` executable (CONTRACT §14), run as child processes against live nodes.
-@Suite struct OperatorCLILiveTests {
+/// Serialized: each test blocks its thread while children run, and the machine has few.
+@Suite(.serialized) struct OperatorCLILiveTests {
     struct Run {
         var status: Int32
         var out: String

@@ -330,3 +330,60 @@ def test_pull_blocks_xpyd_sample() -> None:
     _, _, seen = run_sides([xpyd_prompt(0), xpyd_prompt(1), xpyd_decoder], e)
     zero = floats(0, KV_SHAPE)
     assert seen == [floats(v, KV_SHAPE) + zero + floats(v, KV_SHAPE) for v in (1, 2)]
+
+
+# ---- hixl_transfer_backend_sample.py ---------------------------------------------------------------
+
+
+def hixl_side(role_name: str) -> Any:
+    def side(barrier: Any, e: Dict[str, Any]) -> Any:
+        from datadist.llm_datadist import (
+            BlocksCacheKey, CacheDesc, DataType, LLMClusterInfo, LLMConfig, LLMDataDist, LLMRole, LLMStatusCode, Placement,
+        )
+
+        is_prompt = role_name == "PROMPT"
+        me, peer = (PROMPT_CLUSTER_ID, DECODER_CLUSTER_ID) if is_prompt else (DECODER_CLUSTER_ID, PROMPT_CLUSTER_ID)
+        my_port, peer_port = (e["prompt_port"], e["decoder_port"]) if is_prompt else (e["decoder_port"], e["prompt_port"])
+        datadist = LLMDataDist(getattr(LLMRole, role_name), me)
+        llm_config = LLMConfig()
+        llm_config.device_id = 0
+        llm_config.local_comm_res = ""
+        llm_config.transfer_backend = "hixl"
+        llm_config.listen_ip_info = f"127.0.0.1:{my_port}"
+        datadist.init(llm_config.generate_options())
+        cache_manager = datadist.cache_manager
+        cache_desc = CacheDesc(num_tensors=NUM_TENSORS, shape=[BLOCKS_NUM, KV_SHAPE], data_type=DataType.DT_FLOAT, placement=Placement.DEVICE)
+        cache = cache_manager.register_blocks_cache(cache_desc, FAKE_ADDRS, BlocksCacheKey(me, 0))
+        for t in range(NUM_TENSORS):  # prompt: torch.ones, decoder: torch.full(0)
+            cache.write_tensor(t, floats(1 if is_prompt else 0, FLOATS))
+        barrier.wait()  # register end
+        cluster = LLMClusterInfo()
+        cluster.remote_cluster_id = peer
+        cluster.append_local_ip_info("127.0.0.1", my_port)
+        cluster.append_remote_ip_info("127.0.0.1", peer_port)
+        ret, _ = datadist.link_clusters([cluster], 5000)
+        if ret != LLMStatusCode.LLM_SUCCESS:
+            raise Exception(f"link failed {_} {datadist.client.list_links()}")
+        if is_prompt:
+            cache_manager.pull_blocks(BlocksCacheKey(DECODER_CLUSTER_ID, 0), cache, src_blocks=[2], dst_blocks=[2])
+        else:
+            cache_manager.push_blocks(BlocksCacheKey(PROMPT_CLUSTER_ID, 0), cache, src_blocks=[0, 1], dst_blocks=[0, 1])
+        barrier.wait()  # transfers end
+        cluster = LLMClusterInfo()
+        cluster.remote_cluster_id = peer
+        ret, _ = datadist.unlink_clusters([cluster], 5000)
+        if ret != LLMStatusCode.LLM_SUCCESS:
+            raise Exception("unlink failed")
+        barrier.wait()
+        tensors = [cache.read_tensor(t) for t in range(NUM_TENSORS)]
+        cache_manager.unregister_cache(cache.cache_id)
+        datadist.finalize()
+        return tensors
+
+    return side
+
+
+def test_hixl_transfer_backend_sample() -> None:
+    prompt, _ = run_sides([hixl_side("PROMPT"), hixl_side("DECODER")], env())
+    # The sample's own check: the prompt's tensors are all zeros (block 2 pulled, blocks 0 and 1 pushed).
+    assert prompt == [floats(0, FLOATS)] * NUM_TENSORS

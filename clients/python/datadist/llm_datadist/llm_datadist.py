@@ -148,6 +148,7 @@ class LLMDataDist:
         self._cm_mode = cm == "1"
         self._remote_cache_accessible = remote == "1"
         self._local_comm_res = local_comm_res
+        self._hixl = backend == "hixl"
         listen = options.get("llm.listenIpInfo")
         if listen is not None:
             parse_listen_ip_info(listen)
@@ -347,7 +348,26 @@ class LLMDataDist:
                 spec["local_ip_info"] = int_to_ip(c.local_ip_info_list[0][0])
             local.append(None)
             body.append(spec)
-        return self._batch(clusters, local, body, lambda: client.link_clusters(body, timeout_ms=timeout))
+        ret, rets = self._batch(clusters, local, body, lambda: client.link_clusters(body, timeout_ms=timeout))
+        if self._hixl:
+            rets = [self._hixl_link(client, c, r, timeout) for c, r in zip(clusters, rets)]
+            ret = next((r for r in reversed(rets) if r != LLMStatusCode.LLM_SUCCESS), LLMStatusCode.LLM_SUCCESS)
+        return ret, rets
+
+    @staticmethod
+    def _hixl_link(client: Client, cluster: LLMClusterInfo, status: LLMStatusCode, timeout: int) -> LLMStatusCode:
+        """HIXL links one direction per side, so both sides of a pair call link_clusters; a datadist link serves
+        both directions, so the side whose peer linked first (ALREADY_LINK, or PROCESSING_LINK while that
+        handshake runs) has its link once the peer's appears."""
+        if status not in (LLMStatusCode.LLM_ALREADY_LINK, LLMStatusCode.LLM_PROCESSING_LINK):
+            return status
+        deadline = time.monotonic() + timeout / 1000.0
+        while time.monotonic() < deadline:
+            links = call(client.list_links).get("links", [])
+            if any(link.get("remote_cluster_id") == cluster.remote_cluster_id for link in links):
+                return LLMStatusCode.LLM_SUCCESS
+            time.sleep(0.02)
+        return status
 
     def unlink_clusters(
         self, clusters: Sequence[LLMClusterInfo], timeout: int = 3000, force: bool = False
@@ -356,6 +376,8 @@ class LLMDataDist:
         self._check_timeout(timeout)
         self._check_clusters(clusters)
         check_isinstance("force", force, bool)
+        if self._hixl:
+            force = True  # HIXL unlinks locally only, whatever force says
         local: List[Optional[LLMStatusCode]] = []
         body: List[Dict[str, Any]] = []
         for c in clusters:
