@@ -387,3 +387,192 @@ def test_hixl_transfer_backend_sample() -> None:
     prompt, _ = run_sides([hixl_side("PROMPT"), hixl_side("DECODER")], env())
     # The sample's own check: the prompt's tensors are all zeros (block 2 pulled, blocks 0 and 1 pushed).
     assert prompt == [floats(0, FLOATS)] * NUM_TENSORS
+
+
+# ---- pull_cache_sample.py: a two-sided comm (link / query_register_mem_status / unlink) -------------
+
+PULL_NUM_TENSORS = 4
+PULL_SHAPE = [2, 16 * 1024]
+MEM_POOL_SIZE = 64 * 1024 * 1024
+
+
+def slot_bytes(tensor: int, slot: int) -> bytes:
+    return bytes([(tensor * 16 + slot * 3 + i) % 251 for i in range(PULL_SHAPE[1] * 2)])
+
+
+def pull_cache_side(cluster_id: int) -> Any:
+    def side(barrier: Any, e: Dict[str, Any]) -> Any:
+        import time
+
+        from datadist.llm_datadist import CacheDesc, CacheKey, DataType, LLMConfig, LLMDataDist, LLMRole, Placement, RegisterMemStatus
+
+        role = LLMRole.PROMPT if cluster_id == 1 else LLMRole.DECODER
+        datadist = LLMDataDist(role, cluster_id)
+        llm_config = LLMConfig()
+        llm_config.device_id = 0
+        llm_config.enable_cache_manager = True
+        llm_config.mem_pool_cfg = f'{{"memory_size": {MEM_POOL_SIZE}}}'
+        datadist.init(llm_config.generate_options())
+        comm_id = datadist.link("link", {1: 0, 2: 1}, "{}")  # the rank table names NPU device IPs
+        while True:
+            ret = datadist.query_register_mem_status(comm_id)
+            if ret == RegisterMemStatus.OK:
+                break
+            if ret == RegisterMemStatus.FAILED:
+                raise RuntimeError("link failed")
+            time.sleep(0.1)
+        cache_manager = datadist.cache_manager
+        cache_desc = CacheDesc(num_tensors=PULL_NUM_TENSORS, shape=PULL_SHAPE, data_type=DataType.DT_FLOAT16, placement=Placement.DEVICE)
+        cache_key_0 = CacheKey(prompt_cluster_id=1, req_id=0, model_id=0)
+        cache_key_1 = CacheKey(prompt_cluster_id=1, req_id=1, model_id=0)
+        if role == LLMRole.DECODER:
+            cache = cache_manager.allocate_cache(cache_desc)
+            barrier.wait()  # cache ready
+            cache_manager.pull_cache(cache_key_0, cache, batch_index=0)
+            cache_manager.pull_cache(cache_key_1, cache, batch_index=1)
+            got = [cache.read_tensor(t) for t in range(PULL_NUM_TENSORS)]
+            barrier.wait()  # pull_cache end
+            datadist.unlink(comm_id)
+            barrier.wait()  # wait peer unlink end
+            cache_manager.deallocate_cache(cache)
+            datadist.finalize()
+            return got
+        cache = cache_manager.allocate_cache(cache_desc, [cache_key_0, cache_key_1])
+        for t in range(PULL_NUM_TENSORS):  # the prefill's KV, written where the NPU would
+            cache.write_tensor(t, slot_bytes(t, 0) + slot_bytes(t, 1))
+        barrier.wait()  # cache ready
+        barrier.wait()  # decoder pull_cache end
+        datadist.unlink(comm_id)
+        barrier.wait()  # wait peer unlink end
+        cache_manager.remove_cache_key(cache_key_0)
+        cache_manager.remove_cache_key(cache_key_1)
+        cache_manager.deallocate_cache(cache)
+        datadist.finalize()
+        return None
+
+    return side
+
+
+def test_pull_cache_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATADIST_PEERS", f"1=127.0.0.1:{free_port()}")
+    _, got = run_sides([pull_cache_side(1), pull_cache_side(2)], {})
+    assert got == [slot_bytes(t, 0) + slot_bytes(t, 1) for t in range(PULL_NUM_TENSORS)]
+
+
+# ---- pull_from_cache_to_blocks.py and pull_blocks_sample.py (two-sided comms too) -------------------
+
+
+def two_sided_link(datadist: Any) -> int:
+    import time
+
+    from datadist.llm_datadist import RegisterMemStatus
+
+    comm_id = datadist.link("link", {1: 0, 2: 1}, "{}")
+    while True:
+        ret = datadist.query_register_mem_status(comm_id)
+        if ret == RegisterMemStatus.OK:
+            return int(comm_id)
+        if ret == RegisterMemStatus.FAILED:
+            raise RuntimeError("link failed")
+        time.sleep(0.1)
+
+
+def cm_init(cluster_id: int) -> Any:
+    from datadist.llm_datadist import LLMConfig, LLMDataDist, LLMRole
+
+    datadist = LLMDataDist(LLMRole.PROMPT if cluster_id == 1 else LLMRole.DECODER, cluster_id)
+    llm_config = LLMConfig()
+    llm_config.device_id = 0
+    llm_config.enable_cache_manager = True
+    llm_config.mem_pool_cfg = f'{{"memory_size": {MEM_POOL_SIZE}}}'
+    datadist.init(llm_config.generate_options())
+    return datadist
+
+
+def cache_to_blocks_side(cluster_id: int) -> Any:
+    def side(barrier: Any, e: Dict[str, Any]) -> Any:
+        from datadist.llm_datadist import CacheDesc, CacheKey, DataType, Placement
+
+        datadist = cm_init(cluster_id)
+        cache_manager = datadist.cache_manager
+        cache_desc = CacheDesc(num_tensors=PULL_NUM_TENSORS, shape=PULL_SHAPE, data_type=DataType.DT_FLOAT16, placement=Placement.DEVICE)
+        cache_key = CacheKey(prompt_cluster_id=1, req_id=0, model_id=0)
+        if cluster_id == 2:
+            cache = cache_manager.register_blocks_cache(cache_desc, [0x1000 + t for t in range(PULL_NUM_TENSORS)])
+            for t in range(PULL_NUM_TENSORS):  # torch.ones(..., float16)
+                cache.write_tensor(t, b"\x00\x3c" * (PULL_SHAPE[0] * PULL_SHAPE[1]))
+            comm_id = two_sided_link(datadist)
+            barrier.wait()  # cache ready
+            cache_manager.pull_blocks(cache_key, cache, src_blocks=[], dst_blocks=[0])
+            got = [cache.read_tensor(t) for t in range(PULL_NUM_TENSORS)]
+            barrier.wait()  # pull_blocks end
+            datadist.unlink(comm_id)
+            barrier.wait()  # wait peer unlink end
+            datadist.finalize()
+            return got
+        comm_id = two_sided_link(datadist)
+        cache = cache_manager.allocate_cache(cache_desc, [cache_key])
+        for t in range(PULL_NUM_TENSORS):
+            cache.write_tensor(t, slot_bytes(t, 0) + slot_bytes(t, 1))
+        barrier.wait()  # cache ready
+        barrier.wait()  # decoder pull_blocks end
+        datadist.unlink(comm_id)
+        barrier.wait()  # wait peer unlink end
+        cache_manager.remove_cache_key(cache_key)
+        cache_manager.deallocate_cache(cache)
+        datadist.finalize()
+        return None
+
+    return side
+
+
+def test_pull_from_cache_to_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATADIST_PEERS", f"1=127.0.0.1:{free_port()}")
+    _, got = run_sides([cache_to_blocks_side(1), cache_to_blocks_side(2)], {})
+    ones = b"\x00\x3c" * PULL_SHAPE[1]
+    # Slot 0 of the source (one block's worth) lands in block 0; block 1 keeps its ones.
+    assert got == [slot_bytes(t, 0) + ones for t in range(PULL_NUM_TENSORS)]
+
+
+def pull_blocks_side(cluster_id: int) -> Any:
+    def side(barrier: Any, e: Dict[str, Any]) -> Any:
+        from datadist.llm_datadist import BlocksCacheKey, Cache, CacheDesc, DataType, Placement
+
+        datadist = cm_init(cluster_id)
+        cache_manager = datadist.cache_manager
+        cache_desc = CacheDesc(num_tensors=1, shape=[2, 1024 * 1024], data_type=DataType.DT_FLOAT, placement=Placement.DEVICE)
+        if cluster_id == 2:
+            cache = cache_manager.register_blocks_cache(cache_desc, [0x1000])
+            cache.write_tensor(0, floats(1, 2 * 1024 * 1024))  # torch.ones
+            comm_id = two_sided_link(datadist)
+            barrier.wait()  # cache ready
+            cache_manager.pull_blocks(BlocksCacheKey(1, 0), cache, src_blocks=[0, 1], dst_blocks=[0, 1])
+            # _allocate_cpu_cache: a CPU cache (torch CPU tensors in the sample)
+            cpu_desc = CacheDesc(num_tensors=1, shape=[2, 1024 * 1024], data_type=DataType.DT_FLOAT, placement=Placement.HOST)
+            cpu_cache = Cache.create_cpu_cache(cpu_desc, [0x2000])
+            cache_manager.swap_blocks(cache, cpu_cache, {0: 0, 1: 1})
+            cache.write_tensor(0, floats(0, 2 * 1024 * 1024))  # (not in the sample) prove the swap-in below
+            cache_manager.swap_blocks(cpu_cache, cache, {0: 0, 1: 1})
+            got = cache.read_tensor(0)
+            barrier.wait()  # pull_blocks end
+            datadist.unlink(comm_id)
+            barrier.wait()  # wait peer unlink end
+            datadist.finalize()
+            return got
+        cache = cache_manager.register_blocks_cache(cache_desc, [0x1000], BlocksCacheKey(1, 0))
+        cache.write_tensor(0, floats(2, 2 * 1024 * 1024))  # the sample's torch.ones; 2 tells the bytes apart
+        comm_id = two_sided_link(datadist)
+        barrier.wait()  # cache ready
+        barrier.wait()  # decoder pull_blocks end
+        datadist.unlink(comm_id)
+        barrier.wait()  # wait peer unlink end
+        datadist.finalize()
+        return None
+
+    return side
+
+
+def test_pull_blocks_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATADIST_PEERS", f"1=127.0.0.1:{free_port()}")
+    _, got = run_sides([pull_blocks_side(1), pull_blocks_side(2)], {})
+    assert got == floats(2, 2 * 1024 * 1024)

@@ -338,4 +338,16 @@ class CacheManager:
         check_isinstance("dst_cache", dst_cache, Cache)
         check_isinstance("src_to_dst", src_to_dst, dict)
         raise_if_false(src_cache.is_blocks_cache and dst_cache.is_blocks_cache, "swap_blocks needs blocks caches")
+        for cache in (src_cache, dst_cache):
+            self._materialize(cache)
         call(lambda: self._client.swap_blocks(src_cache.cache_id, dst_cache.cache_id, src_to_dst))
+
+    def _materialize(self, cache: Cache) -> None:
+        """A ``Cache.create_cpu_cache`` (host memory of this process, id -1) lives in the node's HOST pool here:
+        the node can only swap between its own caches. Allocated on first use."""
+        if cache.cache_id != -1:
+            return
+        answer = call(lambda: self._client.allocate_cache(cache.cache_desc.to_wire(), blocks=True))
+        cache.cache_id = int(answer["cache_id"])
+        cache._manager = self
+        self._registered[cache.cache_id] = True

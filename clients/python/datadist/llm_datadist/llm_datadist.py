@@ -150,6 +150,10 @@ class LLMDataDist:
         self._local_comm_res = local_comm_res
         self._hixl = backend == "hixl"
         listen = options.get("llm.listenIpInfo")
+        if listen is None:
+            # A node named in datadist.peers / DATADIST_PEERS listens there (two-sided comms, `link`).
+            self._options = dict(options)
+            listen = self._peers().get(self._cluster_id)
         if listen is not None:
             parse_listen_ip_info(listen)
         elif not self._cm_mode and self._role == LLMRole.PROMPT:
@@ -411,6 +415,10 @@ class LLMDataDist:
             check_isinstance("switch_options", switch_options, dict)
         options = dict(switch_options or {})
         listen = options.get("llm.listenIpInfo")
+        if listen is None:
+            # A node named in datadist.peers / DATADIST_PEERS listens there (two-sided comms, `link`).
+            self._options = dict(options)
+            listen = self._peers().get(self._cluster_id)
         if listen is not None:
             check_isinstance("llm.listenIpInfo", listen, str)
             parse_listen_ip_info(listen)
@@ -449,19 +457,85 @@ class LLMDataDist:
             status_code=LLMStatusCode.LLM_FEATURE_NOT_ENABLED,
         )
 
-    def link(self, comm_name: str, cluster_rank_info: Dict[int, int], rank_table: str) -> int:
-        """Two-sided HCCL communication domains have no datadist equivalent (links are `link_clusters`)."""
-        self._check_is_inited()
-        raise LLMException(
-            "link(comm_name, cluster_rank_info, rank_table) (HCCL rank tables) is not supported by datadist; "
-            "use link_clusters",
-            status_code=LLMStatusCode.LLM_FEATURE_NOT_ENABLED,
-        )
+    # MARK: two-sided comms (HCCL rank tables) on datadist links
 
-    def unlink(self, comm_id: int) -> None:
+    def link(self, comm_name: str, cluster_rank_info: Dict[int, int], rank_table: str) -> int:
+        """A two-sided communication domain becomes datadist links: each member links to the members of lower
+        rank, whose peer listeners are named by the option ``datadist.peers`` or env ``DATADIST_PEERS``
+        (``ID=IP:PORT,…``; a node in that map listens there). Linking runs in ``query_register_mem_status``,
+        which answers PREPARING until every link of the comm exists (the library's asynchronous setup)."""
         self._check_is_inited()
-        raise LLMException(f"no comm {comm_id}", status_code=LLMStatusCode.LLM_NOT_YET_LINK)
+        check_isinstance("comm_name", comm_name, str)
+        raise_if_false(0 < len(comm_name) < 128, "comm_name must be 1 to 127 characters")
+        check_isinstance("cluster_rank_info", cluster_rank_info, dict)
+        for k, v in cluster_rank_info.items():
+            check_isinstance("cluster id", k, int)
+            check_isinstance("rank", v, int)
+        raise_if_false(1 < len(cluster_rank_info) <= 4, "cluster_rank_info must have 2 to 4 entries")
+        ranks = list(cluster_rank_info.values())
+        raise_if_false(ranks == sorted(ranks), "ranks must ascend in cluster_rank_info order")
+        raise_if_false(self._cluster_id in cluster_rank_info, "this node's cluster id is not in cluster_rank_info")
+        check_isinstance("rank_table", rank_table, str)
+        peers = self._peers()
+        mine = cluster_rank_info[self._cluster_id]
+        targets = [c for c, r in cluster_rank_info.items() if r < mine]
+        for c in targets:
+            raise_if_false(c in peers, f"no peer listener for cluster {c}: set datadist.peers / DATADIST_PEERS")
+        members = [c for c in cluster_rank_info if c != self._cluster_id]
+        self._comm_seq = getattr(self, "_comm_seq", 0) + 1
+        comms: Dict[int, Tuple[List[int], List[int]]] = getattr(self, "_comms", {})
+        comms[self._comm_seq] = (targets, members)
+        self._comms = comms
+        return self._comm_seq
+
+    def _peers(self) -> Dict[int, str]:
+        text = self._options.get("datadist.peers") or os.environ.get("DATADIST_PEERS", "")
+        out: Dict[int, str] = {}
+        for item in filter(None, (x.strip() for x in text.split(","))):
+            ident, _, address = item.partition("=")
+            out[int(ident)] = address
+        return out
+
+    def _comm(self, comm_id: int) -> Tuple[List[int], List[int]]:
+        comms: Dict[int, Tuple[List[int], List[int]]] = getattr(self, "_comms", {})
+        if comm_id not in comms:
+            raise LLMException(f"no comm {comm_id}", status_code=LLMStatusCode.LLM_NOT_YET_LINK)
+        return comms[comm_id]
+
+    def _linked(self, client: Client) -> List[int]:
+        return [int(link["remote_cluster_id"]) for link in call(client.list_links).get("links", [])]
 
     def query_register_mem_status(self, comm_id: int) -> Any:
-        self._check_is_inited()
-        raise LLMException(f"no comm {comm_id}", status_code=LLMStatusCode.LLM_NOT_YET_LINK)
+        from .configs import RegisterMemStatus
+
+        client = self._check_is_inited()
+        targets, members = self._comm(comm_id)
+        linked = self._linked(client)
+        peers = self._peers()
+        for c in targets:
+            if c not in linked:
+                spec = [{"remote_cluster_id": c, "remote_ip_info": peers[c]}]
+                try:
+                    client.link_clusters(spec, timeout_ms=3000)
+                except DataDistError as e:
+                    if e.status not in ("LLM_LINK_FAILED", "LLM_TIMEOUT", "LLM_ALREADY_LINK", "LLM_PROCESSING_LINK"):
+                        return RegisterMemStatus.FAILED
+        linked = self._linked(client)
+        return RegisterMemStatus.OK if all(c in linked for c in members) else RegisterMemStatus.PREPARING
+
+    def unlink(self, comm_id: int) -> None:
+        """Unlinks the comm's links: the linking side tells its peers; the other side waits (bounded) for
+        them to go, then drops what remains locally."""
+        client = self._check_is_inited()
+        targets, members = self._comm(comm_id)
+        if targets:
+            body = [{"remote_cluster_id": c} for c in targets]
+            call(lambda: client.unlink_clusters(body, timeout_ms=3000))
+        waiting = [c for c in members if c not in targets]
+        deadline = time.monotonic() + 5
+        while waiting and time.monotonic() < deadline and any(c in self._linked(client) for c in waiting):
+            time.sleep(0.02)
+        left = [c for c in waiting if c in self._linked(client)]
+        if left:
+            call(lambda: client.unlink_clusters([{"remote_cluster_id": c} for c in left], force=True))
+        del self._comms[comm_id]
