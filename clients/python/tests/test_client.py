@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from conftest import NodeFactory
+from conftest import NodeFactory, free_port
 from datadist import Client, DataDistError, normalize_admin
 
 DESC = {"num_tensors": 2, "shape": [2, 8], "data_type": "DT_UINT8", "placement": "HOST"}
@@ -39,16 +39,12 @@ def test_switch_role_lists_ignored_options(start_node: NodeFactory) -> None:
     c = node.client
     role = c.get_role()
     assert role["role"] == "DECODER" and role["role_epoch"] == 0
-    port = node.admin_port + 1 if node.admin_port < 65535 else 20000
-    from conftest import free_port
-
     listen = f"127.0.0.1:{free_port()}"
     answer = c.switch_role("PROMPT", {"llm.listenIpInfo": listen, "llm.MemoryUtilization": "0.95"}, expected_epoch=0)
     assert answer["role"] == "PROMPT"
     assert answer["listen_ip_info"] == listen
     assert answer["role_epoch"] == 1
     assert answer["ignored_options"] == ["llm.MemoryUtilization"]
-    del port
 
 
 def test_errors_carry_status_code_message_and_http_status(start_node: NodeFactory) -> None:
