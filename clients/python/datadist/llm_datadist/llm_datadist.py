@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import signal
 import shutil
 import socket
 import subprocess
@@ -70,6 +72,17 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _die_with_parent() -> None:
+    """In the started node: SIGTERM it when this process dies (Linux PR_SET_PDEATHSIG), so a node started for
+    a process that crashed or was killed does not outlive it (the library's node dies with its process)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 _instance_lock = threading.Lock()
@@ -235,7 +248,10 @@ class LLMDataDist:
         if token:
             argv += ["--admin-token", token]
         env = {k: v for k, v in os.environ.items() if not k.startswith("DATADIST_")}
-        process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        process = subprocess.Popen(
+            argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent
+        )
+        atexit.register(self.finalize)
         client = Client(f"127.0.0.1:{port}", token=token)
         deadline = time.monotonic() + 30
         while True:
