@@ -7,7 +7,7 @@ STRICT     := -Xswiftc -warnings-as-errors
 RUN_ARGS   ?= --enable-switch-role
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps test-deps install-pkgs build run test lint clean bench bench-deps
+.PHONY: deps test-deps install-pkgs build run test pytest lint clean bench bench-deps
 
 deps:
 	@$(MAKE) --no-print-directory install-pkgs PKGS="$(SYS_PKGS)"
@@ -36,6 +36,16 @@ run: deps
 test: test-deps
 	$(SWIFT) build --build-tests $(STRICT)
 	$(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory pytest
+
+# The Python client and llm_datadist facade (clients/python) against live nodes of the debug build; pytest comes
+# from Debian (python3-pytest), or from PyPI when the python3 on PATH is not Debian's.
+PYTHON ?= python3
+pytest:
+	@$(PYTHON) -c 'import pytest' 2>/dev/null || $(MAKE) --no-print-directory install-pkgs PKGS=python3-pytest
+	@$(PYTHON) -c 'import pytest' 2>/dev/null || $(PYTHON) -m pip install -q pytest
+	$(SWIFT) build --product datadist $(STRICT)
+	cd clients/python && DATADIST_BIN=$(CURDIR)/.build/debug/datadist $(PYTHON) -m pytest -q
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift

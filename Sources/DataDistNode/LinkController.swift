@@ -60,15 +60,15 @@ final class LinkController: Sendable {
             if s.switchInProgress {
                 return APIError(.LLM_PROCESSING_LINK, "a role switch is in progress; retry")
             }
-            if let gate = Self.linkGate(s.role.role) { return gate }
+            if let gate = Self.linkGate(s.role.gateRole) { return gate }
             return s.links.beginLink(spec.remoteClusterID, maxLinks: maxLinks)
         }
         if let refusal { return .failure(refusal) }
         return .success((address, local))
     }
 
-    /// CONTRACT §4 role gates: only DECODER and MIX link.
-    static func linkGate(_ role: Role) -> APIError? {
+    /// CONTRACT §4 role gates (`--compat legacy` only; nil = no gates): only DECODER and MIX link.
+    static func linkGate(_ role: Role?) -> APIError? {
         role == .prompt ? .paramInvalid("a PROMPT node may not link (allowed roles: DECODER, MIX)") : nil
     }
 
@@ -261,7 +261,7 @@ final class LinkController: Sendable {
     /// `check_link_status`: the link exists here and the peer still holds it (probed within the timeout).
     func check(_ remote: UInt64, completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void) {
         let found: Result<Link, APIError> = core.state.withLock { s in
-            if s.role.role == .prompt {
+            if s.role.gateRole == .prompt {
                 return .failure(
                     .paramInvalid("check_link_status is not allowed for PROMPT (allowed roles: DECODER, MIX)")
                 )

@@ -28,7 +28,7 @@ struct LinkRoutes: Sendable {
             } catch {
                 return error
             }
-            return LinkController.linkGate(s.role.role)
+            return LinkController.linkGate(s.role.gateRole)
         }
         if let refusal {
             ctx.respond(refusal)
