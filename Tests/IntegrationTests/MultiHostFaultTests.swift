@@ -46,7 +46,45 @@ extension MultiHostTests {
             #expect(push?.status == 200, "\(push?.text ?? "") \(net.logs)")
             for t in 0..<2 { #expect(bytesDiffer(p.readTensor(src, t, query: "batch_index=1"), back[t]) == nil) }
             // The loss was real.
-            #expect(try p.droppedPackets() + d1.droppedPackets() > 0)
+            let dropped = try p.droppedPackets() + d1.droppedPackets()
+            print("multi-host 0.5 % loss: \(dropped) packets dropped, 8 MiB pulled and 4 MiB pushed, all verified")
+            #expect(dropped > 0)
+        }
+
+        /// Heavy loss (30 % each way) and a short timeout: the pull either still completes with verified bytes or
+        /// fails with `LLM_TIMEOUT` within its timeout — never another status, never late, never with the key
+        /// consumed or pool memory lost.
+        @Test func heavyLossEndsWithinTheTimeout() throws {
+            let net = try MultiHostGate.network(needsIptables: true)
+            defer { net.destroy() }
+            let (p, d1) = (net["p"], net["d1"])
+            #expect(d1.link(to: p)?.status == 200)
+            let stride = 2 << 20
+            let src = try #require(
+                p.allocate(#"{"cache_desc":\#(multiHostDesc(stride)),"cache_keys":[\#(requestKey(1, 61))]}"#)
+            )
+            let bytes = (0..<2).map { seededBytes(stride, seed: 650 + UInt64($0)) }
+            for t in 0..<2 { #expect(p.writeTensor(src, t, bytes[t]) == 200) }
+            let dst = try #require(d1.allocate(#"{"cache_desc":\#(multiHostDesc(stride))}"#))
+            let baseline = (p.poolsUsed, d1.poolsUsed)
+            try p.dropRandomly(from: d1, probability: 0.3)
+            try d1.dropRandomly(from: p, probability: 0.3)
+
+            let timeoutMs = 1000
+            let start = ContinuousClock.now
+            let r = pullByKey(d1, into: dst, from: 1, req: 61, timeoutMs: timeoutMs)
+            let took = ContinuousClock.now - start
+            print("multi-host heavy loss: \(r?.status_ ?? "no answer") after \(took)")
+            if r?.status == 200 {
+                for t in 0..<2 { #expect(bytesDiffer(d1.readTensor(dst, t), bytes[t]) == nil) }
+                #expect(!p.hasKey(req: 61))
+            } else {
+                #expect(r?.status == 504 && r?.status_ == "LLM_TIMEOUT", "\(r?.text ?? "no answer") \(net.logs)")
+                #expect(took.milliseconds < Double(timeoutMs) + 1500, "answered after \(took)")
+                #expect(p.hasKey(req: 61))
+                #expect(p.poolsUsed == baseline.0)
+                #expect(d1.poolsUsed == baseline.1)
+            }
         }
 
         /// The path between the prompt and one decoder is cut while a pull is in flight: the pull fails with
@@ -99,6 +137,7 @@ extension MultiHostTests {
             let (r, took) = try #require(answer.withLock { $0 })
             #expect(r?.status == 504 && r?.status_ == "LLM_TIMEOUT", "\(r?.text ?? "no answer") \(net.logs)")
             #expect(took.milliseconds < Double(timeoutMs) + 1500, "answered after \(took)")
+            print("multi-host partition: \(r?.status_ ?? "no answer") after \(took) (timeout_ms \(timeoutMs))")
             // §5: a probe of a peer that cannot be reached fails (timeout or link failure).
             let probe = d1.request("GET", "/v1/links/1")
             #expect(["LLM_TIMEOUT", "LLM_LINK_FAILED"].contains(probe?.status_ ?? ""), "\(probe?.text ?? "")")

@@ -23,11 +23,15 @@ enum MultiHostGate {
         Comment(rawValue: MultiHostNetwork.iptablesUnavailableReason ?? "")
     )
 
-    /// The standard three hosts, or a failure naming what this machine lacks.
-    static func network(needsIptables: Bool = false) throws -> MultiHostNetwork {
+    /// The standard three hosts, or a failure naming what this machine lacks. `options` carries extra node flags
+    /// (a TLS variant of these tests passes its certificate flags there).
+    static func network(
+        needsIptables: Bool = false,
+        _ options: MultiHostNetwork.Options = MultiHostNetwork.Options()
+    ) throws -> MultiHostNetwork {
         let reason = needsIptables ? MultiHostNetwork.iptablesUnavailableReason : MultiHostNetwork.unavailableReason
         try #require(reason == nil, Comment(rawValue: reason ?? ""))
-        return try MultiHostNetwork.standard()
+        return try MultiHostNetwork.standard(options)
     }
 }
 
