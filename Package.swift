@@ -35,6 +35,7 @@ let package = Package(
             name: "DataDistNode",
             dependencies: [
                 "DataDistModel", "HTTPCore", "HTTPServer", "PeerClient", "KVFraming",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
