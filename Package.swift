@@ -39,6 +39,7 @@ let package = Package(
             name: "DataDistNode",
             dependencies: [
                 "DataDistModel", "HTTPCore", "HTTPServer", "PeerClient", "KVFraming",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -60,23 +61,29 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "DataDistModelTests", dependencies: ["DataDistModel"], swiftSettings: strict),
-        .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"], swiftSettings: strict),
+        // Helpers every test target shares: a seeded generator, a raw HTTP client, loopback sockets.
+        .target(name: "TestSupport", dependencies: ["CLinux"], path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "DataDistModelTests", dependencies: ["DataDistModel", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "HTTPServerTests",
-            dependencies: ["HTTPServer", "HTTPCore", "CLinux"],
+            dependencies: ["HTTPServer", "HTTPCore", "CLinux", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(name: "PeerClientTests", dependencies: ["PeerClient"], swiftSettings: strict),
-        .testTarget(name: "KVFramingTests", dependencies: ["KVFraming", "CChecksum"], swiftSettings: strict),
+        .testTarget(
+            name: "KVFramingTests",
+            dependencies: ["KVFraming", "CChecksum", "TestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "DataDistNodeTests",
-            dependencies: ["DataDistNode", "DataDistModel", "HTTPCore"],
+            dependencies: ["DataDistNode", "DataDistModel", "HTTPCore", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["DataDistNode", "DataDistModel", "HTTPCore", "HTTPServer", "PeerClient"],
+            dependencies: ["DataDistNode", "DataDistModel", "HTTPCore", "HTTPServer", "PeerClient", "TestSupport"],
             swiftSettings: strict
         ),
     ]

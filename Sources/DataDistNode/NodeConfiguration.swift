@@ -1,6 +1,10 @@
 import DataDistModel
 import HTTPCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Everything `datadist serve` decided from flags and environment (CONTRACT §2), already validated.
 public struct NodeConfiguration: Sendable {
     public var clusterID: UInt64 = 0
@@ -27,6 +31,11 @@ public struct NodeConfiguration: Sendable {
     public var headerTimeoutMs = 10_000
     public var bodyTimeoutMs = 30_000
     public var idleTimeoutMs = 60_000
+    /// Data plane (CONTRACT §9): I/O threads, stripe size and parallel streams of one transfer. Parsed and
+    /// validated only; the data plane that uses them comes later.
+    public var ioThreads = NodeConfiguration.defaultIOThreads
+    public var stripeBytes: UInt64 = 64 << 20
+    public var streamsPerTransfer = 4
     /// Key leases (CONTRACT §11): a bound key expires this long after binding unless consumed or renewed; 0 = never.
     public var kvLeaseMs = 0
     /// Terminal asynchronous transfers kept for `GET /v1/transfers` (CONTRACT §11).
@@ -41,6 +50,9 @@ public struct NodeConfiguration: Sendable {
     public var shmMode: UInt32 = 0o600
 
     public init() {}
+
+    /// Online CPUs, at least 1 and at most 16 (CONTRACT §2).
+    public static var defaultIOThreads: Int { min(16, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))) }
 
     /// Cross-flag rules that single flags cannot check. Returns the complaint, naming the flag.
     public func validate() -> String? {
@@ -58,6 +70,9 @@ public struct NodeConfiguration: Sendable {
         if eventHistory <= 0 { return "--event-history: must be > 0" }
         if transferHistory <= 0 { return "--transfer-history: must be > 0" }
         if kvLeaseMs < 0 { return "--kv-lease-ms: must be >= 0" }
+        if ioThreads <= 0 { return "--io-threads: must be > 0" }
+        if stripeBytes == 0 { return "--stripe-bytes: must be > 0" }
+        if streamsPerTransfer <= 0 { return "--streams-per-transfer: must be > 0" }
         if maxEventStreams <= 0 { return "--max-event-streams: must be > 0" }
         if devicePoolBytes < UInt64(1) << UInt64(pageShift) {
             return "--device-pool: smaller than one page (2^\(pageShift) bytes)"

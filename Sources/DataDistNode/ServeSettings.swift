@@ -1,201 +1,113 @@
-import DataDistModel
-import Logging
+import ArgumentParser
 
-/// The flags of `datadist serve` as text (from the command line or `DATADIST_*`), turned into a
-/// validated `NodeConfiguration`. Every complaint is one line that names the flag.
-public struct ServeSettings: Sendable {
+/// Turns the command line and `DATADIST_*` into `ServeFlags`, by rules that know no single flag: the flags
+/// are read from `ServeFlags`'s declarations. Every complaint is one line that names the flag.
+public enum ServeSettings {
     public struct Invalid: Error, Sendable, Equatable {
         public var message: String
     }
 
-    public var clusterID, role, admin, listen, enableSwitchRole, deviceIDs, devicePool, hostPool: String?
-    public var pageShift, syncKVTimeoutMs, maxLinks, adminToken, peerToken: String?
-    /// HTTP limits (CONTRACT §8): connections, JSON body, head bytes, header fields, timeouts.
-    public var maxConnections, maxJSONBody, maxHeaderBytes, maxHeaderCount: String?
-    public var headerTimeoutMs, bodyTimeoutMs, idleTimeoutMs: String?
-    /// Events (CONTRACT §12): replay ring size, open streams.
-    public var eventHistory, maxEventStreams: String?
-    /// Asynchronous transfers (CONTRACT §11): terminal ones kept.
-    public var transferHistory, kvLeaseMs: String?
-    /// Shared-memory pools and regions (CONTRACT §10).
-    public var shmDir, shmMode: String?
-    /// Compatibility profile (CONTRACT §4a): documented, cache-manager or legacy.
-    public var compat: String?
-
-    public init(
-        clusterID: String? = nil,
-        role: String? = nil,
-        admin: String? = nil,
-        listen: String? = nil,
-        enableSwitchRole: String? = nil,
-        deviceIDs: String? = nil,
-        devicePool: String? = nil,
-        hostPool: String? = nil,
-        pageShift: String? = nil,
-        syncKVTimeoutMs: String? = nil,
-        maxLinks: String? = nil,
-        adminToken: String? = nil,
-        peerToken: String? = nil
-    ) {
-        self.clusterID = clusterID
-        self.role = role
-        self.admin = admin
-        self.listen = listen
-        self.enableSwitchRole = enableSwitchRole
-        self.deviceIDs = deviceIDs
-        self.devicePool = devicePool
-        self.hostPool = hostPool
-        self.pageShift = pageShift
-        self.syncKVTimeoutMs = syncKVTimeoutMs
-        self.maxLinks = maxLinks
-        self.adminToken = adminToken
-        self.peerToken = peerToken
-    }
-
-    public func configuration() throws(Invalid) -> NodeConfiguration {
-        var c = NodeConfiguration()
-        if let clusterID {
-            guard let v = UInt64(clusterID) else {
-                throw Invalid(message: "--cluster-id: '\(clusterID)' is not an integer in 0...18446744073709551615")
-            }
-            c.clusterID = v
-        }
-        if let role {
-            guard let r = Role(parsing: role) else {
-                throw Invalid(message: "--role: '\(role)' is not prompt, decoder or mix")
-            }
-            c.role = r
-        }
-        if let admin { c.admin = try Self.address(admin, flag: "--admin") }
-        if let compat {
-            guard let p = CompatProfile(parsing: compat) else {
-                throw Invalid(message: "--compat: '\(compat)' is not documented, cache-manager or legacy")
-            }
-            c.compat = p
-        }
-        if let listen {
-            c.listen = try Self.address(listen, flag: "--listen")
-        } else if c.role == .prompt && c.compat.promptListensByDefault {
-            c.listen = ListenAddress(host: "127.0.0.1", port: 26000)
-        }
-        if let enableSwitchRole {
-            switch enableSwitchRole.lowercased() {
-            case "1", "true", "yes", "on": c.enableSwitchRole = true
-            case "0", "false", "no", "off", "": c.enableSwitchRole = false
-            default: throw Invalid(message: "--enable-switch-role: '\(enableSwitchRole)' is not a boolean (true/false)")
+    /// `arguments` are what follows `serve`; `environment` holds `DATADIST_<NAME>` values (name without the
+    /// prefix, e.g. `CLUSTER_ID`). A flag on the command line wins over its environment value.
+    public static func parse(_ arguments: [String], environment: [String: String] = [:]) throws(Invalid) -> ServeFlags {
+        let declared = declaredFlags()
+        var normalized = try checked(arguments, declared: declared)
+        let given = Set(normalized.map { flagName($0) })
+        for (key, value) in environment.sorted(by: { $0.key < $1.key }) {
+            let name = String(key.lowercased().map { $0 == "_" ? "-" : $0 })
+            guard let flag = declared[name], !given.contains(name) else { continue }
+            if flag.takesValue {
+                try flag.check(value, flag: "--\(name)")
+                normalized += written(name, value)
+            } else if try boolean(value, flag: "--\(name)") {
+                normalized.append("--\(name)")
             }
         }
-        if let deviceIDs {
-            var ids: [Int] = []
-            for part in deviceIDs.split(separator: ",", omittingEmptySubsequences: false) {
-                guard let id = Int(part.trimmingCharacters), (0...65535).contains(id) else {
-                    throw Invalid(message: "--device-ids: '\(deviceIDs)' is not a comma-separated list of device ids")
-                }
-                ids.append(id)
-            }
-            c.deviceIDs = ids
-        }
-        if let devicePool { c.devicePoolBytes = try Self.bytes(devicePool, flag: "--device-pool") }
-        if let hostPool { c.hostPoolBytes = try Self.bytes(hostPool, flag: "--host-pool") }
-        if let pageShift {
-            guard let v = Int(pageShift) else {
-                throw Invalid(message: "--page-shift: '\(pageShift)' is not an integer")
-            }
-            c.pageShift = v
-        }
-        if let syncKVTimeoutMs {
-            guard let v = Int(syncKVTimeoutMs), v > 0 else {
-                throw Invalid(message: "--sync-kv-timeout-ms: '\(syncKVTimeoutMs)' is not a positive integer")
-            }
-            c.syncKVTimeoutMs = v
-        }
-        if let maxLinks {
-            guard let v = Int(maxLinks), v > 0 else {
-                throw Invalid(message: "--max-links: '\(maxLinks)' is not a positive integer")
-            }
-            c.maxLinks = v
-        }
-        c.adminToken = adminToken
-        c.peerToken = peerToken
-        try applyHTTPLimits(to: &c)
-        c.shmDir = shmDir
-        if let shmMode {
-            guard let v = UInt32(shmMode, radix: 8), v <= 0o777 else {
-                throw Invalid(message: "--shm-mode: '\(shmMode)' is not an octal mode in 0...0777 (e.g. 0600)")
-            }
-            c.shmMode = v
-        }
-        if let complaint = c.validate() { throw Invalid(message: complaint) }
-        return c
-    }
-
-    private func applyHTTPLimits(to c: inout NodeConfiguration) throws(Invalid) {
-        if let maxConnections {
-            c.maxConnections = try Self.count(maxConnections, flag: "--max-connections", in: 1...1_000_000)
-        }
-        if let maxJSONBody { c.maxJSONBodyBytes = Int(try Self.bytes(maxJSONBody, flag: "--max-json-body")) }
-        if let maxHeaderBytes {
-            c.httpLimits.maxHeaderBytes = Int(try Self.bytes(maxHeaderBytes, flag: "--max-header-bytes"))
-        }
-        if let maxHeaderCount {
-            c.httpLimits.maxHeaderCount = try Self.count(maxHeaderCount, flag: "--max-header-count", in: 1...10_000)
-        }
-        let ms = 1...86_400_000
-        if let headerTimeoutMs {
-            c.headerTimeoutMs = try Self.count(headerTimeoutMs, flag: "--header-timeout-ms", in: ms)
-        }
-        if let bodyTimeoutMs { c.bodyTimeoutMs = try Self.count(bodyTimeoutMs, flag: "--body-timeout-ms", in: ms) }
-        if let idleTimeoutMs { c.idleTimeoutMs = try Self.count(idleTimeoutMs, flag: "--idle-timeout-ms", in: ms) }
-        if let kvLeaseMs { c.kvLeaseMs = try Self.count(kvLeaseMs, flag: "--kv-lease-ms", in: 0...86_400_000) }
-        if let transferHistory {
-            c.transferHistory = try Self.count(transferHistory, flag: "--transfer-history", in: 1...1_000_000)
-        }
-        if let eventHistory {
-            c.eventHistory = try Self.count(eventHistory, flag: "--event-history", in: 1...1_000_000)
-        }
-        if let maxEventStreams {
-            c.maxEventStreams = try Self.count(maxEventStreams, flag: "--max-event-streams", in: 1...10_000)
+        do {
+            return try ServeFlags.parse(normalized)
+        } catch {
+            let text = ServeFlags.message(for: error)
+            throw Invalid(message: String(text.split(separator: "\n").first ?? Substring(text)))
         }
     }
 
-    static func count(_ text: String, flag: String, in range: ClosedRange<Int>) throws(Invalid) -> Int {
-        guard let v = Int(text), range.contains(v) else {
-            throw Invalid(message: "\(flag): '\(text)' is not an integer in \(range.lowerBound)...\(range.upperBound)")
+    /// Checks each declared flag's value with its type's parser (so the complaint is ours, not ArgumentParser's)
+    /// and writes it as `written` says.
+    static func checked(_ arguments: [String], declared: [String: any DeclaredFlag]) throws(Invalid) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < arguments.count {
+            let arg = arguments[i]
+            i += 1
+            guard arg.hasPrefix("--"), let flag = declared[flagName(arg)], flag.takesValue else {
+                out.append(arg)
+                continue
+            }
+            let name = flagName(arg)
+            let value: String
+            if let eq = arg.firstIndex(of: "=") {
+                value = String(arg[arg.index(after: eq)...])
+            } else if i < arguments.count {
+                value = arguments[i]
+                i += 1
+            } else {
+                throw Invalid(message: "--\(name): missing value")
+            }
+            try flag.check(value, flag: "--\(name)")
+            out += written(name, value)
         }
-        return v
+        return out
     }
 
-    /// `IP:PORT` for a flag; port 0 (ephemeral) is allowed on the command line.
-    static func address(_ text: String, flag: String) throws(Invalid) -> ListenAddress {
-        switch ListenAddress.parse(text, field: flag, allowPortZero: true) {
-        case .success(let a): return a
-        case .failure(let e): throw Invalid(message: e.message)
-        }
+    /// `--name=value` when the value starts with `-` (so `-5` is not taken for an option); else two arguments
+    /// (ArgumentParser reads `--name=` as a missing value, but `--name ""` as an empty one).
+    static func written(_ name: String, _ value: String) -> [String] {
+        value.hasPrefix("-") ? ["--\(name)=\(value)"] : ["--\(name)", value]
     }
 
-    static func bytes(_ text: String, flag: String) throws(Invalid) -> UInt64 {
-        guard let v = ByteSize.parse(text), v > 0 else {
-            throw Invalid(message: "\(flag): '\(text)' is not a byte size (e.g. 1073741824, 512MiB, 4GiB)")
-        }
-        return v
+    /// `--name=value` / `--name` → `name`; anything else → "".
+    static func flagName(_ arg: String) -> String {
+        guard arg.hasPrefix("--") else { return "" }
+        return String(arg.dropFirst(2).prefix { $0 != "=" })
     }
 
-    public static func logLevel(_ text: String?) throws(Invalid) -> Logger.Level {
-        guard let text else { return .info }
-        guard let level = Logger.Level(rawValue: text.lowercased()) else {
-            throw Invalid(
-                message: "--log-level: '\(text)' is not one of trace, debug, info, notice, warning, error, critical"
-            )
+    /// The flags `ServeFlags` declares, by name (`_syncKvTimeoutMs` → `sync-kv-timeout-ms`, ArgumentParser's rule).
+    static func declaredFlags() -> [String: any DeclaredFlag] {
+        var out: [String: any DeclaredFlag] = [:]
+        for child in Mirror(reflecting: ServeFlags()).children {
+            guard let label = child.label, let flag = child.value as? any DeclaredFlag else { continue }
+            var name = ""
+            for c in label.drop(while: { $0 == "_" }) {
+                if c.isUppercase { name += "-" + c.lowercased() } else { name.append(c) }
+            }
+            out[name] = flag
         }
-        return level
+        return out
+    }
+
+    static func boolean(_ text: String, flag: String) throws(Invalid) -> Bool {
+        switch text.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off", "": return false
+        default: throw Invalid(message: "\(flag): '\(text)' is not a boolean (true/false)")
+        }
     }
 }
 
-extension Substring {
-    fileprivate var trimmingCharacters: Substring {
-        var s = self
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " { s = s.dropLast() }
-        return s
+/// A declared `@Option` or `@Flag` of `ServeFlags`, as the generic rules see it.
+protocol DeclaredFlag {
+    var takesValue: Bool { get }
+    func check(_ text: String, flag: String) throws(ServeSettings.Invalid)
+}
+
+extension Option: DeclaredFlag where Value: CheckedFlagValue {
+    var takesValue: Bool { true }
+    func check(_ text: String, flag: String) throws(ServeSettings.Invalid) { try Value.check(text, flag: flag) }
+}
+
+extension Flag: DeclaredFlag where Value == Bool {
+    var takesValue: Bool { false }
+    func check(_ text: String, flag: String) throws(ServeSettings.Invalid) {
+        _ = try ServeSettings.boolean(text, flag: flag)
     }
 }

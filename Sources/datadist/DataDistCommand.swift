@@ -11,4 +11,15 @@ struct DataDistCommand: ParsableCommand {
         ],
         defaultSubcommand: nil
     )
+
+    /// `serve` is parsed by `ServeSettings` (flags and `DATADIST_*` by one rule, one-line complaints, exit 2);
+    /// help and everything else by ArgumentParser.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let wantsHelp = arguments.contains { ["-h", "--help", "help", "--version"].contains($0) }
+        if arguments.first == "serve", !wantsHelp {
+            Serve.serve(Array(arguments.dropFirst()))
+        }
+        main(arguments)
+    }
 }

@@ -1,17 +1,6 @@
 import DataDistModel
+import TestSupport
 import Testing
-
-/// Deterministic generator (SplitMix64) so failures reproduce from the seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random JSON values in the parser's canonical form (no non-finite doubles, no duplicate keys,
 /// `.uint` only above Int64.max).
@@ -78,7 +67,7 @@ struct RandomJSON {
 }
 
 @Test func randomValuesRoundTripThroughText() throws {
-    var random = RandomJSON(generator: SeededGenerator(state: 0x5EED_0001))
+    var random = RandomJSON(generator: SeededGenerator(seed: 0x5EED_0001))
     for iteration in 0..<3000 {
         let value = random.value(depth: 4)
         let text = value.serialized

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import DataDistModel
@@ -90,7 +91,7 @@ import Testing
     /// 10k random allocate/free operations against a page bitmap: same answers, exact accounting, no
     /// overlap, free list sorted and fully coalesced.
     @Test func randomOperationsMatchAReferenceModel() throws {
-        var rng = SeededGenerator(state: 0xC0FFEE)
+        var rng = SeededGenerator(seed: 0xC0FFEE)
         let pages = 256
         var pool = PagePool(capacity: UInt64(pages * 1024), pageShift: 10)
         var taken = [Bool](repeating: false, count: pages)

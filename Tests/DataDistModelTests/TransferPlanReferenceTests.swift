@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import DataDistModel
@@ -25,7 +26,7 @@ import Testing
     }
 
     @Test func shuffled4096BlockPullMatchesTheReferenceByteForByte() throws {
-        var rng = SeededGenerator(state: 42)
+        var rng = SeededGenerator(seed: 42)
         let stride = 4
         let dst = T.geometry(.blocks, tensors: 4, shape: [5000, Int64(stride)])
         let src = T.geometry(.blocks, tensors: 6, shape: [4096, Int64(stride)])
@@ -80,7 +81,7 @@ import Testing
     /// 4096 shuffled block pairs: planning is linear. The bound is loose for debug builds on a shared
     /// machine; release builds plan this in well under a millisecond.
     @Test func largeScatteredPlanIsFast() throws {
-        var rng = SeededGenerator(state: 7)
+        var rng = SeededGenerator(seed: 7)
         let g = T.geometry(.blocks, tensors: 80, shape: [8192, 1024])
         let o = PullBlocksOptions(
             byBlocksKey: true,

@@ -1,4 +1,5 @@
 import DataDistModel
+import TestSupport
 import Testing
 
 @testable import DataDistNode
@@ -6,10 +7,9 @@ import Testing
 /// CONTRACT §4a at the node: the flag, the start-up rules, the switch answer, `/v1/node`, `/readyz`, the gates.
 @Suite struct CompatProfileTests {
     @Test func flagDefaultsToDocumentedAndParsesEveryProfile() throws {
-        #expect(try ServeSettings().configuration().compat == .documented)
+        #expect(try ServeSettings.parse([]).configuration().compat == CompatProfile.documented)
         for profile in CompatProfile.allCases {
-            var s = ServeSettings()
-            s.compat = profile.rawValue
+            let s = try ServeSettings.parse(["--compat", profile.rawValue])
             #expect(try s.configuration().compat == profile)
         }
     }
@@ -17,15 +17,15 @@ import Testing
     /// Rows 5 and 6: `--listen` for an initial DECODER; an initial PROMPT without `--listen`.
     @Test(arguments: CompatProfile.allCases)
     func startUpListenRules(profile: CompatProfile) throws {
-        var decoder = ServeSettings(role: "decoder", listen: "127.0.0.1:26001")
-        decoder.compat = profile.rawValue
+        let decoder = try ServeSettings.parse(
+            ["--role", "decoder", "--listen", "127.0.0.1:26001", "--compat", profile.rawValue]
+        )
         if profile == .legacy {
             #expect(throws: ServeSettings.Invalid.self) { try decoder.configuration() }
         } else {
             #expect(try decoder.configuration().listen == ListenAddress(host: "127.0.0.1", port: 26001))
         }
-        var prompt = ServeSettings(role: "prompt")
-        prompt.compat = profile.rawValue
+        let prompt = try ServeSettings.parse(["--role", "prompt", "--compat", profile.rawValue])
         let listen = try prompt.configuration().listen
         #expect(listen == (profile == .cacheManager ? nil : ListenAddress(host: "127.0.0.1", port: 26000)))
     }

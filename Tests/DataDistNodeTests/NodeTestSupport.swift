@@ -4,6 +4,7 @@ import Glibc
 import HTTPCore
 import HTTPServer
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import DataDistNode
@@ -100,54 +101,6 @@ func makeAdmin(_ configure: (inout NodeConfiguration) -> Void = { _ in }) -> (No
             transfers: TransferController(core: core)
         )
     )
-}
-
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-func freePort() -> Int {
-    let s = TCPSocketForTests.bound(port: 0)
-    defer { close(s.fd) }
-    return s.port
-}
-
-/// A bound, listening socket that keeps its port taken until closed.
-struct TCPSocketForTests {
-    let fd: Int32
-    let port: Int
-
-    static func bound(port: Int, listen doListen: Bool = false) -> TCPSocketForTests {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        if doListen { _ = Glibc.listen(fd, 16) }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        return TCPSocketForTests(fd: fd, port: Int(UInt16(bigEndian: addr.sin_port)))
-    }
-}
-
-/// True when something accepts TCP connections on 127.0.0.1:port.
-func isListening(_ port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = in_port_t(UInt16(port).bigEndian)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let rc = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-    }
-    return rc == 0
 }
 
 /// A node core with its pools reserved (address space only), nothing bound.

@@ -76,14 +76,10 @@ import Testing
     }
 
     @Test func shmModeParsesOctal() throws {
-        var s = ServeSettings(role: "decoder")
-        s.shmDir = "/dev/shm"
-        s.shmMode = "0640"
-        #expect(try s.configuration().shmMode == 0o640)
-        s.shmMode = "0999"
-        #expect(throws: ServeSettings.Invalid.self) { try s.configuration() }
-        s.shmMode = "1777"
-        #expect(throws: ServeSettings.Invalid.self) { try s.configuration() }
+        let args = ["--role", "decoder", "--shm-dir", "/dev/shm"]
+        #expect(try ServeSettings.parse(args + ["--shm-mode", "0640"]).configuration().shmMode == 0o640)
+        #expect(throws: ServeSettings.Invalid.self) { try ServeSettings.parse(args + ["--shm-mode", "0999"]) }
+        #expect(throws: ServeSettings.Invalid.self) { try ServeSettings.parse(args + ["--shm-mode", "1777"]) }
     }
 }
 

@@ -1,4 +1,5 @@
 import HTTPCore
+import TestSupport
 import Testing
 
 /// Property: random inputs (pure noise and mangled HTTP) never trap, give the same events in any split, and

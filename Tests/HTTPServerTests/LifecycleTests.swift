@@ -4,6 +4,7 @@ import Glibc
 import HTTPCore
 import HTTPServer
 import Synchronization
+import TestSupport
 import Testing
 
 /// True when this machine can bind the IPv6 loopback.

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import HTTPCore
 import HTTPServer
+import TestSupport
 import Testing
 
 /// A handler answering `/stream…` with `producer(target)` and anything else with its path.

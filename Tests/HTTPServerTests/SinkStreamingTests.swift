@@ -1,6 +1,7 @@
 import CLinux
 import HTTPCore
 import HTTPServer
+import TestSupport
 import Testing
 
 /// A handler giving `/sink…` requests a `TestSink` of `capacity` bytes (kept in `sinks` by target); the answer

@@ -2,6 +2,7 @@ import CLinux
 import Glibc
 import HTTPCore
 import Synchronization
+import TestSupport
 
 /// A page-aligned buffer filled with a reproducible byte pattern: the "cache memory" producers stream from
 /// and sinks are compared against.

@@ -3,6 +3,7 @@ import Glibc
 import HTTPCore
 import HTTPServer
 import Synchronization
+import TestSupport
 import Testing
 
 /// Every live server test runs one at a time: some count process descriptors or connections.
@@ -113,3 +114,8 @@ final class Flag: Sendable {
     func set() { value.store(true, ordering: .releasing) }
     var isSet: Bool { value.load(ordering: .acquiring) }
 }
+
+/// The shared raw client under the names these tests use.
+typealias TestClient = RawHTTPConnection
+typealias TestResponse = RawHTTPConnection.Response
+typealias TestClientError = RawHTTPConnection.Failure

@@ -4,6 +4,7 @@ import Glibc
 import HTTPCore
 import HTTPServer
 import Synchronization
+import TestSupport
 import Testing
 
 /// Links between real nodes on 127.0.0.1 (CONTRACT §5 and the role interplay of §4).

@@ -2,6 +2,7 @@ import DataDistModel
 import DataDistNode
 import Glibc
 import Logging
+import TestSupport
 
 /// A real node on 127.0.0.1 with an ephemeral admin port (and peer port when listening).
 final class LiveNode: Sendable {
@@ -31,23 +32,6 @@ final class LiveNode: Sendable {
     ) -> RawHTTPConnection.Response? {
         RawHTTPConnection.request(port: port, method, path, body: body, headers: headers)
     }
-}
-
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    _ = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-    }
-    return Int(UInt16(bigEndian: addr.sin_port))
 }
 
 /// Polls `condition` every 10 ms until it holds or `seconds` pass.
@@ -124,25 +108,6 @@ extension RawHTTPConnection.Response {
     /// Per-cluster statuses of a batch answer.
     var results: [String] {
         json?.objectValue?["results"]?.arrayValue?.compactMap { $0.objectValue?["status"]?.stringValue } ?? []
-    }
-}
-
-extension RawHTTPConnection {
-    /// One request with a binary body (`application/octet-stream`) on a fresh connection; the response
-    /// body comes back as raw bytes.
-    static func request(
-        port: Int,
-        _ method: String,
-        _ path: String,
-        bytes: [UInt8],
-        headers: [String] = []
-    ) -> Response? {
-        guard let c = RawHTTPConnection(port: port) else { return nil }
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        for h in headers { head += h + "\r\n" }
-        head += "Content-Type: application/octet-stream\r\nContent-Length: \(bytes.count)\r\n\r\n"
-        c.send(Array(head.utf8) + bytes)
-        return c.readResponse()
     }
 }
 

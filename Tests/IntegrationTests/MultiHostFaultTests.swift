@@ -1,6 +1,7 @@
 import DataDistModel
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 extension MultiHostTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Synchronization
+import TestSupport
 import Testing
 
 /// Several "hosts" on one private network, each a network namespace of its own with a `datadist serve` process
@@ -243,7 +244,7 @@ final class HostNode: Sendable {
     ) -> RawHTTPConnection.Response? {
         let host = address
         return control.run {
-            guard let c = RawHTTPConnection(port: MultiHostNetwork.adminPort, host: host) else { return nil }
+            guard let c = try? RawHTTPConnection(host: host, port: MultiHostNetwork.adminPort) else { return nil }
             var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(MultiHostNetwork.adminPort)\r\n"
             var payload: [UInt8] = []
             if let body {
@@ -253,8 +254,8 @@ final class HostNode: Sendable {
                 head += "Content-Type: application/octet-stream\r\nContent-Length: \(bytes.count)\r\n"
                 payload = bytes
             }
-            c.send(Array((head + "\r\n").utf8) + payload)
-            return c.readResponse()
+            try? c.send(Array((head + "\r\n").utf8) + payload)
+            return try? c.readResponse(timeoutMs: 10_000)
         }
     }
 

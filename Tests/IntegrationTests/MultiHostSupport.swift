@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 /// The multi-host tests, one at a time (each builds its own network of three hosts; run side by side on two

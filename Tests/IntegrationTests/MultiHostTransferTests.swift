@@ -1,5 +1,6 @@
 import DataDistModel
 import Foundation
+import TestSupport
 import Testing
 
 extension MultiHostTests {

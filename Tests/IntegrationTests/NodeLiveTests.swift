@@ -1,5 +1,6 @@
 import DataDistModel
 import Glibc
+import TestSupport
 import Testing
 
 /// A real node over real sockets: the admin API, the peer listener, role switching end to end.
@@ -32,7 +33,7 @@ import Testing
     @Test func seedFlowDecoderBecomesPromptThenDecoder() throws {
         let n = try LiveNode()
         let port = freePort()
-        #expect(RawHTTPConnection(port: port) == nil)
+        #expect((try? RawHTTPConnection(port: port)) == nil)
         let toPrompt = try #require(
             n.request(
                 "PUT",
@@ -50,7 +51,7 @@ import Testing
         #expect(stale.text.contains("EPOCH_MISMATCH"))
         let toDecoder = try #require(n.request("PUT", "/v1/role", body: #"{"role":"DECODER","expected_epoch":1}"#))
         #expect(toDecoder.status == 200)
-        #expect(eventually { RawHTTPConnection(port: port) == nil })
+        #expect(eventually { (try? RawHTTPConnection(port: port)) == nil })
     }
 
     @Test func bindFailureOnATakenPortLeavesTheNodeAsItWas() throws {
@@ -80,15 +81,15 @@ import Testing
 
     @Test func pipelinedRequestsAreAnsweredInOrder() throws {
         let n = try LiveNode()
-        let c = try #require(RawHTTPConnection(port: n.port))
+        let c = try #require(try? RawHTTPConnection(port: n.port))
         let body = #"{"role":"LEADER"}"#
-        c.send(
+        try? c.send(
             "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
                 + "PUT /v1/role HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
                 + "GET /v1/role HTTP/1.1\r\nHost: x\r\n\r\n"
                 + "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
         )
-        let statuses = (0..<4).compactMap { _ in c.readResponse()?.status }
+        let statuses = (0..<4).compactMap { _ in (try? c.readResponse(timeoutMs: 10_000))?.status }
         #expect(statuses == [200, 400, 200, 404])
     }
 
@@ -96,11 +97,11 @@ import Testing
         let n = try LiveNode()
         var idle: [RawHTTPConnection] = []
         for _ in 0..<300 {
-            if let c = RawHTTPConnection(port: n.port) { idle.append(c) }
+            if let c = try? RawHTTPConnection(port: n.port) { idle.append(c) }
         }
         #expect(idle.count == 300)
         // Half a request on some of them: a slow client must not hold anyone else.
-        for c in idle.prefix(50) { c.send("GET /healthz HTTP/1.1\r\nHo") }
+        for c in idle.prefix(50) { try? c.send("GET /healthz HTTP/1.1\r\nHo") }
         let start = ContinuousClock.now
         #expect(n.request("GET", "/healthz")?.status == 200)
         #expect(ContinuousClock.now - start < .seconds(5))
@@ -108,21 +109,23 @@ import Testing
 
     @Test func expectContinueGetsAnInterimResponseBeforeTheBody() throws {
         let n = try LiveNode()
-        let c = try #require(RawHTTPConnection(port: n.port))
+        let c = try #require(try? RawHTTPConnection(port: n.port))
         let body = #"{"role":"MIX"}"#
-        c.send("PUT /v1/role HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
-        let interim = try #require(c.readResponse())
+        try? c.send(
+            "PUT /v1/role HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+        )
+        let interim = try #require((try? c.readResponse(timeoutMs: 10_000)))
         #expect(interim.status == 100)
-        c.send(body)
-        let final = try #require(c.readResponse())
+        try? c.send(body)
+        let final = try #require((try? c.readResponse(timeoutMs: 10_000)))
         #expect(final.status == 200, "\(final.text)")
     }
 
     @Test func unauthorizedUploadIsRefusedWithoutReadingTheBody() throws {
         let n = try LiveNode { $0.adminToken = "t0ken" }
-        let c = try #require(RawHTTPConnection(port: n.port))
-        c.send("PUT /v1/role HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 20\r\n\r\n")
-        let r = try #require(c.readResponse())
+        let c = try #require(try? RawHTTPConnection(port: n.port))
+        try? c.send("PUT /v1/role HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 20\r\n\r\n")
+        let r = try #require((try? c.readResponse(timeoutMs: 10_000)))
         #expect(r.status == 401)
         #expect(r.text.contains("UNAUTHORIZED"))
         #expect(!r.text.contains("t0ken"))
@@ -132,9 +135,9 @@ import Testing
 
     @Test func malformedRequestGetsAJSONErrorAndTheConnectionCloses() throws {
         let n = try LiveNode()
-        let c = try #require(RawHTTPConnection(port: n.port))
-        c.send("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5abc\r\n\r\n")
-        let r = try #require(c.readResponse())
+        let c = try #require(try? RawHTTPConnection(port: n.port))
+        try? c.send("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5abc\r\n\r\n")
+        let r = try #require((try? c.readResponse(timeoutMs: 10_000)))
         #expect(r.status == 400)
         #expect(r.header("Connection")?.lowercased() == "close")
         let json = try JSONValue.parse(r.body)

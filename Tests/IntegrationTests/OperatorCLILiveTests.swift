@@ -1,6 +1,7 @@
 import DataDistModel
 import Dispatch
 import Foundation
+import TestSupport
 import Testing
 
 /// The operator commands of the `datadist` executable (CONTRACT §14), run as child processes against live nodes.

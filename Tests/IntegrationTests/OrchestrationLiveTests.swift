@@ -2,6 +2,7 @@ import DataDistModel
 import DataDistNode
 import Dispatch
 import Glibc
+import TestSupport
 import Testing
 
 /// CONTRACT §12 on real nodes: drain-aware role switches, the event stream, load signals, unlink-all.
@@ -52,7 +53,7 @@ import Testing
         #expect(plain.status == 200)
         #expect(
             plain.json?.objectValue?.keys.sorted() == [
-                "cluster_id", "listen_ip_info", "role", "role_epoch", "switch_role_enabled",
+                "cluster_id", "ignored_options", "listen_ip_info", "role", "role_epoch", "switch_role_enabled",
             ]
         )
     }
@@ -238,11 +239,11 @@ final class EventStreamClient {
     private var headers: [(String, String)] = []
 
     init?(port: Int, query: String = "", headers extra: [String] = []) {
-        guard let c = RawHTTPConnection(port: port) else { return nil }
+        guard let c = try? RawHTTPConnection(port: port) else { return nil }
         connection = c
         var text = "GET /v1/events\(query) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         for h in extra { text += h + "\r\n" }
-        c.send(text + "\r\n")
+        try? c.send(text + "\r\n")
         guard let headEnd = readUntil([13, 10, 13, 10]) else { return nil }
         let head = String(decoding: buffer[0..<headEnd], as: UTF8.self)
         buffer.removeFirst(headEnd + 4)

@@ -2,6 +2,7 @@ import DataDistModel
 import Dispatch
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 /// A peer process killed in the middle of a pull, on either side (CONTRACT §6: a transfer completes

@@ -3,6 +3,7 @@ import DataDistNode
 import Dispatch
 import Glibc
 import Synchronization
+import TestSupport
 import Testing
 
 /// Peer I/O never starves (issue 8): blocking peer calls each get their own thread, so a batch of stalled peers
@@ -26,7 +27,8 @@ import Testing
         let live = try #require(d.link([(99, p.peerAddress)], timeoutMs: 3000))
         let liveTook = ContinuousClock.now - start
         #expect(live.status == 200, "\(live.text)")
-        #expect(liveTook < .milliseconds(800), "a healthy peer waited behind stalled ones: \(liveTook)")
+        // Before the change it waited for the stalled batch (8.6 s here); the bound leaves room for a loaded machine.
+        #expect(liveTook < .milliseconds(2000), "a healthy peer waited behind stalled ones: \(liveTook)")
         #expect(done.wait(timeout: .now() + 10) == .success)
         let (r, took) = try #require(answer.withLock { $0 })
         let batch = try #require(r)

@@ -1,4 +1,5 @@
 import DataDistModel
+import TestSupport
 import Testing
 
 /// The owner side of the peer transfer protocol (docs/peer-protocol.md) driven by hand, as a misbehaving

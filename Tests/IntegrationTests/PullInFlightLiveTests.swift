@@ -2,6 +2,7 @@ import DataDistModel
 import DataDistNode
 import Dispatch
 import Synchronization
+import TestSupport
 import Testing
 
 /// What the prompt may do while a pull of its cache is in flight (held mid-stream by a relay), and what

@@ -1,4 +1,5 @@
 import DataDistModel
+import TestSupport
 import Testing
 
 /// The switch_role sample (CONTRACT §4, §6): pull blocks, reverse the roles, push back over the link the

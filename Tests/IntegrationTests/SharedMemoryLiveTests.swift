@@ -1,6 +1,7 @@
 import DataDistModel
 import DataDistNode
 import Glibc
+import TestSupport
 import Testing
 
 /// A co-located engine's memory crossing nodes (CONTRACT §10): region-backed caches as the source and the

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `datadist serve --shm-dir` as an operator runs it (CONTRACT §10): a second node on a live node's pool files

@@ -1,4 +1,5 @@
 import DataDistModel
+import TestSupport
 import Testing
 
 /// Deterministic pseudo-random bytes (SplitMix64), so a transfer's payload is known on both ends. Written a

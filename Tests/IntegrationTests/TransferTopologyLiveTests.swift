@@ -1,4 +1,5 @@
 import DataDistModel
+import TestSupport
 import Testing
 
 /// Transfers across the shapes a deployment takes: tokens on both APIs, MIX nodes pulling over either

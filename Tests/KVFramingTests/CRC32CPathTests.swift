@@ -1,5 +1,6 @@
 import CChecksum
 import KVFraming
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(1)))

@@ -1,4 +1,5 @@
 import KVFraming
+import TestSupport
 import Testing
 
 /// A source layout the round trip is run on.

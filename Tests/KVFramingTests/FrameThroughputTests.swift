@@ -1,4 +1,5 @@
 import KVFraming
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(1)))
