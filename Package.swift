@@ -22,6 +22,8 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(name: "CTLS", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "TLSTransport", dependencies: ["CTLS"], swiftSettings: strict),
         .target(name: "DataDistModel", swiftSettings: strict),
         .target(name: "HTTPCore", swiftSettings: strict),
         .target(name: "KVFraming", dependencies: ["CChecksum"], swiftSettings: strict),
@@ -64,6 +66,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "PeerClientTests", dependencies: ["PeerClient"], swiftSettings: strict),
+        .testTarget(name: "TLSTransportTests", dependencies: ["TLSTransport"], swiftSettings: strict),
         .testTarget(name: "KVFramingTests", dependencies: ["KVFraming", "CChecksum"], swiftSettings: strict),
         .testTarget(
             name: "DataDistNodeTests",
