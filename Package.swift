@@ -65,7 +65,7 @@ let package = Package(
             dependencies: ["HTTPServer", "HTTPCore", "CLinux"],
             swiftSettings: strict
         ),
-        .testTarget(name: "PeerClientTests", dependencies: ["PeerClient"], swiftSettings: strict),
+        .testTarget(name: "PeerClientTests", dependencies: ["PeerClient", "TLSTransport"], swiftSettings: strict),
         .testTarget(name: "TLSTransportTests", dependencies: ["TLSTransport"], swiftSettings: strict),
         .testTarget(name: "KVFramingTests", dependencies: ["KVFraming", "CChecksum"], swiftSettings: strict),
         .testTarget(
