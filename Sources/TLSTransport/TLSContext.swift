@@ -1,5 +1,9 @@
 import CTLS
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One configured OpenSSL `SSL_CTX`: a server side (certificate, key, optionally a client CA for mutual TLS)
 /// or a client side (trusted CA, optionally a client certificate and key). Sessions are made from it.
 ///
@@ -26,6 +30,7 @@ public final class TLSContext: @unchecked Sendable {
         let context = try TLSContext(side: .server, mutual: clientCA != nil, pinnedVersion: pinnedVersion)
         try context.useIdentity(certificate: certificate, key: key, certificateFlag: "--tls-cert", keyFlag: "--tls-key")
         if let clientCA {
+            try checkReadable(clientCA, flag: "--tls-client-ca")
             guard SSL_CTX_load_verify_locations(context.raw, clientCA, nil) == 1,
                 let names = SSL_load_client_CA_file(clientCA)
             else { throw configurationError("--tls-client-ca \(clientCA)") }
@@ -43,6 +48,7 @@ public final class TLSContext: @unchecked Sendable {
         key: String? = nil,
         pinnedVersion: TLSVersion? = nil
     ) throws(TLSError) -> TLSContext {
+        try checkReadable(trustedCA, flag: "--tls-ca")
         let context = try TLSContext(side: .client, mutual: false, pinnedVersion: pinnedVersion)
         guard SSL_CTX_load_verify_locations(context.raw, trustedCA, nil) == 1 else {
             throw configurationError("--tls-ca \(trustedCA)")
@@ -84,6 +90,8 @@ public final class TLSContext: @unchecked Sendable {
         certificateFlag: String,
         keyFlag: String
     ) throws(TLSError) {
+        try checkReadable(certificate, flag: certificateFlag)
+        try checkReadable(key, flag: keyFlag)
         guard SSL_CTX_use_certificate_chain_file(raw, certificate) == 1 else {
             throw configurationError("\(certificateFlag) \(certificate)")
         }
@@ -115,4 +123,11 @@ private func configurationError(_ what: String) -> TLSError {
     ERR_clear_error()
     let reason = code == 0 ? "" : ": " + String(cString: ctls_error_reason(code))
     return TLSError(kind: .configuration, reason: what + reason)
+}
+
+/// OpenSSL reports a missing file as "system lib"; the errno text is what an operator needs.
+private func checkReadable(_ path: String, flag: String) throws(TLSError) {
+    guard access(path, R_OK) == 0 else {
+        throw TLSError(kind: .configuration, reason: "\(flag) \(path): \(String(cString: strerror(errno)))")
+    }
 }

@@ -44,11 +44,23 @@ struct Serve: ParsableCommand {
     var kvLeaseMs: String?
     @Option(help: "Events kept for /v1/events replay. [default: 4096]") var eventHistory: String?
     @Option(help: "Concurrent /v1/events streams; one more gets 503. [default: 64]") var maxEventStreams: String?
+    @Option(help: "PEM certificate chain: every listener serves TLS 1.2/1.3.") var tlsCert: String?
+    @Option(help: "PEM private key of --tls-cert.") var tlsKey: String?
+    @Option(help: "PEM CA bundle peers must chain to; outgoing peer calls use TLS.") var tlsCa: String?
+    @Option(help: "PEM CA bundle clients of the peer listener must chain to (mutual TLS).") var tlsClientCa: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [default: info]") var logLevel:
         String?
 
     func run() throws {
         let (configuration, level) = Self.orFail { () throws(ServeSettings.Invalid) in try settings() }
+        let env = ServeEnvironment.current
+        let tls = ServeTLSFlags(
+            certificate: tlsCert ?? env["TLS_CERT"],
+            key: tlsKey ?? env["TLS_KEY"],
+            ca: tlsCa ?? env["TLS_CA"],
+            clientCA: tlsClientCa ?? env["TLS_CLIENT_CA"]
+        )
+        if let problem = tls.problem { Self.fail(problem) }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
