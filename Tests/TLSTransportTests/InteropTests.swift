@@ -102,4 +102,43 @@ import Glibc
         #expect(server.join().contains("protocolError"))
         #expect(status != 0)
     }
+
+    @Test func clientInitiatedRenegotiationIsRefused() throws {
+        let context = try TLSContext.server(
+            certificate: certificates.nodeCertificate,
+            key: certificates.nodeKey,
+            pinnedVersion: .tls12
+        )
+        let listener = LoopbackListener()
+        let fd = listener.fd
+        // The server only reads: a renegotiation attempt must not turn into a second handshake.
+        let server = Background { () -> String in
+            let connection = accept(fd, nil, nil)
+            makeNonBlocking(connection)
+            defer { close(connection) }
+            guard let session = try? TLSSession(serverContext: context, fd: connection) else { return "no session" }
+            guard completeHandshake(session, fd: connection) == .done else { return "handshake failed" }
+            return "\(String(describing: readAll(session, fd: connection, count: 1 << 20).end))"
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = [
+            "s_client", "-connect", "127.0.0.1:\(listener.port)", "-tls1_2", "-CAfile", certificates.caCertificate,
+        ]
+        let stdin = Pipe()
+        let stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stdout
+        try process.run()
+        // "R" asks s_client to renegotiate; stdin stays open so s_client does not leave on its own.
+        stdin.fileHandleForWriting.write(Data("R\n".utf8))
+        let serverEnd = server.join()
+        try stdin.fileHandleForWriting.close()
+        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(output.contains("RENEGOTIATING"))
+        #expect(output.contains("no renegotiation"), "\(output)")
+        #expect(serverEnd != "nil", "the server read timed out: \(serverEnd)")
+    }
 }
