@@ -22,6 +22,8 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(name: "CTLS", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "TLSTransport", dependencies: ["CTLS"], swiftSettings: strict),
         .target(name: "DataDistModel", swiftSettings: strict),
         .target(name: "HTTPCore", swiftSettings: strict),
         .target(name: "KVFraming", dependencies: ["CChecksum"], swiftSettings: strict),
@@ -47,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "datadist",
             dependencies: [
-                "DataDistNode", "DataDistModel", "HTTPServer", "PeerClient",
+                "DataDistNode", "DataDistModel", "HTTPServer", "PeerClient", "TLSTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -70,7 +72,8 @@ let package = Package(
             dependencies: ["HTTPServer", "HTTPCore", "CLinux", "TestSupport"],
             swiftSettings: strict
         ),
-        .testTarget(name: "PeerClientTests", dependencies: ["PeerClient"], swiftSettings: strict),
+        .testTarget(name: "PeerClientTests", dependencies: ["PeerClient", "TLSTransport"], swiftSettings: strict),
+        .testTarget(name: "TLSTransportTests", dependencies: ["TLSTransport"], swiftSettings: strict),
         .testTarget(
             name: "KVFramingTests",
             dependencies: ["KVFraming", "CChecksum", "TestSupport"],

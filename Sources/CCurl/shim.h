@@ -63,6 +63,24 @@ static inline CURLcode ccurl_easy_restrict_to_http(CURL *handle) {
 #endif
 }
 
+/// Restricts a handle (and any redirect) to HTTPS: a TLS node never falls back to plaintext.
+static inline CURLcode ccurl_easy_restrict_to_https(CURL *handle) {
+#if LIBCURL_VERSION_NUM >= 0x075500
+    CURLcode code = curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "https");
+    if (code != CURLE_OK) return code;
+    return curl_easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+#else
+    CURLcode code = curl_easy_setopt(handle, CURLOPT_PROTOCOLS, (long)CURLPROTO_HTTPS);
+    if (code != CURLE_OK) return code;
+    return curl_easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS, (long)CURLPROTO_HTTPS);
+#endif
+}
+
+/// TLS 1.2 is the floor (CONTRACT §13).
+static inline CURLcode ccurl_easy_require_tls12(CURL *handle) {
+    return curl_easy_setopt(handle, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+}
+
 // ---- curl_easy_getinfo -----------------------------------------------------------------------------
 
 static inline CURLcode ccurl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {

@@ -49,6 +49,9 @@ public struct NodeConfiguration: Sendable {
     /// `--shm-mode`: permission bits of the pool files.
     public var shmMode: UInt32 = 0o600
 
+    /// TLS files (CONTRACT §13); checked by the executable before the node starts.
+    public var tls = TLSFiles()
+
     public init() {}
 
     /// Online CPUs, at least 1 and at most 16 (CONTRACT §2).
@@ -84,5 +87,20 @@ public struct NodeConfiguration: Sendable {
         if adminToken?.isEmpty == true { return "--admin-token: must not be empty" }
         if peerToken?.isEmpty == true { return "--peer-token: must not be empty" }
         return nil
+    }
+}
+
+/// The PEM files of `--tls-cert`, `--tls-key`, `--tls-ca`, `--tls-client-ca`.
+public struct TLSFiles: Sendable, Equatable {
+    public var certificate: String?
+    public var key: String?
+    public var ca: String?
+    public var clientCA: String?
+
+    public init(certificate: String? = nil, key: String? = nil, ca: String? = nil, clientCA: String? = nil) {
+        self.certificate = certificate
+        self.key = key
+        self.ca = ca
+        self.clientCA = clientCA
     }
 }

@@ -75,6 +75,8 @@ struct PeerCalls: Sendable {
             return .notDataDist("\(address) answered HTTP \(status) and is not a datadist peer listener")
         case .badResponse:
             return .notDataDist("\(address) is not a datadist peer listener (\(error.message))")
+        case .tls:
+            return .unreachable("TLS with \(address) failed: \(error.message)")
         case .aborted, .other:
             return .unreachable("request to \(address) failed: \(error.message)")
         }

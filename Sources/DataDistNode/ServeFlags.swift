@@ -54,6 +54,11 @@ public struct ServeFlags: ParsableArguments, Sendable {
     @Option(help: "Directory of shared-memory pool files and registered regions (e.g. /dev/shm/datadist).")
     public var shmDir: String?
     @Option(help: "Octal permission bits of the pool files.") public var shmMode = FileMode(defaults.shmMode)
+    @Option(help: "PEM certificate chain: every listener serves TLS 1.2/1.3 (CONTRACT §13).") public var tlsCert: String?
+    @Option(help: "PEM private key of --tls-cert.") public var tlsKey: String?
+    @Option(help: "PEM CA bundle peers must chain to; outgoing peer calls use TLS.") public var tlsCa: String?
+    @Option(help: "PEM CA bundle clients of the peer listener must chain to (mutual TLS).")
+    public var tlsClientCa: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") public var logLevel = Logger.Level
         .info
 
@@ -94,6 +99,7 @@ public struct ServeFlags: ParsableArguments, Sendable {
         c.maxEventStreams = try Self.bounded(maxEventStreams, "--max-event-streams", 1...10_000)
         c.shmDir = shmDir
         c.shmMode = shmMode.bits
+        c.tls = TLSFiles(certificate: tlsCert, key: tlsKey, ca: tlsCa, clientCA: tlsClientCa)
         if let complaint = c.validate() { throw .init(message: complaint) }
         return c
     }

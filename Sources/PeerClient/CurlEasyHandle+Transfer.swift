@@ -3,7 +3,12 @@ import CCurl
 extension CurlEasyHandle {
     /// Runs one exchange on this handle: resets it, applies the node-traffic options, performs, and checks
     /// status and body length. Returns the 2xx status.
-    func transfer(_ request: PeerRequest, state: TransferState, transferBufferBytes: Int) throws(PeerError) -> Int {
+    func transfer(
+        _ request: PeerRequest,
+        state: TransferState,
+        transferBufferBytes: Int,
+        tls: PeerTLS?
+    ) throws(PeerError) -> Int {
         guard isToken(request.method) else {
             throw PeerError(kind: .other, message: "invalid HTTP method: \(request.method)")
         }
@@ -23,7 +28,7 @@ extension CurlEasyHandle {
             headerList = appended
         }
         var options = OptionSetter(raw)
-        options.applyNodeTrafficOptions(request, transferBufferBytes: transferBufferBytes)
+        options.applyNodeTrafficOptions(request, transferBufferBytes: transferBufferBytes, tls: tls)
         options.set(ccurl_easy_setopt_slist(raw, CURLOPT_HTTPHEADER, headerList))
         options.installCallbacks(context: Unmanaged.passUnretained(state).toOpaque())
         var uploadFailure: PeerError?
@@ -54,7 +59,7 @@ extension CurlEasyHandle {
         }
         // The upload stream broke its promise: that, not libcurl's "aborted by callback", is the cause.
         if let uploadFailure { throw uploadFailure }
-        return try outcome(code, state: state)
+        return try outcome(code, state: state, tls: tls)
     }
 
     /// The body to upload, if any. POST, PUT and PATCH always send one (an empty one has Content-Length: 0).
@@ -93,7 +98,7 @@ extension CurlEasyHandle {
         return lines
     }
 
-    private func outcome(_ code: CURLcode, state: TransferState) throws(PeerError) -> Int {
+    private func outcome(_ code: CURLcode, state: TransferState, tls: PeerTLS?) throws(PeerError) -> Int {
         if let failure = state.failure { throw failure }
         var status: CLong = 0
         _ = ccurl_easy_getinfo_long(raw, CURLINFO_RESPONSE_CODE, &status)
@@ -106,6 +111,7 @@ extension CurlEasyHandle {
         }
         guard code == CURLE_OK else {
             let detail = errorText.isEmpty ? String(cString: curl_easy_strerror(code)) : errorText
+            if let failure = tlsFailure(code, detail: detail, tls: tls) { throw failure }
             throw PeerError(kind: PeerError.Kind(curlCode: code), message: "curl error \(code.rawValue): \(detail)")
         }
         guard (200..<300).contains(status) else {

@@ -3,7 +3,7 @@ import CCurl
 /// Applies options to one easy handle and remembers the first one libcurl refused, so a request never runs
 /// with a half-applied configuration.
 struct OptionSetter {
-    private let raw: UnsafeMutableRawPointer
+    let raw: UnsafeMutableRawPointer
     /// The first non-OK result of a setopt call, if any.
     private(set) var failure: CURLcode?
 
@@ -16,9 +16,14 @@ struct OptionSetter {
     }
 
     /// The options every node-to-node request carries (DESIGN §2, §3).
-    mutating func applyNodeTrafficOptions(_ request: PeerRequest, transferBufferBytes: Int) {
-        set(ccurl_easy_setopt_string(raw, CURLOPT_URL, request.url))
-        set(ccurl_easy_restrict_to_http(raw))
+    mutating func applyNodeTrafficOptions(_ request: PeerRequest, transferBufferBytes: Int, tls: PeerTLS?) {
+        if let tls {
+            set(ccurl_easy_setopt_string(raw, CURLOPT_URL, PeerTLS.httpsURL(request.url)))
+            applyTLSOptions(tls)
+        } else {
+            set(ccurl_easy_setopt_string(raw, CURLOPT_URL, request.url))
+            set(ccurl_easy_restrict_to_http(raw))
+        }
         // No signals: libcurl runs on many threads and must not use SIGALRM for DNS timeouts.
         set(ccurl_easy_setopt_long(raw, CURLOPT_NOSIGNAL, 1))
         // Zero means "no timeout" to libcurl; a peer request is always bounded.

@@ -14,14 +14,18 @@ public final class PeerClient: Sendable {
         public var maxErrorBodyBytes: Int
         /// libcurl receive and upload buffer size (CURLOPT_BUFFERSIZE, capped by libcurl at 512 KiB).
         public var transferBufferBytes: Int
+        /// With a value, every request goes over TLS (an `http://` URL is dialled as `https://`).
+        public var tls: PeerTLS?
 
         /// Creates a configuration; the defaults suit both control calls and bulk pulls.
         public init(
             maxIdleHandlesPerPeer: Int = 8,
             maxBufferedBodyBytes: Int = 1 << 20,
             maxErrorBodyBytes: Int = 64 << 10,
-            transferBufferBytes: Int = 512 << 10
+            transferBufferBytes: Int = 512 << 10,
+            tls: PeerTLS? = nil
         ) {
+            self.tls = tls
             self.maxIdleHandlesPerPeer = maxIdleHandlesPerPeer
             self.maxBufferedBodyBytes = maxBufferedBodyBytes
             self.maxErrorBodyBytes = maxErrorBodyBytes
@@ -102,7 +106,10 @@ public final class PeerClient: Sendable {
     /// One exchange on a pooled handle; returns the 2xx status or throws.
     private func run(_ request: PeerRequest, state: TransferState) throws(PeerError) -> Int {
         guard let peer = PeerKey(url: request.url) else {
-            throw PeerError(kind: .other, message: "not an http://host:port/path URL: \(request.url)")
+            throw PeerError(kind: .other, message: "not an http(s)://host:port/path URL: \(request.url)")
+        }
+        if configuration.tls == nil, request.url.lowercased().hasPrefix("https://") {
+            throw PeerError(kind: .other, message: "https needs a CA to verify the peer (--tls-ca)")
         }
         guard let handle = pool.checkOut(peer) else {
             throw PeerError(kind: .other, message: "libcurl could not create a handle")
@@ -111,7 +118,8 @@ public final class PeerClient: Sendable {
             let status = try handle.transfer(
                 request,
                 state: state,
-                transferBufferBytes: configuration.transferBufferBytes
+                transferBufferBytes: configuration.transferBufferBytes,
+                tls: configuration.tls
             )
             pool.checkIn(handle)
             return status

@@ -10,6 +10,9 @@ public struct PeerError: Error, Sendable, CustomStringConvertible {
         case badResponse
         /// The peer answered with a non-2xx status; `PeerError.body` holds its body.
         case httpStatus(Int)
+        /// The TLS handshake or a TLS record failed; `message` says why ("certificate verify failed: ...",
+        /// "peer does not speak TLS: ...").
+        case tls
         /// The streaming sink returned false, or an upload stream ended before its announced length.
         case aborted
         /// Anything else (bad URL, out of memory, libcurl setup failure).

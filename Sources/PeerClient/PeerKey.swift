@@ -7,10 +7,12 @@ struct PeerKey: Hashable, Sendable {
         authority = peer.lowercased()
     }
 
-    /// The peer of an absolute `http://host[:port]/...` URL; nil for any other scheme or a malformed URL.
+    /// The peer of an absolute `http://host[:port]/...` or `https://` URL; nil for any other scheme or a
+    /// malformed URL. A client speaks either plaintext or TLS to every peer, so the scheme is not part of the key.
     init?(url: String) {
-        let scheme = "http://"
-        guard url.count > scheme.count, url.prefix(scheme.count).lowercased() == scheme else { return nil }
+        let lowered = url.prefix(8).lowercased()
+        let scheme = lowered.hasPrefix("https://") ? "https://" : "http://"
+        guard url.count > scheme.count, lowered.hasPrefix(scheme) else { return nil }
         let rest = url.dropFirst(scheme.count)
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
         let authority = rest[..<authorityEnd].lowercased()
@@ -24,6 +26,6 @@ struct PeerKey: Hashable, Sendable {
         } else {
             hasPort = authority.contains(":")
         }
-        self.authority = hasPort ? authority : authority + ":80"
+        self.authority = hasPort ? authority : authority + (scheme == "https://" ? ":443" : ":80")
     }
 }

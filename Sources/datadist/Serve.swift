@@ -28,6 +28,9 @@ struct Serve: ParsableCommand {
             let flags = try ServeSettings.parse(arguments, environment: ServeEnvironment.current)
             return (try flags.configuration(), flags.logLevel)
         }
+        let tls = configuration.tls
+        let tlsFlags = ServeTLSFlags(certificate: tls.certificate, key: tls.key, ca: tls.ca, clientCA: tls.clientCA)
+        if let problem = tlsFlags.problem { fail(problem) }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

@@ -15,10 +15,13 @@ struct PeerKeyTests {
         #expect(PeerKey(url: "http://Node-A/x") == PeerKey(peer: "node-a:80"))
         #expect(PeerKey(url: "http://[::1]:9/x") == PeerKey(peer: "[::1]:9"))
         #expect(PeerKey(url: "http://[::1]/x") == PeerKey(peer: "[::1]:80"))
+        // A client speaks TLS to all its peers or to none, so https shares the key space (default port 443).
+        #expect(PeerKey(url: "https://a:1/") == PeerKey(peer: "a:1"))
+        #expect(PeerKey(url: "HTTPS://Node-A/x") == PeerKey(peer: "node-a:443"))
     }
 
     @Test func otherSchemesCredentialsAndEmptyHostsHaveNoKey() {
-        for url in ["https://a:1/", "a:1/x", "http://", "http:///x", "http://u:p@a:1/", "http://a b:1/"] {
+        for url in ["ftp://a:1/", "a:1/x", "http://", "http:///x", "http://u:p@a:1/", "http://a b:1/"] {
             #expect(PeerKey(url: url) == nil, "\(url)")
         }
     }

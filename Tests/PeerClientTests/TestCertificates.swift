@@ -1,0 +1,74 @@
+import Foundation
+
+/// (Same file as Tests/TLSTransportTests/TestCertificates.swift until a shared test-support target holds it.)
+/// Certificates made at test time with the openssl CLI (CONTRACT §13 tests): a CA, a node certificate naming
+/// 127.0.0.1 and localhost, a client certificate from the same CA, an expired node certificate, and a second
+/// CA with a node certificate of its own. EC P-256 keys keep generation fast.
+struct TestCertificates: Sendable {
+    let directory: String
+    var caCertificate: String { directory + "/ca.pem" }
+    var nodeCertificate: String { directory + "/node.pem" }
+    var nodeKey: String { directory + "/node.key" }
+    var clientCertificate: String { directory + "/client.pem" }
+    var clientKey: String { directory + "/client.key" }
+    var expiredCertificate: String { directory + "/expired.pem" }
+    var expiredKey: String { directory + "/expired.key" }
+    var otherCACertificate: String { directory + "/other-ca.pem" }
+    var foreignCertificate: String { directory + "/foreign.pem" }
+    var foreignKey: String { directory + "/foreign.key" }
+
+    /// Made once per test process.
+    static let shared: TestCertificates = {
+        do {
+            return try TestCertificates()
+        } catch {
+            fatalError("cannot generate test certificates: \(error)")
+        }
+    }()
+
+    private init() throws {
+        directory = NSTemporaryDirectory() + "datadist-tls-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try makeCA("ca", subject: "/CN=datadist test CA")
+        try makeCA("other-ca", subject: "/CN=another CA")
+        try makeLeaf("node", ca: "ca", days: "30", extensions: "subjectAltName=IP:127.0.0.1,DNS:localhost")
+        try makeLeaf("client", ca: "ca", days: "30", extensions: "extendedKeyUsage=clientAuth")
+        try makeLeaf("expired", ca: "ca", days: "-1", extensions: "subjectAltName=IP:127.0.0.1,DNS:localhost")
+        try makeLeaf("foreign", ca: "other-ca", days: "30", extensions: "subjectAltName=IP:127.0.0.1,DNS:localhost")
+    }
+
+    private func makeCA(_ name: String, subject: String) throws {
+        try openssl([
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).pem", "-subj", subject, "-days", "30",
+        ])
+    }
+
+    /// A leaf signed by `ca`; a negative `days` makes a certificate that expired at once.
+    private func makeLeaf(_ name: String, ca: String, days: String, extensions: String) throws {
+        let extFile = "\(directory)/\(name).ext"
+        try (extensions + "\n").write(toFile: extFile, atomically: true, encoding: .utf8)
+        try openssl([
+            "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", "\(directory)/\(name).key", "-out", "\(directory)/\(name).csr", "-subj", "/CN=\(name)",
+        ])
+        try openssl([
+            "x509", "-req", "-in", "\(directory)/\(name).csr", "-CA", "\(directory)/\(ca).pem",
+            "-CAkey", "\(directory)/\(ca).key", "-CAcreateserial", "-out", "\(directory)/\(name).pem",
+            "-days", days, "-extfile", extFile,
+        ])
+    }
+
+    private func openssl(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: ["openssl": arguments.joined(separator: " ")])
+        }
+    }
+}
