@@ -54,7 +54,8 @@ public struct ServeFlags: ParsableArguments, Sendable {
     @Option(help: "Directory of shared-memory pool files and registered regions (e.g. /dev/shm/datadist).")
     public var shmDir: String?
     @Option(help: "Octal permission bits of the pool files.") public var shmMode = FileMode(defaults.shmMode)
-    @Option(help: "PEM certificate chain: every listener serves TLS 1.2/1.3 (CONTRACT §13).") public var tlsCert: String?
+    @Option(help: "PEM certificate chain: every listener serves TLS 1.2/1.3 (CONTRACT §13).")
+    public var tlsCert: String?
     @Option(help: "PEM private key of --tls-cert.") public var tlsKey: String?
     @Option(help: "PEM CA bundle peers must chain to; outgoing peer calls use TLS.") public var tlsCa: String?
     @Option(help: "PEM CA bundle clients of the peer listener must chain to (mutual TLS).")
