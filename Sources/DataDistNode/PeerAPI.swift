@@ -15,10 +15,10 @@ struct PeerAPI: HTTPHandler {
         let identity = PeerIdentity(clusterID: core.config.clusterID, bootID: core.bootID)
         self.router = Router(
             [
-                Route("GET", "/v1/peer/hello") { ctx in
+                Route("GET", "/v1/peer/hello") { _ in
                     var body = identity.json.objectValue ?? [:]
                     body["version"] = .string(DataDistVersion.string)
-                    ctx.respond(200, .object(body))
+                    return .json(200, .object(body))
                 }
             ] + PeerLinkService(core: core).routes(includeOffer: true) + PeerTransferService(core: core).routes
         )

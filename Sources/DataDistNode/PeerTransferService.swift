@@ -10,14 +10,12 @@ struct PeerTransferService: Sendable {
 
     var routes: [Route] {
         [
-            Route("POST", "/v1/peer/pull", needsAuth: false) { ctx in
-                answer(ctx) { () throws(APIError) in try servePull(ctx) }
+            Route("POST", "/v1/peer/pull", needsAuth: false, servePull),
+            Route("POST", "/v1/peer/pull/ack", needsAuth: false) { ctx throws(APIError) in
+                .json(200, try acknowledge(ctx))
             },
-            Route("POST", "/v1/peer/pull/ack", needsAuth: false) { ctx in
-                answer(ctx) { () throws(APIError) in .json(200, try acknowledge(ctx)) }
-            },
-            Route("POST", "/v1/peer/push/prepare", needsAuth: false) { ctx in
-                answer(ctx) { () throws(APIError) in .json(200, try preparePush(ctx)) }
+            Route("POST", "/v1/peer/push/prepare", needsAuth: false) { ctx throws(APIError) in
+                .json(200, try preparePush(ctx))
             },
             Route(
                 "POST",
@@ -27,13 +25,10 @@ struct PeerTransferService: Sendable {
                     limit: { Int.max / 2 },
                     check: { head, params in checkPushData(head, params) },
                     sink: { head, params in pushSink(head, params) }
-                )
-            ) { ctx in finishPush(ctx) },
+                ),
+                finishPush
+            ),
         ]
-    }
-
-    private func answer(_ ctx: RouteContext, _ body: () throws(APIError) -> HTTPResponse) {
-        do { ctx.respond(try body()) } catch { ctx.respond(error) }
     }
 
     /// The requester and its link, from `X-Datadist-Link` (409 LLM_NOT_YET_LINK when it holds none).
@@ -63,7 +58,7 @@ struct PeerTransferService: Sendable {
         let requester = try authorize(ctx.request.headers)
         sweep()
         let f = try RequestFields(
-            try ctx.request.jsonBody().get(),
+            try ctx.request.jsonBody(),
             known: ["operation", "selector", "options", "dst_geometry", "device_count", "timeout_ms"]
         )
         let op = try TransferOperation.decode(
@@ -110,7 +105,7 @@ struct PeerTransferService: Sendable {
                         cacheID: source.id,
                         slot: slot,
                         tensors: plan.source.tensors,
-                        expiresAtMs: NodeCore.nowUnixMs() + Int64(timeoutMs) + 60_000
+                        expiresAtMs: now + Int64(timeoutMs) + 60_000
                     )
                 )
             }
@@ -157,7 +152,7 @@ struct PeerTransferService: Sendable {
     /// `POST /v1/peer/pull/ack`: the puller verified every byte; consume the key now.
     private func acknowledge(_ ctx: RouteContext) throws(APIError) -> JSONValue {
         let requester = try authorize(ctx.request.headers)
-        let f = try RequestFields(try ctx.request.jsonBody().get(), known: ["transfer_id"])
+        let f = try RequestFields(try ctx.request.jsonBody(), known: ["transfer_id"])
         guard let id = f["transfer_id"]?.stringValue else { throw .paramInvalid("transfer_id is required") }
         let pending = try core.state.withLock { s throws(APIError) -> TransferTables.PendingPull in
             guard let pending = s.transfers.takePull(id), pending.requester == requester else {
@@ -190,7 +185,7 @@ struct PeerTransferService: Sendable {
         let requester = try authorize(ctx.request.headers)
         sweep()
         let f = try RequestFields(
-            try ctx.request.jsonBody().get(),
+            try ctx.request.jsonBody(),
             known: ["operation", "selector", "options", "src_geometry", "device_count", "timeout_ms"]
         )
         let op = try TransferOperation.decode(
@@ -207,6 +202,7 @@ struct PeerTransferService: Sendable {
         }
         let timeoutMs = try f.timeoutMs(default: core.config.syncKVTimeoutMs)
         let transferID = BootID.make()
+        let now = core.clock.nowMs
         let (destination, slot, plan) = try core.state.withLock { s throws(APIError) in
             try s.admit("transfers")
             let (destination, slot): (CacheInfo, Int)
@@ -228,7 +224,7 @@ struct PeerTransferService: Sendable {
                     cacheID: destination.id,
                     destination: plan.destination,
                     payloadBytes: plan.totalBytes * core.memory.deviceCount,
-                    expiresAtMs: NodeCore.nowUnixMs() + Int64(timeoutMs) + 1000  // the data request follows at once
+                    expiresAtMs: now + Int64(timeoutMs) + 1000  // the data request follows at once
                 )
             )
             return (destination, slot, plan)
@@ -285,20 +281,19 @@ struct PeerTransferService: Sendable {
         }
     }
 
-    private func finishPush(_ ctx: RouteContext) {
+    private func finishPush(_ ctx: RouteContext) throws(APIError) -> HTTPResponse {
         guard let sink = ctx.request.sink as? FramedRequestSink else {
-            dropPush(ctx.params["transfer_id"] ?? "")
-            ctx.respond(APIError(.LLM_KV_CACHE_NOT_EXIST, "the prepared push is gone (expired or its cache was freed)"))
-            return
+            dropPush(ctx.param("transfer_id"))
+            throw APIError(.LLM_KV_CACHE_NOT_EXIST, "the prepared push is gone (expired or its cache was freed)")
         }
         switch sink.finish() {
         case .success(let bytes):
             if let requester = try? authorize(ctx.request.headers) {
                 core.state.withLock { $0.links.count(requester, pulled: UInt64(bytes)) }
             }
-            ctx.respond(200, ["status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(bytes))])
+            return .json(200, ["status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(bytes))])
         case .failure(let e):
-            ctx.respond(APIError(.LLM_FAILED, "pushed data rejected: \(e)"))
+            throw APIError(.LLM_FAILED, "pushed data rejected: \(e)")
         }
     }
     /// A key whose lease ran out answers 410 KV_LEASE_EXPIRED (CONTRACT §11), never bytes.

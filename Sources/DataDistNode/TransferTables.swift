@@ -3,6 +3,7 @@ import DataDistModel
 /// Transfers an owner has started for a peer and that are waiting for the peer's next step:
 /// pulls waiting for the verified-receipt acknowledgement (to consume the key), pushes waiting for
 /// their data. Entries expire, so a peer that never comes back leaks nothing (pins are released).
+/// Every `expiresAtMs` is on the node's monotonic clock (`NodeCore.clock`), never the wall clock.
 struct TransferTables: Sendable {
     struct PendingPull: Sendable {
         let requester: UInt64
