@@ -143,7 +143,7 @@ struct CacheRoutes: Sendable {
                 query: query,
                 cache: cache,
                 devices: devices
-            ).get()
+            )
             try s.caches.pin(id).get()
             return (cache, range)
         }

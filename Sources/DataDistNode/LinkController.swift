@@ -104,7 +104,7 @@ final class LinkController: Sendable {
                 )
             }
         case .failure(let failure):
-            outcome = .failure(Self.linkError(failure, remote: remote))
+            outcome = .failure(failure.apiError(.link, remote: remote))
             if case .timeout = failure { forgetAfterTimeout(address: address.description, secret: secret) }
         }
         switch outcome {
@@ -125,22 +125,6 @@ final class LinkController: Sendable {
             core.state.withLock { $0.links.finishLink(remote, nil) }
             core.logger.warning("link failed", metadata: ["remote_cluster_id": "\(remote)", "error": "\(e)"])
             return e
-        }
-    }
-
-    static func linkError(_ failure: PeerCalls.Failure, remote: UInt64) -> APIError {
-        switch failure {
-        case .unreachable(let m): return APIError(.LLM_LINK_FAILED, m)
-        case .timeout(let m): return APIError(.LLM_TIMEOUT, m)
-        case .notDataDist(let m): return APIError(.LLM_LINK_FAILED, m)
-        case .refused(let e, _):
-            if e.status == .UNAUTHORIZED {
-                return APIError(
-                    .LLM_LINK_FAILED,
-                    "cluster \(remote)'s peer listener refused the link: peer token missing or wrong"
-                )
-            }
-            return APIError(e.status, "cluster \(remote): \(e.message)")
         }
     }
 
@@ -235,17 +219,10 @@ final class LinkController: Sendable {
         switch core.peerCalls.post(link.remoteIPInfo, "/v1/peer/unlink", notice.json, timeoutMs: timeoutMs) {
         case .success:
             failure = nil
-        case .failure(.refused(let e, _)) where e.status == .LLM_NOT_YET_LINK:
+        case .failure(let f) where f.peerHoldsNoLink:
             failure = nil  // the peer holds no such link any more: both sides are clean once ours goes
-        case .failure(.timeout(let m)):
-            failure = APIError(.LLM_TIMEOUT, "\(m); the link is kept (retry, or use force)")
-        case .failure(.unreachable(let m)), .failure(.notDataDist(let m)):
-            failure = APIError(.LLM_UNLINK_FAILED, "\(m); the link is kept (retry, or use force)")
-        case .failure(.refused(let e, _)):
-            failure = APIError(
-                .LLM_UNLINK_FAILED,
-                "cluster \(remote) refused the unlink: \(e.message); the link is kept"
-            )
+        case .failure(let f):
+            failure = f.apiError(.unlink, remote: remote)
         }
         if let failure {
             core.state.withLock { $0.links.finishUnlink(remote, removed: false) }
@@ -285,21 +262,8 @@ final class LinkController: Sendable {
                 body["status"] = "LLM_SUCCESS"
                 body["code"] = 0
                 completion(.success(.object(body)))
-            case .failure(.timeout(let m)):
-                completion(.failure(APIError(.LLM_TIMEOUT, m)))
-            case .failure(.refused(let e, _)) where e.status == .LLM_NOT_YET_LINK:
-                completion(
-                    .failure(
-                        APIError(
-                            .LLM_LINK_FAILED,
-                            "cluster \(remote) no longer holds this link (it restarted or unlinked); unlink with force"
-                        )
-                    )
-                )
-            case .failure(.refused(let e, _)):
-                completion(.failure(APIError(.LLM_LINK_FAILED, "cluster \(remote): \(e.message)")))
-            case .failure(.unreachable(let m)), .failure(.notDataDist(let m)):
-                completion(.failure(APIError(.LLM_LINK_FAILED, m)))
+            case .failure(let f):
+                completion(.failure(f.apiError(.probe, remote: remote)))
             }
         }
     }

@@ -77,19 +77,19 @@ struct PeerLinkService: Sendable {
         if includeOffer {
             routes.append(
                 Route("POST", "/v1/peer/link", needsAuth: false) { ctx throws(APIError) in
-                    .json(200, try accept(try PeerLinkOffer.decode(try ctx.request.jsonBody()).get()).json)
+                    .json(200, try accept(try PeerLinkOffer.decode(try ctx.request.jsonBody())).json)
                 }
             )
         }
         routes.append(
             Route("POST", "/v1/peer/unlink", needsAuth: false) { ctx throws(APIError) in
-                try unlink(try PeerLinkNotice.decode(try ctx.request.jsonBody()).get())
+                try unlink(try PeerLinkNotice.decode(try ctx.request.jsonBody()))
                 return .json(200, ok)
             }
         )
         routes.append(
             Route("POST", "/v1/peer/probe", needsAuth: false) { ctx throws(APIError) in
-                try probe(try PeerLinkNotice.decode(try ctx.request.jsonBody()).get())
+                try probe(try PeerLinkNotice.decode(try ctx.request.jsonBody()))
                 return .json(200, ok)
             }
         )

@@ -57,23 +57,15 @@ struct PeerTransferService: Sendable {
     private func servePull(_ ctx: RouteContext) throws(APIError) -> HTTPResponse {
         let requester = try authorize(ctx.request.headers)
         sweep()
-        let f = try RequestFields(
-            try ctx.request.jsonBody(),
-            known: ["operation", "selector", "options", "dst_geometry", "device_count", "timeout_ms"]
+        let request = try PullRequest.decode(try ctx.request.jsonBody(), defaultTimeoutMs: core.config.syncKVTimeoutMs)
+        let (op, selector, dstGeometry, timeoutMs) = (
+            request.operation, request.selector, request.dstGeometry, request.timeoutMs
         )
-        let op = try TransferOperation.decode(
-            name: f["operation"]?.stringValue ?? "",
-            options: f["options"] ?? .object([:])
-        )
-        guard op.isPull else { throw .paramInvalid("'\(op.name)' is not a pull") }
-        let selector = try Self.selector(f["selector"])
-        guard let g = f["dst_geometry"] else { throw .paramInvalid("dst_geometry is required") }
-        let dstGeometry = try CacheGeometry.decode(g).get()
-        let devices = try f.int("device_count", default: 1)
-        guard devices == core.memory.deviceCount else {
-            throw .paramInvalid("the puller serves \(devices) devices, this node \(core.memory.deviceCount)")
+        guard request.deviceCount == core.memory.deviceCount else {
+            throw .paramInvalid(
+                "the puller serves \(request.deviceCount) devices, this node \(core.memory.deviceCount)"
+            )
         }
-        let timeoutMs = try f.timeoutMs(default: core.config.syncKVTimeoutMs)
         let transferID = BootID.make()
         let now = core.clock.nowMs
         let (source, slot, plan, consumes) = try core.state.withLock { s throws(APIError) in
@@ -91,7 +83,7 @@ struct PeerTransferService: Sendable {
                 try Self.checkLease(s, .blocks(modelID: k.modelID), nowMs: now)
                 (source, slot, key) = (try s.caches.lookupBlocks(modelID: k.modelID).get(), 0, nil)
             }
-            let plan = try op.plan(destination: dstGeometry, source: source.geometry, slot: slot).get()
+            let plan = try op.plan(destination: dstGeometry, source: source.geometry, slot: slot)
             try s.caches.pin(source.id).get()
             // Only a pull_cache by request key consumes (CONTRACT §6), once the puller confirms receipt.
             var consumes = false
@@ -119,15 +111,17 @@ struct PeerTransferService: Sendable {
             unpin(source.id)
             throw APIError(.LLM_FAILED, "cannot frame the transfer: \(error)")
         }
-        let preamble: JSONValue = [
-            "src_geometry": source.geometry.json, "src_slot": JSONValue(Int64(slot)),
-            "transfer_id": consumes ? .string(transferID) : .null,
-            "payload_bytes": JSONValue(Int64(encoder.payloadLength)), "frame_size": JSONValue(Int64(encoder.frameSize)),
-        ]
+        let preamble = PullPreamble(
+            srcGeometry: source.geometry,
+            srcSlot: slot,
+            transferID: consumes ? transferID : nil,
+            payloadBytes: encoder.payloadLength,
+            frameSize: encoder.frameSize
+        )
         let metrics = core.transferMetrics
         let started = ContinuousClock.now
         let payload = encoder.payloadLength
-        let producer = FramedResponseProducer(preamble: preamble, encoder: encoder) { completed in
+        let producer = FramedResponseProducer(preamble: preamble.json, encoder: encoder) { completed in
             unpin(source.id)
             if completed {
                 metrics.record(.served, bytes: payload, seconds: (ContinuousClock.now - started).seconds)
@@ -140,14 +134,6 @@ struct PeerTransferService: Sendable {
     }
 
     private func unpin(_ id: Int64) { core.state.withLock { _ = $0.caches.unpin(id) } }
-
-    static func selector(_ value: JSONValue?) throws(APIError) -> TransferSelector {
-        guard let value else { throw .paramInvalid("selector is required") }
-        return try TransferSelector.read(
-            RequestFields(value, known: ["cache_key", "cache_key_by_id", "blocks_cache_key"]),
-            names: [("cache_key", .key), ("cache_key_by_id", .byID), ("blocks_cache_key", .blocks)]
-        )
-    }
 
     /// `POST /v1/peer/pull/ack`: the puller verified every byte; consume the key now.
     private func acknowledge(_ ctx: RouteContext) throws(APIError) -> JSONValue {
@@ -184,23 +170,18 @@ struct PeerTransferService: Sendable {
     private func preparePush(_ ctx: RouteContext) throws(APIError) -> JSONValue {
         let requester = try authorize(ctx.request.headers)
         sweep()
-        let f = try RequestFields(
+        let request = try PushPrepare.decode(
             try ctx.request.jsonBody(),
-            known: ["operation", "selector", "options", "src_geometry", "device_count", "timeout_ms"]
+            defaultTimeoutMs: core.config.syncKVTimeoutMs
         )
-        let op = try TransferOperation.decode(
-            name: f["operation"]?.stringValue ?? "",
-            options: f["options"] ?? .object([:])
+        let (op, selector, srcGeometry, timeoutMs) = (
+            request.operation, request.selector, request.srcGeometry, request.timeoutMs
         )
-        guard !op.isPull else { throw .paramInvalid("'\(op.name)' is not a push") }
-        let selector = try Self.selector(f["selector"])
-        guard let g = f["src_geometry"] else { throw .paramInvalid("src_geometry is required") }
-        let srcGeometry = try CacheGeometry.decode(g).get()
-        let devices = try f.int("device_count", default: 1)
-        guard devices == core.memory.deviceCount else {
-            throw .paramInvalid("the pusher serves \(devices) devices, this node \(core.memory.deviceCount)")
+        guard request.deviceCount == core.memory.deviceCount else {
+            throw .paramInvalid(
+                "the pusher serves \(request.deviceCount) devices, this node \(core.memory.deviceCount)"
+            )
         }
-        let timeoutMs = try f.timeoutMs(default: core.config.syncKVTimeoutMs)
         let transferID = BootID.make()
         let now = core.clock.nowMs
         let (destination, slot, plan) = try core.state.withLock { s throws(APIError) in
@@ -215,7 +196,7 @@ struct PeerTransferService: Sendable {
             case .key:
                 throw APIError.paramInvalid("a push names its destination by cache_key_by_id or blocks_cache_key")
             }
-            let plan = try op.plan(destination: destination.geometry, source: srcGeometry, slot: slot).get()
+            let plan = try op.plan(destination: destination.geometry, source: srcGeometry, slot: slot)
             try s.caches.pin(destination.id).get()
             s.transfers.addPush(
                 transferID,
@@ -229,12 +210,13 @@ struct PeerTransferService: Sendable {
             )
             return (destination, slot, plan)
         }
-        return [
-            "transfer_id": .string(transferID), "dst_geometry": destination.geometry.json,
-            "dst_slot": JSONValue(Int64(slot)),
-            "payload_bytes": JSONValue(Int64(plan.totalBytes * core.memory.deviceCount)),
-            "frame_size": JSONValue(Int64(FrameFormat.defaultFrameSize)),
-        ]
+        return PushPlan(
+            transferID: transferID,
+            dstGeometry: destination.geometry,
+            dstSlot: slot,
+            payloadBytes: plan.totalBytes * core.memory.deviceCount,
+            frameSize: FrameFormat.defaultFrameSize
+        ).json
     }
 
     private func checkPushData(_ head: HTTPRequestHead, _ params: [String: String]) -> APIError? {
