@@ -20,7 +20,7 @@ struct LinkRoutes: Sendable {
         let request = try LinkRequest.decode(try ctx.request.jsonBody(), unlink: false).get()
         try core.state.withLock { s throws(APIError) in
             try s.admit("links")
-            if let refusal = LinkController.linkGate(s.role.role) { throw refusal }
+            try LinkController.checkLinkGate(s.role.role)
         }
         links.link(request) { done(.success(Self.batchResponse($0))) }
     }
@@ -68,7 +68,7 @@ struct LinkRoutes: Sendable {
 
     private func check(_ ctx: RouteContext, _ done: @escaping RouteCompletion) throws(APIError) {
         let remote = try Self.clusterID(ctx)
-        links.check(remote) { result in done(result.map { .json(200, $0) }) }
+        try links.check(remote) { result in done(result.map { .json(200, $0) }) }
     }
 
     /// The `{remote_cluster_id}` of a link route.
