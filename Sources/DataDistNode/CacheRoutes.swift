@@ -144,7 +144,7 @@ struct CacheRoutes: Sendable {
                 cache: cache,
                 devices: devices
             )
-            try s.caches.pin(id).get()
+            try s.caches.pin(id)
             return (cache, range)
         }
         let tensor = core.memory.tensor(cache, range.tensor, device: range.deviceIndex)
@@ -281,8 +281,8 @@ struct CacheRoutes: Sendable {
     {
         try core.state.withLock { s throws(APIError) in
             let local = try plan(&s)
-            try s.caches.pin(local.source.id).get()
-            try s.caches.pin(local.destination.id).get()
+            try s.caches.pin(local.source.id)
+            try s.caches.pin(local.destination.id)
             return local
         }
     }

@@ -84,7 +84,7 @@ struct PeerTransferService: Sendable {
                 (source, slot, key) = (try s.caches.lookupBlocks(modelID: k.modelID).get(), 0, nil)
             }
             let plan = try op.plan(destination: dstGeometry, source: source.geometry, slot: slot)
-            try s.caches.pin(source.id).get()
+            try s.caches.pin(source.id)
             // Only a pull_cache by request key consumes (CONTRACT §6), once the puller confirms receipt.
             var consumes = false
             if case .pullCache = op, let key, !key.isPrefix {
@@ -197,7 +197,7 @@ struct PeerTransferService: Sendable {
                 throw APIError.paramInvalid("a push names its destination by cache_key_by_id or blocks_cache_key")
             }
             let plan = try op.plan(destination: destination.geometry, source: srcGeometry, slot: slot)
-            try s.caches.pin(destination.id).get()
+            try s.caches.pin(destination.id)
             s.transfers.addPush(
                 transferID,
                 .init(

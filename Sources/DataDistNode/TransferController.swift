@@ -91,7 +91,7 @@ final class TransferController: Sendable {
         let route = try route(to: selector.clusterID)
         try core.state.withLock { s throws(APIError) in
             try s.admit("transfers")
-            try s.caches.pin(dst.id).get()
+            try s.caches.pin(dst.id)
             s.activeTransfers += 1
         }
         return (dst, route)
@@ -247,7 +247,7 @@ final class TransferController: Sendable {
         let route = try route(to: selector.clusterID)
         try core.state.withLock { s throws(APIError) in
             try s.admit("transfers")
-            try s.caches.pin(src.id).get()
+            try s.caches.pin(src.id)
             s.activeTransfers += 1
         }
         prepared = (src, route)

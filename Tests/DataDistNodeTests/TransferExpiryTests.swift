@@ -25,7 +25,11 @@ import Testing
     private static func pushPending(_ core: NodeCore, _ cacheID: Int64, expiresInMs: Int64) {
         let deadline = core.clock.nowMs + expiresInMs
         core.state.withLock { s in
-            guard case .success = s.caches.pin(cacheID) else { fatalError("cannot pin the test cache") }
+            do throws(APIError) {
+                try s.caches.pin(cacheID)
+            } catch {
+                fatalError("cannot pin the test cache: \(error)")
+            }
             s.transfers.addPush(
                 "push-1",
                 .init(
