@@ -9,6 +9,9 @@ struct CacheEntry: Sendable {
     var blocksKey: BlocksCacheKey?
     /// In-flight transfers using this cache's memory.
     var pins = 0
+    /// Progressive caches (CONTRACT §11): tensors `[0, readyTensors[slot])` are written, per batch slot (one
+    /// entry for a blocks cache). Nil: always fully ready.
+    var readyTensors: [Int]?
     /// Tensors not yet pulled per key, for keys consumed piecewise by layer-range pulls.
     var pendingTensors: [KeyIdentity: [Bool]] = [:]
 

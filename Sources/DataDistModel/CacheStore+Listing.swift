@@ -68,6 +68,10 @@ extension CacheStore {
                     return .object(k)
                 } ?? .null
         }
+        if let ready = entry.readyTensors {
+            o["progressive"] = true
+            o["ready_tensors"] = .array(ready.map { JSONValue($0) })
+        }
         o["released"] = .bool(entry.released)
         return .object(o)
     }

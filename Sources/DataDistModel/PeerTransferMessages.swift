@@ -61,13 +61,23 @@ public struct PullPreamble: Sendable {
     public var transferID: String?
     public var payloadBytes: Int
     public var frameSize: Int
+    /// The source is progressive: frames follow as its layers become ready (an older owner omits it: false).
+    public var progressive: Bool
 
-    public init(srcGeometry: CacheGeometry, srcSlot: Int, transferID: String?, payloadBytes: Int, frameSize: Int) {
+    public init(
+        srcGeometry: CacheGeometry,
+        srcSlot: Int,
+        transferID: String?,
+        payloadBytes: Int,
+        frameSize: Int,
+        progressive: Bool = false
+    ) {
         self.srcGeometry = srcGeometry
         self.srcSlot = srcSlot
         self.transferID = transferID
         self.payloadBytes = payloadBytes
         self.frameSize = frameSize
+        self.progressive = progressive
     }
 
     public var json: JSONValue {
@@ -75,6 +85,7 @@ public struct PullPreamble: Sendable {
             "src_geometry": srcGeometry.json, "src_slot": JSONValue(Int64(srcSlot)),
             "transfer_id": transferID.map { .string($0) } ?? .null,
             "payload_bytes": JSONValue(Int64(payloadBytes)), "frame_size": JSONValue(Int64(frameSize)),
+            "progressive": .bool(progressive),
         ]
     }
 
@@ -89,7 +100,8 @@ public struct PullPreamble: Sendable {
             srcSlot: try count(o, "src_slot"),
             transferID: o["transfer_id"]?.stringValue,
             payloadBytes: try count(o, "payload_bytes"),
-            frameSize: try frameSizeField(o)
+            frameSize: try frameSizeField(o),
+            progressive: o["progressive"] == .bool(true)
         )
     }
 }

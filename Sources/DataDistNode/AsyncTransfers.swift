@@ -79,6 +79,7 @@ final class AsyncTransfers: Sendable {
         if let control = s.controls[id] {
             r.bytesTotal = control.bytesTotal
             r.bytesDone = control.bytesDone
+            if r.state == .running && control.isWaiting { r.state = .waiting }
         }
         return r
     }

@@ -53,6 +53,7 @@ struct CacheRoutes: Sendable {
                 }
                 return .json(200, Self.success)
             },
+            Route("POST", "/v1/cache/{cache_id}/ready", markReady),
             Route("GET", "/v1/cache/{cache_id}/tensors/{tensor}", readTensor),
             Route(
                 "PUT",
@@ -77,14 +78,39 @@ struct CacheRoutes: Sendable {
     /// The `{cache_id}` of a cache route.
     static func cacheID(_ ctx: RouteContext) throws(APIError) -> Int64 { try ctx.param("cache_id", as: Int64.self) }
 
+    // MARK: readiness
+
+    /// `POST /v1/cache/{id}/ready {"batch_index", "layers", "tensor_num_per_layer"}` (CONTRACT §11): layers
+    /// `[0, layers)` of the slot are written; pulls waiting on them go on.
+    private func markReady(_ ctx: RouteContext) throws(APIError) -> HTTPResponse {
+        let id = try Self.cacheID(ctx)
+        let f = try RequestFields(
+            try ctx.request.jsonBody(),
+            known: ["batch_index", "layers", "tensor_num_per_layer"]
+        )
+        guard f["layers"] != nil else { throw .typeError("'layers' is required (an integer)") }
+        let layers = try f.int("layers", default: 0)
+        let perLayer = try f.int("tensor_num_per_layer", default: 2)
+        let batchIndex = try f["batch_index"].map { _ throws(APIError) in try f.int("batch_index", default: 0) }
+        let ready = try core.state.withLock { s throws(APIError) in
+            try s.caches.markReady(id, batchIndex: batchIndex, layers: layers, tensorNumPerLayer: perLayer).get()
+        }
+        core.progressiveSources.wake(cacheID: id)
+        return .json(200, ["status": "LLM_SUCCESS", "code": 0, "ready_layers": JSONValue(ready / max(1, perLayer))])
+    }
+
     // MARK: allocate
 
     private func allocate(_ ctx: RouteContext) throws(APIError) -> HTTPResponse {
         let body = try ctx.request.jsonBody()
-        let f = try RequestFields(body, known: ["cache_desc", "cache_keys", "blocks", "blocks_cache_key"])
+        let f = try RequestFields(
+            body,
+            known: ["cache_desc", "cache_keys", "blocks", "blocks_cache_key", "progressive"]
+        )
         guard let descValue = f["cache_desc"] else { throw .typeError("'cache_desc' is required (an object)") }
         let desc = try CacheDesc.decode(descValue).get()
         let blocks = try f.bool("blocks", default: false)
+        let progressive = try f.bool("progressive", default: false)
         var keys: [CacheKey] = []
         if let v = f["cache_keys"] {
             guard case .array(let items) = v else { throw .typeError("'cache_keys' must be an array of cache keys") }
@@ -106,6 +132,7 @@ struct CacheRoutes: Sendable {
                 role: s.role.role
             )
             .get()
+            if progressive { s.caches.makeProgressive(info.id) }
             NodeCore.grantLeases(&s, cacheID: info.id, nowMs: now)
             return info
         }

@@ -95,7 +95,12 @@ struct HealthRoutes: Sendable {
         out += "# HELP datadist_kv_lease_expired_total Keys whose lease ran out before they were pulled.\n"
         out += "# TYPE datadist_kv_lease_expired_total counter\n"
         out += "datadist_kv_lease_expired_total \(core.leasesExpired.load(ordering: .relaxed))\n"
-        out += Self.loadGauges(core.state.withLock { OrchestrationRoutes.load($0) }, streams: core.eventStreams.count)
+        out += Self.loadGauges(
+            core.state.withLock { [waiting = core.progressiveSources.waiting] in
+                OrchestrationRoutes.load($0, waiting: waiting)
+            },
+            streams: core.eventStreams.count
+        )
         out += core.transferMetrics.exposition
         return HTTPResponse(status: 200, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(out.utf8))
     }

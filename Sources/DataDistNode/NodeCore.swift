@@ -28,6 +28,8 @@ final class NodeCore: Sendable {
     let asyncTransfers: AsyncTransfers
     /// Fires at the next lease deadline.
     let leaseTimer = LeaseTimer()
+    /// Pulls streaming from progressive caches, woken by `POST /v1/cache/{id}/ready`.
+    let progressiveSources = ProgressiveSources()
     /// Keys whose lease ran out (`datadist_kv_lease_expired_total`).
     let leasesExpired = Atomic<Int>(0)
 

@@ -10,7 +10,10 @@ struct OrchestrationRoutes: Sendable {
     var routes: [Route] {
         [
             Route("GET", "/v1/events", events),
-            Route("GET", "/v1/node/load") { _ in .json(200, core.state.withLock { Self.load($0) }) },
+            Route("GET", "/v1/node/load") { _ in
+                let waiting = core.progressiveSources.waiting
+                return .json(200, core.state.withLock { Self.load($0, waiting: waiting) })
+            },
             Route("DELETE", "/v1/links", deferred: unlinkAll),
         ]
     }
@@ -53,11 +56,11 @@ struct OrchestrationRoutes: Sendable {
     // MARK: load
 
     /// `GET /v1/node/load`: what a planner scales on.
-    static func load(_ s: NodeState) -> JSONValue {
+    static func load(_ s: NodeState, waiting: Int) -> JSONValue {
         [
             "transfers_in_flight": JSONValue(s.transfersInFlight),
-            // Nothing waits on readiness until progressive caches exist (CONTRACT §11).
-            "transfers_waiting": 0,
+            // Pulls this node serves that wait for layers of a progressive cache (CONTRACT §11).
+            "transfers_waiting": JSONValue(waiting),
             "unpulled_keys": JSONValue(s.caches.boundKeyCount),
             "unpulled_bytes": JSONValue(s.caches.unpulledBytes),
             "pools": .array(

@@ -1,6 +1,7 @@
 import DataDistModel
 import HTTPCore
 import KVFraming
+import Synchronization
 
 /// The owner side of KV transfers on the peer protocol (docs/peer-protocol.md): serving pulls, consuming
 /// keys on acknowledgement, accepting pushes. Served on the peer listener and, for peers that reach this
@@ -68,7 +69,7 @@ struct PeerTransferService: Sendable {
         }
         let transferID = BootID.make()
         let now = core.clock.nowMs
-        let (source, slot, plan, consumes) = try core.state.withLock { s throws(APIError) in
+        let (source, slot, plan, consumes, progressive) = try core.state.withLock { s throws(APIError) in
             try s.admit("transfers")
             let (source, slot, key): (CacheInfo, Int, KeyIdentity?)
             switch selector {
@@ -101,7 +102,7 @@ struct PeerTransferService: Sendable {
                     )
                 )
             }
-            return (source, slot, plan, consumes)
+            return (source, slot, plan, consumes, s.caches.readyTensors(source.id, slot: slot) != nil)
         }
         let regions = core.memory.regions(source, plan.source).map { UnsafeRawBufferPointer($0) }
         let encoder: FrameEncoder
@@ -116,17 +117,42 @@ struct PeerTransferService: Sendable {
             srcSlot: slot,
             transferID: consumes ? transferID : nil,
             payloadBytes: encoder.payloadLength,
-            frameSize: encoder.frameSize
+            frameSize: encoder.frameSize,
+            progressive: progressive
         )
         let metrics = core.transferMetrics
         let started = ContinuousClock.now
         let payload = encoder.payloadLength
-        let producer = FramedResponseProducer(preamble: preamble.json, encoder: encoder) { completed in
+        var gate: FramedResponseProducer.Progressive?
+        if progressive {
+            let (core, id) = (core, source.id)
+            gate = .init(
+                gate: ReadinessGate(
+                    cacheID: id,
+                    slot: slot,
+                    tensors: plan.source.tensors,
+                    bytesPerTensor: plan.source.bytesPerTensor,
+                    payloadBytes: encoder.payloadLength,
+                    deadlineMs: core.clock.nowMs + Int64(timeoutMs)
+                ),
+                readyTensors: { core.state.withLock { $0.caches.readyTensors(id, slot: slot) } },
+                clock: core.clock
+            )
+        }
+        let sources = core.progressiveSources
+        let producerBox = Mutex<FramedResponseProducer?>(nil)
+        let producer = FramedResponseProducer(preamble: preamble.json, encoder: encoder, progressive: gate) {
+            completed in
+            if let p = producerBox.withLock({ $0.take() }) { sources.remove(p, cacheID: source.id) }
             unpin(source.id)
             if completed {
                 metrics.record(.served, bytes: payload, seconds: (ContinuousClock.now - started).seconds)
                 core.state.withLock { $0.links.count(requester, pushed: UInt64(payload)) }
             }
+        }
+        if progressive {
+            producerBox.withLock { $0 = producer }
+            sources.add(producer, cacheID: source.id)
         }
         var response = HTTPResponse(status: 200, headers: ["Content-Type": "application/octet-stream"])
         response.producer = producer

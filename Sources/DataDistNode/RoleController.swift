@@ -50,7 +50,8 @@ final class RoleController: Sendable {
             let plan = try s.role.plan(request, linkedClusters: s.links.busyClusterIDs).get()
             if request.unlink == .refuse {
                 s.switchInProgress = true
-                s.switchPhase = .applying
+                // Only an asynchronous switch shows its phase; a plain one keeps the revision-1 body.
+                if accepted != nil { s.switchPhase = .applying }
             } else {
                 s.draining = true
                 s.switchPhase = .draining
@@ -116,25 +117,24 @@ final class RoleController: Sendable {
                     action = sequence.applied(failure: nil, nowMs: clock.nowMs)
                 }
             case .finish(let outcome):
-                core.state.withLock { s in
+                let drain = outcome.report.json
+                let result: Result<JSONValue, APIError> = outcome.error.map { .failure($0) } ?? .success(.null)
+                // The answer is the GET body once the switch is over (phase idle, last_switch set), plus `drain`.
+                let body = core.state.withLock { s in
                     s.draining = false
                     s.switchPhase = .idle
+                    s.lastSwitch = Self.lastSwitchJSON(plan.role, result, drain: drain)
+                    return NodeCore.roleBody(s)
                 }
-                let drain = outcome.report.json
                 if let error = outcome.error {
-                    core.state.withLock {
-                        $0.lastSwitch = Self.lastSwitchJSON(plan.role, .failure(error), drain: drain)
-                    }
                     if applied == nil { emitFailure(plan.role, error) }
                     throw error
                 }
-                guard case .success(var body)? = applied, case .object(var members) = body else {
+                guard case .object(var members) = body else {
                     throw APIError(.LLM_FAILED, "the switch ended without an answer")
                 }
                 members["drain"] = drain
-                body = .object(members)
-                core.state.withLock { $0.lastSwitch = Self.lastSwitchJSON(plan.role, .success(body), drain: drain) }
-                return body
+                return .object(members)
             }
         }
     }

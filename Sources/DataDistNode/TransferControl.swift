@@ -1,4 +1,5 @@
 import DataDistModel
+import HTTPServer
 import PeerClient
 import Synchronization
 
@@ -8,13 +9,30 @@ final class TransferControl: Sendable {
     let cancellation = PeerCancellation()
     private let total = Atomic<Int>(0)
     private let done = Atomic<Int>(0)
+    /// The source is progressive (its preamble says so): a pause in its bytes means layers are not ready yet.
+    private let progressive = Atomic<Bool>(false)
+    /// When bytes last arrived (monotonic ms).
+    private let lastProgressMs = Atomic<Int64>(MonotonicClock.system.nowMs)
+
+    /// A progressive source that has sent nothing for this long is `waiting` (blocked on readiness).
+    static let waitingAfterMs: Int64 = 50
+
+    var isWaiting: Bool {
+        progressive.load(ordering: .relaxed)
+            && MonotonicClock.system.nowMs - lastProgressMs.load(ordering: .relaxed) >= Self.waitingAfterMs
+    }
+
+    func markProgressive() { progressive.store(true, ordering: .relaxed) }
 
     var isCancelled: Bool { cancellation.isCancelled }
     var bytesTotal: Int { total.load(ordering: .relaxed) }
     var bytesDone: Int { done.load(ordering: .relaxed) }
 
     func setTotal(_ bytes: Int) { total.store(bytes, ordering: .relaxed) }
-    func add(_ bytes: Int) { done.add(bytes, ordering: .relaxed) }
+    func add(_ bytes: Int) {
+        done.add(bytes, ordering: .relaxed)
+        lastProgressMs.store(MonotonicClock.system.nowMs, ordering: .relaxed)
+    }
 
     /// The error a transfer stopped by `DELETE /v1/transfers/{id}` ends with.
     static let cancelledError = APIError(.LLM_FAILED, "cancelled by DELETE /v1/transfers/{id}; nothing was consumed")

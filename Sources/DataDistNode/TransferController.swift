@@ -168,6 +168,7 @@ final class TransferController: Sendable {
             // ranges never come from the wire.
             let plan = try op.plan(destination: dst.geometry, source: preamble.srcGeometry, slot: preamble.srcSlot)
             control?.setTotal(payload)
+            if preamble.progressive { control?.markProgressive() }
             guard payload == plan.totalBytes * devices else {
                 throw APIError(
                     .LLM_FAILED,
@@ -209,6 +210,9 @@ final class TransferController: Sendable {
         do throws(APIError) {
             verified = try receiver.finish()
         } catch {
+            // libcurl completed the exchange but the payload failed verification: the owner may still be
+            // writing on that connection, so it must not carry the next pull.
+            core.peers.discardConnections(peer: route.address)
             return .failure(error)
         }
         // libcurl checks its timer only now and then: a fast transfer can finish past a tiny bound. The

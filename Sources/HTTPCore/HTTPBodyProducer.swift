@@ -18,10 +18,15 @@ public protocol HTTPBodyProducer: AnyObject, Sendable {
     func finish(completed: Bool)
     /// Called once on the loop before the first `next`: `waker.wake()` (any thread) asks for `next` again.
     func attach(waker: HTTPWaker)
+    /// True for a body of known length whose bytes become available over time (a progressive pull): `next` may
+    /// then hand out nothing for now, like an open-ended producer, and wakes the loop when it has more. It must
+    /// end the body itself (return false) if it gives up.
+    var mayStall: Bool { get }
 }
 
 extension HTTPBodyProducer {
     public func attach(waker: HTTPWaker) {}
+    public var mayStall: Bool { false }
 }
 
 /// Asks a server loop to poll an open-ended producer again. Any thread; harmless after the response ended.

@@ -43,6 +43,7 @@ public func httpReasonPhrase(_ status: Int) -> String {
     case 100: "Continue"
     case 200: "OK"
     case 201: "Created"
+    case 202: "Accepted"
     case 204: "No Content"
     case 400: "Bad Request"
     case 401: "Unauthorized"

@@ -21,9 +21,13 @@ final class BodyStream {
     private var exhausted = false
     private var finished = false
 
+    /// The producer may hand out nothing for now (it wakes the loop when it has more).
+    let mayStall: Bool
+
     init(_ producer: any HTTPBodyProducer) {
         self.producer = producer
         self.contentLength = producer.contentLength
+        self.mayStall = producer.mayStall
     }
 
     /// An open-ended body (contentLength -1): it ends when the producer says so (or the connection closes).
@@ -32,8 +36,8 @@ final class BodyStream {
     /// Every byte has been written.
     var isComplete: Bool { isOpenEnded ? exhausted && written == pulled : written == contentLength }
 
-    /// An open-ended body with nothing to write until its producer wakes the loop.
-    var awaitsProducer: Bool { isOpenEnded && !exhausted && written == pulled }
+    /// Nothing to write until the producer wakes the loop (an open-ended or stalling body caught up with it).
+    var awaitsProducer: Bool { (isOpenEnded || mayStall) && !exhausted && written == pulled && !isComplete }
 
     /// Tops up the pulled regions. False when the producer broke its contract: fewer bytes than announced,
     /// more, or none while claiming more are coming.
@@ -49,7 +53,11 @@ final class BodyStream {
                 added += region.count
             }
             pulled += added
-            if pulled > contentLength || (more && added == 0) { return false }
+            if pulled > contentLength { return false }
+            if more && added == 0 {
+                if mayStall { break }  // nothing ready yet: the producer wakes the loop
+                return false
+            }
             exhausted = !more
         }
         return !(exhausted && pulled < contentLength)

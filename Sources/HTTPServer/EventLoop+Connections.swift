@@ -243,7 +243,7 @@ extension EventLoop {
         if isHead {
             producer.finish(completed: false)
         } else {
-            if producer.contentLength < 0 {
+            if producer.contentLength < 0 || producer.mayStall {
                 let (fd, id) = (connection.fd, connection.id)
                 producer.attach(waker: HTTPWaker { [self] in wake(fd: fd, connectionID: id) })
             }

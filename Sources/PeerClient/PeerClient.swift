@@ -107,7 +107,25 @@ public final class PeerClient: Sendable {
         guard let handle = pool.checkOut(peer) else {
             throw PeerError(kind: .other, message: "libcurl could not create a handle")
         }
-        defer { pool.checkIn(handle) }
-        return try handle.transfer(request, state: state, transferBufferBytes: configuration.transferBufferBytes)
+        do {
+            let status = try handle.transfer(
+                request,
+                state: state,
+                transferBufferBytes: configuration.transferBufferBytes
+            )
+            pool.checkIn(handle)
+            return status
+        } catch {
+            // A failed exchange (stopped by the receiver, cut short, timed out…) may leave unread bytes on the
+            // connection; reusing it would read them as the next answer ("Received HTTP/0.9"). Close it.
+            pool.discard(handle)
+            throw error
+        }
+    }
+
+    /// Closes the kept-alive connection a request used, after the caller found its answer unusable although
+    /// libcurl completed it (e.g. the payload failed verification): the peer may still be writing.
+    public func discardConnections(peer: String) {
+        pool.closeAll(PeerKey(peer: peer))
     }
 }

@@ -41,6 +41,11 @@ final class PeerHandlePool: Sendable {
         _ = rejected
     }
 
+    /// Closes a handle instead of parking it (its connection is in an unknown state).
+    func discard(_ handle: CurlEasyHandle) {
+        _ = handle  // released here, outside the lock: curl_easy_cleanup closes its socket
+    }
+
     /// Closes every idle handle of `peer`; handles in use are closed when they are checked in.
     func closeAll(_ peer: PeerKey) {
         let dropped = state.withLock { state -> [CurlEasyHandle] in

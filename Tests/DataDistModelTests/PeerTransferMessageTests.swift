@@ -108,17 +108,26 @@ import Testing
     // MARK: answers from the owner
 
     @Test func pullPreambleRoundTripsWithAndWithoutATransferID() throws {
-        for id in [nil, "t-1"] as [String?] {
-            let p = PullPreamble(srcGeometry: dst, srcSlot: 3, transferID: id, payloadBytes: 4096, frameSize: 1 << 20)
+        for (id, progressive) in [(nil, false), ("t-1", false), ("t-2", true)] as [(String?, Bool)] {
+            let p = PullPreamble(
+                srcGeometry: dst,
+                srcSlot: 3,
+                transferID: id,
+                payloadBytes: 4096,
+                frameSize: 1 << 20,
+                progressive: progressive
+            )
             let before: JSONValue = [
                 "src_geometry": dst.json, "src_slot": JSONValue(Int64(3)),
                 "transfer_id": id.map { .string($0) } ?? .null,
                 "payload_bytes": JSONValue(Int64(4096)), "frame_size": JSONValue(Int64(1 << 20)),
+                "progressive": .bool(progressive),
             ]
             #expect(p.json.serialized == before.serialized)
             let back = try PullPreamble.decode(parse(p.json.serialized))
             #expect(back.json.serialized == p.json.serialized)
             #expect(back.transferID == id)
+            #expect(back.progressive == progressive)
         }
     }
 

@@ -18,6 +18,8 @@ import Testing
         #expect(r.json?["listen_ip_info"] == .null)
         #expect(r.json?["drain"]?["unlinked"] == [2])
         #expect(r.json?["drain"]?["transfers_waited"] == 0)
+        #expect(r.json?["phase"] == "idle", "the answer is the state after the switch")
+        #expect(r.json?["last_switch"]?["status"] == "LLM_SUCCESS")
         #expect(p.links.isEmpty)
         #expect(eventually { d.links.isEmpty }, "the peer was told and dropped its side")
         let role = try #require(p.request("GET", "/v1/role")?.json)
@@ -45,6 +47,14 @@ import Testing
         #expect(r.status == 409)
         #expect(r.status_ == "LLM_EXIST_LINK")
         #expect(d.request("GET", "/v1/role")?.json?["phase"] == nil, "a plain switch keeps the revision-1 body")
+        #expect(d.request("DELETE", "/v1/links")?.status == 200)
+        let plain = try #require(d.switchRole(#"{"role": "MIX"}"#))
+        #expect(plain.status == 200)
+        #expect(
+            plain.json?.objectValue?.keys.sorted() == [
+                "cluster_id", "listen_ip_info", "role", "role_epoch", "switch_role_enabled",
+            ]
+        )
     }
 
     @Test func checksRunBeforeAnyDrain() throws {

@@ -18,6 +18,29 @@ struct ConnectionPoolTests {
         #expect(client.idleConnectionCount(peer: server.peer) == 1)
     }
 
+    @Test func aFailedExchangeNeverLeavesItsConnectionForTheNextRequest() throws {
+        let client = PeerClient()
+        // The first answer announces 4 bytes and sends 12: a receiver that stops early (or a Content-Length that
+        // lies) leaves bytes behind; the next request must not read them as its answer.
+        let server = try ScriptedServer { request in
+            if request.target == "/bad" {
+                return .send(Array("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nabcdEXTRABYTES!!".utf8))
+            }
+            return .send(httpResponse(body: Array("fine".utf8)))
+        }
+        defer { server.stop() }
+        let failed = peerError { () throws(PeerError) in
+            _ = try client.perform(PeerRequest(url: server.url("/bad"), totalTimeoutMs: 5000), expectedLength: nil) {
+                _ in false
+            }
+        }
+        #expect(failed?.kind == .aborted)
+        #expect(client.idleConnectionCount(peer: server.peer) == 0)
+        let next = try client.perform(PeerRequest(url: server.url("/good"), totalTimeoutMs: 5000))
+        #expect(next.body == Array("fine".utf8))
+        #expect(server.acceptedConnections == 2)
+    }
+
     @Test func closeAllDropsThePeersConnections() throws {
         let client = PeerClient()
         let server = try ScriptedServer { _ in .send(httpResponse(body: Array("ok".utf8))) }
