@@ -25,7 +25,11 @@ let package = Package(
         .target(name: "DataDistModel", swiftSettings: strict),
         .target(name: "HTTPCore", swiftSettings: strict),
         .target(name: "KVFraming", dependencies: ["CChecksum"], swiftSettings: strict),
-        .target(name: "HTTPServer", dependencies: ["HTTPCore", "CLinux"], swiftSettings: strict),
+        .target(
+            name: "HTTPServer",
+            dependencies: ["HTTPCore", "CLinux", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .target(
             name: "PeerClient",
             dependencies: ["CCurl"],

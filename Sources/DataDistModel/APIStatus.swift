@@ -48,6 +48,8 @@ public enum APIStatus: String, Sendable, CaseIterable, Equatable {
     case NODE_DRAINING
     /// The key's lease ran out before it was pulled (CONTRACT §11); remembered for 10 minutes.
     case KV_LEASE_EXPIRED
+    /// A registered region still backs caches (`DELETE /v1/regions/{id}`, CONTRACT §10).
+    case IN_USE
     /// Missing or wrong bearer token.
     case UNAUTHORIZED
     case NOT_FOUND
@@ -101,7 +103,7 @@ public enum APIStatus: String, Sendable, CaseIterable, Equatable {
         case .LLM_DEVICE_MEM_ERROR: 0x0007_BCAD
         case .LLM_SUSPECT_REMOTE_ERROR: 0x0007_BCB1
         case .LLM_UNKNOWN_ERROR: -1
-        case .TYPE_ERROR, .VALUE_ERROR, .EPOCH_MISMATCH, .UNAUTHORIZED, .NOT_FOUND, .METHOD_NOT_ALLOWED,
+        case .TYPE_ERROR, .VALUE_ERROR, .EPOCH_MISMATCH, .IN_USE, .UNAUTHORIZED, .NOT_FOUND, .METHOD_NOT_ALLOWED,
             .BAD_REQUEST, .REQUEST_TIMEOUT, .LENGTH_REQUIRED, .PAYLOAD_TOO_LARGE, .URI_TOO_LONG,
             .UNSUPPORTED_MEDIA_TYPE, .EXPECTATION_FAILED, .HEADERS_TOO_LARGE, .NOT_IMPLEMENTED,
             .SERVICE_UNAVAILABLE, .VERSION_NOT_SUPPORTED, .NODE_DRAINING, .KV_LEASE_EXPIRED:
@@ -119,7 +121,7 @@ public enum APIStatus: String, Sendable, CaseIterable, Equatable {
         case .METHOD_NOT_ALLOWED: 405
         case .REQUEST_TIMEOUT: 408
         case .LLM_EXIST_LINK, .LLM_ALREADY_LINK, .LLM_NOT_YET_LINK, .LLM_PROCESSING_LINK, .LLM_LINK_BUSY,
-            .LLM_FEATURE_NOT_ENABLED, .EPOCH_MISMATCH, .LLM_REPEAT_REQUEST, .LLM_REQUEST_ALREADY_COMPLETED,
+            .LLM_FEATURE_NOT_ENABLED, .EPOCH_MISMATCH, .IN_USE, .LLM_REPEAT_REQUEST, .LLM_REQUEST_ALREADY_COMPLETED,
             .LLM_PREFIX_ALREADY_EXIST, .LLM_CACHE_KEY_ALREADY_EXIST, .LLM_CACHE_ID_ALREADY_EXIST:
             409
         case .KV_LEASE_EXPIRED: 410

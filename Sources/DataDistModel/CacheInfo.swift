@@ -17,15 +17,25 @@ public struct CacheInfo: Sendable, Equatable {
     public let kind: CacheKind
     /// `tensorSize` rounded up to whole pages: the distance between consecutive tensors.
     public let tensorSpan: Int
-    /// One extent per device of the store, in the store's device order.
+    /// One extent per device of the store, in the store's device order; empty for a region-backed cache.
     public let extents: [DeviceExtent]
+    /// Set when the tensors are an engine's registered memory (CONTRACT §10), not pool memory.
+    public let region: RegionPlacement?
 
-    public init(id: Int64, desc: CacheDesc, kind: CacheKind, tensorSpan: Int, extents: [DeviceExtent]) {
+    public init(
+        id: Int64,
+        desc: CacheDesc,
+        kind: CacheKind,
+        tensorSpan: Int,
+        extents: [DeviceExtent],
+        region: RegionPlacement? = nil
+    ) {
         self.id = id
         self.desc = desc
         self.kind = kind
         self.tensorSpan = tensorSpan
         self.extents = extents
+        self.region = region
     }
 
     public var geometry: CacheGeometry { CacheGeometry(kind: kind, desc: desc) }
@@ -34,9 +44,11 @@ public struct CacheInfo: Sendable, Equatable {
     public var slots: Int { desc.batchSize }
     public var stride: Int { desc.stride }
 
-    /// Pool offset of tensor `tensor` in the copy at `extents[deviceIndex]`.
+    /// Pool offset of tensor `tensor` in the copy at `extents[deviceIndex]` (for a region-backed cache: the
+    /// offset within the region).
     public func tensorOffset(_ tensor: Int, deviceIndex: Int = 0) -> Int {
         precondition(tensor >= 0 && tensor < desc.numTensors, "tensor \(tensor) out of range")
+        if let region { return region.tensorOffsets[tensor] }
         return extents[deviceIndex].extent.offset + tensor * tensorSpan
     }
 }

@@ -36,8 +36,13 @@ extension CacheStore {
 
     /// `{"cache_id", "cache_desc", "kind", "tensor_size", "batch_size"|"num_blocks", "stride",
     /// "cache_keys"|"blocks_cache_key", "released"}` for a visible cache; nil when absent.
-    /// `lease` gives a key's `lease_expires_at`, when it holds a lease (CONTRACT §11).
-    public func json(cacheID id: Int64, lease: (LeasedKey) -> JSONValue? = { _ in nil }) -> JSONValue? {
+    /// `lease` gives a key's `lease_expires_at`, when it holds a lease (CONTRACT §11); `memory` adds the
+    /// `"memory"` field (CONTRACT §10), which only the node can describe.
+    public func json(
+        cacheID id: Int64,
+        lease: (LeasedKey) -> JSONValue? = { _ in nil },
+        memory: ((CacheInfo) -> JSONValue)? = nil
+    ) -> JSONValue? {
         guard let entry = entries[id] else { return nil }
         let info = entry.info
         var o: JSONObject = [
@@ -73,15 +78,16 @@ extension CacheStore {
             o["ready_tensors"] = .array(ready.map { JSONValue($0) })
         }
         o["released"] = .bool(entry.released)
+        if let memory { o["memory"] = memory(info) }
         return .object(o)
     }
 
     /// The body of `GET /v1/cache`: caches in id order and pool usage.
     public var json: JSONValue { json(lease: { _ in nil }) }
 
-    public func json(lease: (LeasedKey) -> JSONValue?) -> JSONValue {
+    public func json(lease: (LeasedKey) -> JSONValue?, memory: ((CacheInfo) -> JSONValue)? = nil) -> JSONValue {
         [
-            "caches": .array(cacheIDs.compactMap { json(cacheID: $0, lease: lease) }),
+            "caches": .array(cacheIDs.compactMap { json(cacheID: $0, lease: lease, memory: memory) }),
             "pools": .array(poolUsage.map(\.json)),
         ]
     }

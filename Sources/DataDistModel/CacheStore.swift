@@ -48,7 +48,8 @@ public struct CacheStore: Sendable {
         blocks: Bool,
         cacheKeys: [CacheKey] = [],
         blocksKey: BlocksCacheKey? = nil,
-        role: Role
+        role: Role,
+        region: RegionPlacement? = nil
     ) -> Result<CacheInfo, APIError> {
         if !cacheKeys.isEmpty, let e = CacheRoleGate.check(.allocateWithCacheKeys, role: role) { return .failure(e) }
         if blocksKey != nil, let e = CacheRoleGate.check(.allocateWithBlocksKey, role: role) { return .failure(e) }
@@ -63,7 +64,8 @@ public struct CacheStore: Sendable {
             return .failure(APIError(.LLM_OUT_OF_MEMORY, "cache \(id): \(desc.numTensors) tensors do not fit any pool"))
         }
         var extents: [DeviceExtent] = []
-        for index in devices.indices {
+        // A region-backed cache's memory is the engine's: nothing is taken from (or later returned to) a pool.
+        for index in devices.indices where region == nil {
             guard let extent = takeExtent(desc.placement, deviceIndex: index, bytes: total) else {
                 for (i, taken) in extents.enumerated() { giveBack(desc.placement, deviceIndex: i, taken.extent) }
                 let p = pool(desc.placement, deviceIndex: index)
@@ -77,7 +79,14 @@ public struct CacheStore: Sendable {
             }
             extents.append(DeviceExtent(deviceID: devices[index], extent: extent))
         }
-        let info = CacheInfo(id: id, desc: desc, kind: blocks ? .blocks : .cache, tensorSpan: span, extents: extents)
+        let info = CacheInfo(
+            id: id,
+            desc: desc,
+            kind: blocks ? .blocks : .cache,
+            tensorSpan: span,
+            extents: extents,
+            region: region
+        )
         var slotKeys = [CacheKey?](repeating: nil, count: blocks ? 0 : desc.batchSize)
         for (slot, key) in cacheKeys.enumerated() where !key.isPlaceholder {
             slotKeys[slot] = key

@@ -23,6 +23,7 @@ enum AdminRoutes {
                 }
             },
         ] + LinkRoutes(core: core, links: links).routes + CacheRoutes(core: core).routes
+            + RegionRoutes(core: core).routes
             + TransferRoutes(core: core, transfers: transfers).routes
             + AsyncTransferRoutes(core: core, sync: TransferRoutes(core: core, transfers: transfers)).routes
             + OrchestrationRoutes(core: core, links: links).routes + LeaseRoutes(core: core).routes

@@ -14,14 +14,16 @@ struct CacheRoutes: Sendable {
                 let now = core.clock.nowMs
                 return .json(
                     200,
-                    core.state.withLock { s in s.caches.json(lease: NodeCore.leaseExpiry(s, nowMs: now)) }
+                    core.state.withLock { s in
+                        s.caches.json(lease: NodeCore.leaseExpiry(s, nowMs: now), memory: memoryJSON(s))
+                    }
                 )
             },
             Route("GET", "/v1/cache/{cache_id}") { ctx throws(APIError) in
                 let id = try Self.cacheID(ctx)
                 let now = core.clock.nowMs
                 let body = core.state.withLock { s in
-                    s.caches.json(cacheID: id, lease: NodeCore.leaseExpiry(s, nowMs: now))
+                    s.caches.json(cacheID: id, lease: NodeCore.leaseExpiry(s, nowMs: now), memory: memoryJSON(s))
                 }
                 guard let body else {
                     throw APIError(.LLM_KV_CACHE_NOT_EXIST, "cache \(id) does not exist")
@@ -75,6 +77,11 @@ struct CacheRoutes: Sendable {
 
     static let success: JSONValue = ["status": "LLM_SUCCESS", "code": 0]
 
+    /// The `"memory"` of each cache, seen through the state `s` (CONTRACT §10).
+    func memoryJSON(_ s: NodeState) -> (CacheInfo) -> JSONValue {
+        { [memory = core.memory, regions = s.regions] info in memory.memoryJSON(info, regions: regions) }
+    }
+
     /// The `{cache_id}` of a cache route.
     static func cacheID(_ ctx: RouteContext) throws(APIError) -> Int64 { try ctx.param("cache_id", as: Int64.self) }
 
@@ -105,7 +112,7 @@ struct CacheRoutes: Sendable {
         let body = try ctx.request.jsonBody()
         let f = try RequestFields(
             body,
-            known: ["cache_desc", "cache_keys", "blocks", "blocks_cache_key", "progressive"]
+            known: ["cache_desc", "cache_keys", "blocks", "blocks_cache_key", "progressive", "region"]
         )
         guard let descValue = f["cache_desc"] else { throw .typeError("'cache_desc' is required (an object)") }
         let desc = try CacheDesc.decode(descValue).get()
@@ -122,19 +129,21 @@ struct CacheRoutes: Sendable {
             try BlocksCacheKey.decode(v, field: "blocks_cache_key").get()
         }
         let now = core.clock.nowMs
-        let info = try core.state.withLock { s throws(APIError) in
+        let region = try f["region"].map { v throws(APIError) in try RegionRequest.decode(v) }
+        let (info, memory) = try core.state.withLock { s throws(APIError) in
             if !keys.isEmpty || blocksKey != nil { try s.admit("key bindings") }
+            let placement = try region.map { r throws(APIError) in try r.placement(in: s, desc: desc, core: core) }
             let info = try s.caches.allocate(
                 desc: desc,
                 blocks: blocks,
                 cacheKeys: keys,
                 blocksKey: blocksKey,
-                role: s.role.role
-            )
-            .get()
+                role: s.role.role,
+                region: placement
+            ).get()
             if progressive { s.caches.makeProgressive(info.id) }
             NodeCore.grantLeases(&s, cacheID: info.id, nowMs: now)
-            return info
+            return (info, core.memory.memoryJSON(info, regions: s.regions))
         }
         core.armLeaseTimer()
         core.logger.debug("allocated cache", metadata: ["cache_id": "\(info.id)", "bytes": "\(info.tensorSize)"])
@@ -147,6 +156,7 @@ struct CacheRoutes: Sendable {
         ]
         answer[info.kind == .blocks ? "num_blocks" : "batch_size"] = JSONValue(Int64(info.slots))
         answer["stride"] = JSONValue(Int64(info.stride))
+        answer["memory"] = memory
         return .json(201, .object(answer))
     }
 

@@ -22,6 +22,9 @@ public final class DataDistNode: Sendable {
         adminConfig.name = "admin"
         adminConfig.limits = configuration.httpLimits
         adminConfig.maxConnections = configuration.maxConnections
+        // Liveness and readiness probes still answer when silent connections fill the cap.
+        adminConfig.reservedPaths = ["/healthz", "/readyz"]
+        adminConfig.logger = logger
         adminConfig.headerTimeoutMs = configuration.headerTimeoutMs
         adminConfig.bodyTimeoutMs = configuration.bodyTimeoutMs
         adminConfig.idleTimeoutMs = configuration.idleTimeoutMs
@@ -41,6 +44,7 @@ public final class DataDistNode: Sendable {
             do throws(APIError) {
                 server = try PeerListener(core: core).start(on: listen)
             } catch {
+                core.memory.removeFiles()
                 throw NodeStartError(message: "--listen \(listen): \(error.message)")
             }
             core.state.withLock { s in
@@ -57,6 +61,7 @@ public final class DataDistNode: Sendable {
                 return p
             }
             peer?.stop()
+            core.memory.removeFiles()
             throw NodeStartError(message: "--admin \(core.config.admin): \(error)")
         }
         let bound = admin.port
@@ -92,6 +97,7 @@ public final class DataDistNode: Sendable {
         admin.stop()
         peer?.stop()
         sweeper.cancel()
+        core.memory.removeFiles()
         core.logger.info("datadist node stopped")
     }
 }

@@ -37,7 +37,7 @@ struct HealthRoutes: Sendable {
             "version": .string(DataDistVersion.string),
             "peer_protocol_version": .int(Int64(PeerProtocol.version)),
             "uptime_seconds": .double(core.uptimeSeconds),
-            "pools": .array(pools.map(\.json)),
+            "pools": .array(pools.map { core.memory.poolJSON($0, deviceIDs: c.deviceIDs) }),
             "memory_note": "no accelerator: DEVICE and HOST pools are both host RAM",
             "link_count": .int(Int64(links.count)),
             "links_in_progress": .int(Int64(links.pending.count)),

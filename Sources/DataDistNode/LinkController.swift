@@ -7,7 +7,7 @@ import Synchronization
 /// (libcurl blocks), never on an HTTP event loop.
 final class LinkController: Sendable {
     private let core: NodeCore
-    private let workers = DispatchQueue(label: "datadist.links", attributes: .concurrent)
+    private let workers = BlockingWorkers(name: "datadist-link")
 
     init(core: NodeCore) { self.core = core }
 
@@ -285,7 +285,7 @@ final class LinkController: Sendable {
                 }
             }
         }
-        group.notify(queue: workers) { done(results.all) }
+        group.notify(queue: .global()) { done(results.all) }
     }
 }
 

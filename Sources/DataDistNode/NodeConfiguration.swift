@@ -33,6 +33,10 @@ public struct NodeConfiguration: Sendable {
     public var eventHistory = 4096
     /// Concurrent `/v1/events` streams; one more answers 503.
     public var maxEventStreams = 64
+    /// `--shm-dir`: pools are files here and regions may be registered from here (CONTRACT §10); nil = anonymous.
+    public var shmDir: String?
+    /// `--shm-mode`: permission bits of the pool files.
+    public var shmMode: UInt32 = 0o600
 
     public init() {}
 

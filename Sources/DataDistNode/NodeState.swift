@@ -7,6 +7,8 @@ struct NodeState: Sendable {
     var links = LinkTable()
     /// Caches, keys and pool accounting (the bytes live in `NodeCore.memory`).
     var caches: CacheStore
+    /// Registered engine memory (CONTRACT §10); the mappings are `NodeCore.memory.regions`.
+    var regions = RegionTable()
     /// Pulls awaiting acknowledgement and pushes awaiting data (owner side).
     var transfers = TransferTables()
     /// The running peer listener, or nil (its address is `role.listen`).

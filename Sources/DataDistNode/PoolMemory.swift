@@ -1,14 +1,19 @@
 import Glibc
 
-/// The memory behind one pool: reserved once with `mmap` (page aligned, `MAP_NORESERVE`, faulted in on
-/// first use and then kept), owned for the node's lifetime, handed out only as raw views by offset.
+/// The memory behind one pool: reserved once with `mmap` (page aligned, faulted in on first use and then
+/// kept), owned for the node's lifetime, handed out only as raw views by offset. Anonymous memory
+/// (`MAP_PRIVATE | MAP_NORESERVE`), or with `--shm-dir` a locked file mapped `MAP_SHARED` (`SharedMemoryPool`).
 ///
-/// `@unchecked Sendable` invariant: `base` and `capacity` never change after init; the bytes are shared
-/// memory whose ranges are handed out by the cache store, which guarantees that live ranges never overlap,
-/// so concurrent readers and writers of different caches never touch the same bytes.
+/// `@unchecked Sendable` invariant: `base`, `capacity`, `shmPath` and `fd` never change after init; the bytes
+/// are shared memory whose ranges are handed out by the cache store, which guarantees that live ranges never
+/// overlap, so concurrent readers and writers of different caches never touch the same bytes.
 final class PoolMemory: @unchecked Sendable {
     let base: UnsafeMutableRawPointer
     let capacity: Int
+    /// The pool's file, when it is one (CONTRACT §10).
+    let shmPath: String?
+    /// The open, `flock`ed pool file (-1 for anonymous memory): the lock marks this node as alive.
+    private let fd: Int32
 
     /// Nil when the address space cannot be reserved.
     init?(capacity: Int) {
@@ -20,9 +25,27 @@ final class PoolMemory: @unchecked Sendable {
         _ = madvise(p, capacity, MADV_HUGEPAGE)
         base = p
         self.capacity = capacity
+        shmPath = nil
+        fd = -1
     }
 
-    deinit { munmap(base, capacity) }
+    /// Adopts a shared mapping of `capacity` bytes of the locked file `fd` at `path`.
+    init(shared base: UnsafeMutableRawPointer, capacity: Int, path: String, fd: Int32) {
+        self.base = base
+        self.capacity = capacity
+        self.shmPath = path
+        self.fd = fd
+    }
+
+    deinit {
+        munmap(base, capacity)
+        if fd >= 0 { close(fd) }
+    }
+
+    /// Graceful exit: the pool file goes away (the mapping and the lock stay until the process ends).
+    func removeFile() {
+        if let shmPath { unlink(shmPath) }
+    }
 
     /// A writable view of `[offset, offset + length)`; the range must lie inside the pool.
     func bytes(at offset: Int, count length: Int) -> UnsafeMutableRawBufferPointer {

@@ -1,31 +1,78 @@
 import DataDistModel
+import Glibc
 
 /// The memory of every pool of a node (one DEVICE and one HOST pool per device id), and the translation of
 /// cache extents and transfer plans into raw memory views.
 struct PoolMemorySet: Sendable {
     /// `pools[deviceIndex][placement]`.
     private let pools: [[Placement: PoolMemory]]
+    /// `--shm-dir`, resolved to an absolute path without links; nil = anonymous pools and no regions.
+    let shmDir: String?
+    /// The engines' registered memory (CONTRACT §10) by region id.
+    let regions = RegionMappings()
 
-    /// Reserves the address space of every pool; nil names the flag whose size could not be reserved.
+    /// Reserves the address space of every pool (with `--shm-dir`: creates, locks and maps the pool files);
+    /// a failure names the flag.
     static func reserve(_ config: NodeConfiguration) -> Result<PoolMemorySet, NodeStartError> {
+        var shmDir: String?
+        if let dir = config.shmDir {
+            guard let resolved = realpath(dir, nil) else {
+                return .failure(NodeStartError(message: "--shm-dir: \(dir): \(SharedMemoryPool.errorText())"))
+            }
+            shmDir = String(cString: resolved)
+            free(resolved)
+            if let complaint = SharedMemoryPool.roomCheck(dir: shmDir!, config: config) {
+                return .failure(NodeStartError(message: complaint))
+            }
+        }
         var pools: [[Placement: PoolMemory]] = []
-        for _ in config.deviceIDs {
+        for deviceID in config.deviceIDs {
             var set: [Placement: PoolMemory] = [:]
             for (placement, bytes, flag) in [
                 (Placement.device, config.devicePoolBytes, "--device-pool"),
                 (.host, config.hostPoolBytes, "--host-pool"),
             ] {
-                guard bytes <= UInt64(Int.max), let memory = PoolMemory(capacity: Int(bytes)) else {
+                guard bytes <= UInt64(Int.max) else {
                     return .failure(NodeStartError(message: "\(flag): cannot reserve \(bytes) bytes of address space"))
                 }
-                set[placement] = memory
+                if let shmDir {
+                    let name = SharedMemoryPool.fileName(
+                        clusterID: config.clusterID,
+                        placement: placement,
+                        deviceID: deviceID
+                    )
+                    switch SharedMemoryPool.map(dir: shmDir, name: name, capacity: Int(bytes), mode: config.shmMode) {
+                    case .success(let memory): set[placement] = memory
+                    case .failure(let e):
+                        for memory in pools.flatMap(\.values) + set.values { memory.removeFile() }
+                        return .failure(e)
+                    }
+                } else {
+                    guard let memory = PoolMemory(capacity: Int(bytes)) else {
+                        return .failure(
+                            NodeStartError(message: "\(flag): cannot reserve \(bytes) bytes of address space")
+                        )
+                    }
+                    set[placement] = memory
+                }
             }
             pools.append(set)
         }
-        return .success(PoolMemorySet(pools: pools))
+        return .success(PoolMemorySet(pools: pools, shmDir: shmDir))
     }
 
-    private init(pools: [[Placement: PoolMemory]]) { self.pools = pools }
+    private init(pools: [[Placement: PoolMemory]], shmDir: String?) {
+        self.pools = pools
+        self.shmDir = shmDir
+    }
+
+    /// The file of the pool of `placement` on device index `d`, or nil for anonymous memory.
+    func shmPath(_ placement: Placement, deviceIndex d: Int) -> String? { pools[d][placement]?.shmPath }
+
+    /// Graceful exit: every pool file is removed.
+    func removeFiles() {
+        for memory in pools.flatMap(\.values) { memory.removeFile() }
+    }
 
     var deviceCount: Int { pools.count }
 
@@ -34,6 +81,11 @@ struct PoolMemorySet: Sendable {
 
     /// Tensor `t` of `cache` on device index `d`.
     func tensor(_ cache: CacheInfo, _ t: Int, device d: Int) -> UnsafeMutableRawBufferPointer {
+        if let placement = cache.region {
+            // Present: a region is unmapped only when no cache, visible or pinned, uses it.
+            let region = regions[placement.regionID]!
+            return region.bytes(at: placement.tensorOffsets[t], count: cache.tensorSize)
+        }
         let memory = pools[d][cache.desc.placement]!
         return memory.bytes(at: cache.tensorOffset(t, deviceIndex: d), count: cache.tensorSize)
     }

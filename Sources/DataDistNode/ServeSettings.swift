@@ -17,6 +17,8 @@ public struct ServeSettings: Sendable {
     public var eventHistory, maxEventStreams: String?
     /// Asynchronous transfers (CONTRACT §11): terminal ones kept.
     public var transferHistory, kvLeaseMs: String?
+    /// Shared-memory pools and regions (CONTRACT §10).
+    public var shmDir, shmMode: String?
 
     public init(
         clusterID: String? = nil,
@@ -108,6 +110,13 @@ public struct ServeSettings: Sendable {
         c.adminToken = adminToken
         c.peerToken = peerToken
         try applyHTTPLimits(to: &c)
+        c.shmDir = shmDir
+        if let shmMode {
+            guard let v = UInt32(shmMode, radix: 8), v <= 0o777 else {
+                throw Invalid(message: "--shm-mode: '\(shmMode)' is not an octal mode in 0...0777 (e.g. 0600)")
+            }
+            c.shmMode = v
+        }
         if let complaint = c.validate() { throw Invalid(message: complaint) }
         return c
     }

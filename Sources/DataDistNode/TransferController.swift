@@ -7,7 +7,7 @@ import PeerClient
 /// run at once; the transfer itself (libcurl, blocking) runs on a worker thread with the local cache pinned.
 final class TransferController: Sendable {
     private let core: NodeCore
-    private let workers = DispatchQueue(label: "datadist.transfers", attributes: .concurrent)
+    private let workers = BlockingWorkers(name: "datadist-transfer")
 
     init(core: NodeCore) { self.core = core }
 

@@ -24,6 +24,18 @@ enum HTTPByte {
 
     /// A field-value byte: HTAB, SP, VCHAR, obs-text. Excludes NUL, CR, LF, other controls and DEL.
     @inline(__always)
+    /// `uri-host [":" port]` bytes (RFC 3986 reg-name / IPv4 / IP-literal): unreserved, pct-encoded, sub-delims,
+    /// `:` and the brackets of an IP literal. Whitespace, `/`, `@`, `?`, `#` and controls are not among them.
+    static func isHost(_ b: UInt8) -> Bool {
+        switch b {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true  // DIGIT ALPHA
+        case 0x2D, 0x2E, 0x5F, 0x7E, 0x25: true  // - . _ ~ %
+        case 0x21, 0x24, 0x26...0x2C, 0x3B, 0x3D: true  // ! $ & ' ( ) * + , ; =
+        case 0x3A, 0x5B, 0x5D: true  // : [ ]
+        default: false
+        }
+    }
+
     static func isFieldValue(_ b: UInt8) -> Bool { (b >= 0x20 && b != 0x7F) || b == htab }
 
     @inline(__always)

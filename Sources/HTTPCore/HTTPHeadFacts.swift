@@ -11,6 +11,7 @@ struct HTTPHeadFacts: Sendable {
     }
 
     var hostCount = 0
+    var hostInvalid = false
     var contentLengthCount = 0
     var contentLength = ContentLength.absent
     var transferEncodingCount = 0
@@ -26,12 +27,9 @@ struct HTTPHeadFacts: Sendable {
         switch name.count {
         case 4 where HTTPByte.equalsIgnoringCase(name, "host"):
             hostCount += 1
+            hostInvalid = hostInvalid || !value.allSatisfy(HTTPByte.isHost)
         case 6 where HTTPByte.equalsIgnoringCase(name, "expect"):
-            if HTTPByte.equalsIgnoringCase(value, "100-continue") {
-                expectContinue = true
-            } else {
-                expectOther = true
-            }
+            noteExpect(value)
         case 10 where HTTPByte.equalsIgnoringCase(name, "connection"):
             noteConnection(value)
         case 14 where HTTPByte.equalsIgnoringCase(name, "content-length"):
@@ -42,6 +40,20 @@ struct HTTPHeadFacts: Sendable {
             transferEncodingIsChunked = HTTPByte.equalsIgnoringCase(value, "chunked")
         default:
             break
+        }
+    }
+
+    /// `Expect` is a list (RFC 9110 §10.1.1, §5.6.1): empty elements are ignored, so `Expect:` (empty),
+    /// `100-continue,` and `100-continue, 100-continue` all mean 100-continue or nothing.
+    private mutating func noteExpect(_ value: ArraySlice<UInt8>) {
+        for element in value.split(separator: HTTPByte.comma, omittingEmptySubsequences: true) {
+            let token = HTTPByte.trimmed(element)
+            if token.isEmpty { continue }
+            if HTTPByte.equalsIgnoringCase(token, "100-continue") {
+                expectContinue = true
+            } else {
+                expectOther = true
+            }
         }
     }
 
@@ -81,6 +93,9 @@ struct HTTPHeadFacts: Sendable {
         }
         if hostCount > 1 {
             return .failure(HTTPParseError(.badRequest, "duplicate Host header"))
+        }
+        if hostInvalid {
+            return .failure(HTTPParseError(.badRequest, "invalid Host header"))
         }
         var framing = HTTPBodyFraming.none
         var lengthOverflow = false

@@ -21,6 +21,9 @@ enum HTTPParserState: Sendable, Equatable {
     case fieldLF
     /// Saw the CR of the empty line that ends the header (or trailer) section.
     case headEndLF
+    /// A head with a body was emitted and the caller has not yet said how large a body it accepts
+    /// (`acceptBody(limit:)`). Only in a parser made with `waitsForBodyLimit`.
+    case awaitingBodyLimit
     /// Inside a Content-Length body.
     case fixedBody
     case chunkSizeStart
@@ -45,6 +48,9 @@ struct HTTPEventSink {
     private let bodyReceiver: ((UnsafeRawBufferPointer) -> Void)?
     /// A `.head` was emitted while body slices go to a receiver: the feed stops so the caller can route the body.
     private(set) var pausedAfterHead = false
+    /// Also stop after `.end` (a parser that waits for body limits: one request per call, so the caller never
+    /// receives a head it cannot act on yet).
+    var pausesAfterEnd = false
 
     init(bodyReceiver: ((UnsafeRawBufferPointer) -> Void)? = nil) {
         self.bodyReceiver = bodyReceiver
@@ -63,6 +69,7 @@ struct HTTPEventSink {
         flushBody()
         events.append(event)
         if bodyReceiver != nil, case .head = event { pausedAfterHead = true }
+        if pausesAfterEnd, bodyReceiver != nil, case .end = event { pausedAfterHead = true }
     }
 
     mutating func flushBody() {

@@ -82,15 +82,30 @@ public struct HTTPRequestHead: Sendable, Equatable {
         self.expectContinue = expectContinue
     }
 
-    /// The path part of the target (before `?`), percent-decoding NOT applied.
+    /// The path part of the target (before `?`), percent-decoding NOT applied. An absolute-form target
+    /// (`http://host/p?q`, RFC 9112 §3.2.2) is served by its path: scheme and authority are left out.
     public var path: String {
-        if let q = target.firstIndex(of: "?") { return String(target[..<q]) }
-        return target
+        let origin = originForm
+        if let q = origin.firstIndex(of: "?") { return String(origin[..<q]) }
+        return String(origin)
     }
     /// The query string after `?`, or "" when absent.
     public var query: String {
-        if let q = target.firstIndex(of: "?") { return String(target[target.index(after: q)...]) }
+        let origin = originForm
+        if let q = origin.firstIndex(of: "?") { return String(origin[origin.index(after: q)...]) }
         return ""
+    }
+
+    /// The target without the `scheme://authority` of an absolute-form target (`/` when its path is empty).
+    private var originForm: Substring {
+        guard let scheme = target.firstIndex(of: ":"), target[scheme...].hasPrefix("://"),
+            target[..<scheme].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }),
+            target.first?.isLetter == true
+        else { return target[...] }
+        let authority = target.index(scheme, offsetBy: 3)
+        let rest = target[authority...]
+        guard let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) else { return "/" }
+        return target[end] == "?" ? Substring("/" + target[end...]) : target[end...]
     }
 }
 

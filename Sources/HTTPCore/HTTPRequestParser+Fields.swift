@@ -118,12 +118,29 @@ extension HTTPRequestParser {
             sink.emit(.error(tooLarge))
             return
         }
-        let limit = bodyLimit?(head) ?? limits.maxBodyBytes
         switch decision.framing {
         case .none, .contentLength(0):
             sink.emit(.head(head))
             sink.emit(.end)
             resetForNextRequest()
+            return
+        case .contentLength(let length) where waitsForBodyLimit:
+            sink.emit(.head(head))
+            remaining = length
+            state = .awaitingBodyLimit
+            return
+        case .chunked where waitsForBodyLimit:
+            sink.emit(.head(head))
+            remaining = 0
+            state = .awaitingBodyLimit
+            return
+        default:
+            break
+        }
+        let limit = bodyLimit?(head) ?? limits.maxBodyBytes
+        switch decision.framing {
+        case .none:
+            break
         case .contentLength(let length):
             guard length <= limit else {
                 state = .failed

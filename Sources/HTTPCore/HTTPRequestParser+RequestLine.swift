@@ -5,6 +5,12 @@ extension HTTPRequestParser {
         case .idle:
             let b = p[i]
             if b == HTTPByte.cr {
+                // A few empty lines are tolerated (RFC 9112 §2.2); a client that keeps sending them is not
+                // making a request and must not hold the connection forever.
+                emptyLines += 1
+                guard emptyLines <= Self.maxEmptyLines else {
+                    return fail(.badRequest, "too many empty lines before the request line", at: i, &sink)
+                }
                 guard countHead(1) else {
                     return fail(.badRequest, "too many empty lines before the request line", at: i, &sink)
                 }

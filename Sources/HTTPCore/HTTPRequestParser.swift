@@ -22,9 +22,13 @@ public enum HTTPParserEvent: Sendable, Equatable {
 public struct HTTPRequestParser: Sendable {
     /// Longest accepted chunk-size line, extensions included (extensions are ignored, so they need no room).
     public static let maxChunkLineBytes = 4096
+    /// Most empty lines accepted before a request line (more → 400).
+    public static let maxEmptyLines = 4
 
     let limits: HTTPLimits
     let bodyLimit: (@Sendable (HTTPRequestHead) -> Int)?
+    /// `feed(_:body:)` stops after each head with a body until `acceptBody(limit:)` (and after each `.end`).
+    let waitsForBodyLimit: Bool
     var state = HTTPParserState.idle
 
     // The request being parsed.
@@ -39,6 +43,7 @@ public struct HTTPRequestParser: Sendable {
     var facts = HTTPHeadFacts()
     /// Bytes of empty lines + request line + header section (+ trailer section) so far.
     var headBytes = 0
+    var emptyLines = 0
     var targetBytes = 0
     var fieldCount = 0
     var inTrailers = false
@@ -57,9 +62,45 @@ public struct HTTPRequestParser: Sendable {
     public init(limits: HTTPLimits = HTTPLimits(), bodyLimit: (@Sendable (HTTPRequestHead) -> Int)? = nil) {
         self.limits = limits
         self.bodyLimit = bodyLimit
+        self.waitsForBodyLimit = false
         scratch.reserveCapacity(64)
         fieldName.reserveCapacity(32)
         fieldValue.reserveCapacity(64)
+    }
+
+    /// A parser whose body limit the caller decides per head, once it has seen the head (a server asks its
+    /// handler): `feed(_:body:)` returns after a head that has a body, and the body is parsed only after
+    /// `acceptBody(limit:)`. It also returns after each `.end`, so one call completes at most one request.
+    /// `feed(_:)` (events) applies `limits.maxBodyBytes` itself.
+    public init(limits: HTTPLimits = HTTPLimits(), waitsForBodyLimit: Bool) {
+        self.limits = limits
+        self.bodyLimit = nil
+        self.waitsForBodyLimit = waitsForBodyLimit
+        scratch.reserveCapacity(64)
+        fieldName.reserveCapacity(32)
+        fieldValue.reserveCapacity(64)
+    }
+
+    /// True after a head with a body was returned and before `acceptBody(limit:)`.
+    public var awaitsBodyLimit: Bool { state == .awaitingBodyLimit }
+
+    /// The largest body the caller accepts for the head just returned. A Content-Length over it fails now
+    /// (413, before any body byte is read); a chunked body fails at the first chunk size line that passes it.
+    /// Returns that error (the parser is then failed), or nil.
+    public mutating func acceptBody(limit: Int) -> HTTPParseError? {
+        precondition(state == .awaitingBodyLimit, "acceptBody(limit:) without a head awaiting it")
+        if remaining > 0 {
+            guard remaining <= limit else {
+                state = .failed
+                return HTTPParseError(.payloadTooLarge, "request body too large")
+            }
+            state = .fixedBody
+        } else {
+            currentBodyLimit = max(limit, 0)
+            bodyReceived = 0
+            state = .chunkSizeStart
+        }
+        return nil
     }
 
     /// Feeds bytes; returns every event they complete, in order.
@@ -85,8 +126,9 @@ public struct HTTPRequestParser: Sendable {
     ) -> (events: [HTTPParserEvent], consumed: Int) {
         withoutActuallyEscaping(body) { receiver in
             var sink = HTTPEventSink(bodyReceiver: receiver)
+            sink.pausesAfterEnd = waitsForBodyLimit
             var i = 0
-            while i < bytes.count && state != .failed && !sink.pausedAfterHead {
+            while i < bytes.count && state != .failed && state != .awaitingBodyLimit && !sink.pausedAfterHead {
                 i = step(bytes, i, &sink)
             }
             return (sink.events, state == .failed ? bytes.count : i)
@@ -112,8 +154,8 @@ public struct HTTPRequestParser: Sendable {
     /// True between a `.head` and its `.end` (used by servers to pick header vs body timeouts).
     public var isInBody: Bool {
         switch state {
-        case .fixedBody, .chunkSizeStart, .chunkSize, .chunkSizeWhitespace, .chunkExtension, .chunkSizeLF,
-            .chunkData, .chunkDataCR, .chunkDataLF:
+        case .awaitingBodyLimit, .fixedBody, .chunkSizeStart, .chunkSize, .chunkSizeWhitespace, .chunkExtension,
+            .chunkSizeLF, .chunkData, .chunkDataCR, .chunkDataLF:
             true
         case .fieldStart, .fieldName, .fieldValueStart, .fieldValue, .fieldLF, .headEndLF:
             inTrailers
@@ -137,9 +179,19 @@ public struct HTTPRequestParser: Sendable {
         case .fixedBody, .chunkSizeStart, .chunkSize, .chunkSizeWhitespace, .chunkExtension, .chunkSizeLF,
             .chunkData, .chunkDataCR, .chunkDataLF:
             stepBody(p, i, &sink)
+        case .awaitingBodyLimit:
+            // Only `feed(_:)` gets here (the slicing feed stops): it decides with the default limit.
+            decideDefaultBodyLimit(i, &sink)
         case .failed:
             p.count
         }
+    }
+
+    /// `feed(_:)` on a parser that waits for body limits: the default limit applies.
+    private mutating func decideDefaultBodyLimit(_ i: Int, _ sink: inout HTTPEventSink) -> Int {
+        guard let error = acceptBody(limit: limits.maxBodyBytes) else { return i }
+        sink.emit(.error(error))
+        return i
     }
 
     /// Emits a terminal error; returns `i` for the caller to pass on (the loop stops on `.failed`).
@@ -173,6 +225,7 @@ public struct HTTPRequestParser: Sendable {
         fields = []
         facts = HTTPHeadFacts()
         headBytes = 0
+        emptyLines = 0
         targetBytes = 0
         fieldCount = 0
         inTrailers = false

@@ -8,47 +8,75 @@ extension EventLoop {
     func acceptConnections() {
         for _ in 0..<64 {
             guard listenFD >= 0 else { return }
-            let fd = clinux_accept(listenFD)
-            if fd < 0 {
-                let code = clinux_errno()
-                switch code {
-                case EINTR, ECONNABORTED, EPROTO:
-                    continue
-                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    // Out of descriptors: stop listening for a tick instead of spinning on a ready listener.
-                    listenerPausedUntil = now + tickMs
-                    _ = clinux_epoll_ctl(epollFD, clinux_epoll_mod(), listenFD, 0, Self.listenerToken)
-                    return
-                default:
-                    return
-                }
+            let fd: Int32
+            switch Syscall.accept(listenFD) {
+            case .accepted(let accepted):
+                fd = accepted
+            case .retry:
+                continue
+            case .exhausted(let code):
+                // Out of descriptors: stop listening for a tick instead of spinning on a ready listener.
+                log("accept paused for \(tickMs) ms", code)
+                listenerPausedUntil = now + tickMs
+                Syscall.epollModify(epollFD, listenFD, events: 0, token: Self.listenerToken, logger: logger)
+                return
+            case .empty:
+                return
+            case .failed(let code):
+                log("accept failed", code)
+                return
             }
-            _ = clinux_set_nodelay(fd)
+            do {
+                _ = try Syscall.run("setsockopt TCP_NODELAY") { clinux_set_nodelay(fd) }
+            } catch {
+                log("\(error)", nil)  // served anyway, only with Nagle's delay
+            }
             let overCap = activeCount >= configuration.maxConnections
             if overCap && live.count - activeCount >= max(16, min(configuration.maxConnections, 256)) {
                 Glibc.close(fd)  // too many 503s already lingering: just drop it
                 continue
             }
-            guard let connection = register(fd: fd, countsTowardCap: !overCap) else { continue }
-            if overCap {
-                let reason = "too many open connections (limit \(configuration.maxConnections))"
-                respondAndClose(connection, handler.errorResponse(status: 503, reason: reason))
+            let reserved = overCap && !configuration.reservedPaths.isEmpty
+            if reserved { makeRoomForReserved() }
+            guard let connection = register(fd: fd, countsTowardCap: !overCap, reserved: reserved) else { continue }
+            if overCap && !reserved {
+                respondAndClose(connection, overCapResponse())
                 service(connection)
             }
         }
     }
 
-    private func register(fd: Int32, countsTowardCap: Bool) -> Connection? {
+    func overCapResponse() -> HTTPResponse {
+        handler.errorResponse(status: 503, reason: "too many open connections (limit \(configuration.maxConnections))")
+    }
+
+    /// Keeps at most `reservedSlots` over-cap connections waiting for their first byte: the oldest silent one is
+    /// answered 503, so a flood of silent connections cannot lock a health probe out.
+    private func makeRoomForReserved() {
+        reservedWaiting.removeAll { $0.isClosed || $0.closing || $0.sentAnything }
+        guard reservedWaiting.count >= max(1, configuration.reservedSlots) else { return }
+        let oldest = reservedWaiting.removeFirst()
+        respondAndClose(oldest, overCapResponse())
+        service(oldest)
+    }
+
+    private func register(fd: Int32, countsTowardCap: Bool, reserved: Bool) -> Connection? {
         nextID &+= 1
         let connection = Connection(
             fd: fd,
             id: nextID,
             countsTowardCap: countsTowardCap,
-            parser: HTTPRequestParser(limits: configuration.limits, bodyLimit: bodyLimit),
+            overCap: reserved,
+            parser: HTTPRequestParser(limits: configuration.limits, waitsForBodyLimit: true),
             registered: clinux_epollin(),
-            now: now
+            machine: ConnectionStateMachine(now: now, timeouts: timeouts, headerClockAtAccept: reserved)
         )
-        guard clinux_epoll_ctl(epollFD, clinux_epoll_add(), fd, clinux_epollin(), connection.token) == 0 else {
+        do {
+            _ = try Syscall.run("epoll_ctl add") {
+                clinux_epoll_ctl(epollFD, clinux_epoll_add(), fd, clinux_epollin(), connection.token)
+            }
+        } catch {
+            log("\(error)", nil)
             Glibc.close(fd)
             return nil
         }
@@ -59,6 +87,7 @@ extension EventLoop {
         connection.index = live.count
         live.append(connection)
         if countsTowardCap { activeCount += 1 }
+        if reserved { reservedWaiting.append(connection) }
         stats.connections.store(live.count, ordering: .relaxed)
         return connection
     }
@@ -91,10 +120,17 @@ extension EventLoop {
         switch result {
         case .done(0):
             connection.readClosed = true
-            connection.appendEvents(connection.parser.finish())
+            for event in connection.parser.finish() {
+                guard handle(event, on: connection) else { break }
+            }
         case .done(let count):
-            connection.lastActivity = now
+            connection.sentAnything = true
             feed(connection, UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
+            connection.machine.bytesReceived(
+                now: now,
+                inHead: !connection.parser.isIdle && !connection.parser.isInBody,
+                inBody: connection.parser.isInBody
+            )
         case .wouldBlock:
             return
         case .failed:
@@ -118,16 +154,22 @@ extension EventLoop {
 
     // MARK: - Requests and responses
 
-    /// Acts on parsed events, writes what is queued, moves the connection towards close, updates epoll.
+    /// Feeds what a response left unread, writes what is queued, moves the connection towards close,
+    /// updates epoll.
     func service(_ connection: Connection) {
         guard !connection.isClosed else { return }
-        process(connection)
+        resumeUnread(connection)
         guard !connection.isClosed else { return }
         flush(connection)
         guard !connection.isClosed else { return }
         if connection.output.isEmpty && !connection.lingering {
-            if connection.closing {
-                startClosing(connection)
+            let action = connection.machine.outputDrained(
+                now: now,
+                inHead: !connection.parser.isIdle && !connection.parser.isInBody,
+                inBody: connection.parser.isInBody
+            )
+            if case .linger = action {
+                startLingering(connection)
             } else if connection.inFlight == nil && (stopping || connection.readClosed) {
                 close(connection)  // stopping, or the peer is gone: nothing is owed
             }
@@ -140,58 +182,6 @@ extension EventLoop {
     func serviceDirty() {
         while let connection = dirty.popLast() {
             service(connection)
-        }
-    }
-
-    /// Handles parsed events in order until a request is in flight, the connection is closing, or none remain.
-    func process(_ connection: Connection) {
-        while connection.inFlight == nil && !connection.closing && !stopping, let event = connection.nextEvent() {
-            switch event {
-            case .head(let head):
-                if let rejection = handler.preflight(head) {
-                    respondAndClose(connection, rejection)
-                    return
-                }
-                connection.sink = handler.bodySink(for: head)
-                if head.expectContinue {
-                    connection.output.append(HTTPResponseSerializer.continueLine)
-                }
-                connection.head = head
-                connection.body = []
-            case .body(let bytes):
-                // Only body bytes that arrived while their head waited (see `receiveBody`) come as events.
-                if connection.sink == nil && connection.body.isEmpty {
-                    connection.body = bytes
-                } else {
-                    bytes.withUnsafeBytes { store(connection, $0) }
-                }
-            case .end:
-                guard let head = connection.head else { continue }
-                var request = HTTPRequest(head: head, body: connection.body)
-                request.sink = connection.sink
-                connection.head = nil
-                connection.body = []
-                connection.sink = nil
-                connection.sequence &+= 1
-                connection.inFlight = Connection.InFlight(
-                    sequence: connection.sequence,
-                    keepAlive: head.keepAlive,
-                    isHead: head.method == "HEAD"
-                )
-                handler.handle(request, responder: responder(for: connection))
-            case .error(let error):
-                respondAndClose(connection, handler.errorResponse(status: error.status, reason: error.reason))
-                return
-            }
-        }
-    }
-
-    private func responder(for connection: Connection) -> HTTPResponder {
-        let fd = connection.fd
-        let id = connection.id
-        let sequence = connection.sequence
-        return HTTPResponder { [self] response in
-            post(Delivery(fd: fd, connectionID: id, sequence: sequence, response: response))
         }
     }
 
@@ -209,20 +199,17 @@ extension EventLoop {
         let openEnded = delivery.response.producer.map { $0.contentLength < 0 } ?? false
         let close = !inFlight.keepAlive || stopping || connection.readClosed || openEnded
         queue(delivery.response, on: connection, close: close, isHead: inFlight.isHead)
-        connection.closing = connection.closing || close
-        connection.lastActivity = now
-        let inHead = !connection.parser.isIdle && !connection.parser.isInBody
-        connection.headStart = inHead ? now : nil
+        connection.machine.responseQueued(now: now, closeAfter: close)
         dirty.append(connection)
     }
 
     /// Queues a final response (with `Connection: close`); nothing after it is read or answered.
     func respondAndClose(_ connection: Connection, _ response: HTTPResponse) {
         abandonSink(connection)
-        connection.head = nil
+        connection.unread = []
         queue(response, on: connection, close: true, isHead: false)
-        connection.closing = true
         connection.inFlight = nil
+        connection.machine.responseQueued(now: now, closeAfter: true)
     }
 
     /// Queues a response head and its body: the array, or a stream from the producer's memory.
@@ -236,6 +223,7 @@ extension EventLoop {
         guard response.body.isEmpty && producer.contentLength >= -1 && (producer.contentLength >= 0 || close) else {
             producer.finish(completed: false)
             let reason = response.body.isEmpty ? "bad producer length" : "response has a body and a producer"
+            log("handler response refused: \(reason)", nil)
             queue(handler.errorResponse(status: 500, reason: reason), on: connection, close: close, isHead: isHead)
             return
         }
@@ -258,12 +246,17 @@ extension EventLoop {
         while !connection.output.isEmpty && budget > 0 {
             switch connection.output.write(to: connection.fd, iovecs: iovecs) {
             case .wrote(let count, let complete):
-                connection.lastActivity = now
+                connection.machine.wrote(now: now)
                 budget -= count
                 if !complete { return }
             case .wouldBlock:
                 return
-            case .failed, .producerBroke:
+            case .failed(let code):
+                log("write failed", code)
+                close(connection)
+                return
+            case .producerBroke:
+                log("a response producer broke its length", nil)
                 close(connection)  // a short or overlong producer body must never look complete
                 return
             }
@@ -271,13 +264,11 @@ extension EventLoop {
     }
 
     /// Everything owed is written: half-close and linger so the client reads the last response, not a reset.
-    private func startClosing(_ connection: Connection) {
-        if connection.readClosed || clinux_shutdown_write(connection.fd) != 0 {
+    private func startLingering(_ connection: Connection) {
+        if connection.readClosed || !Syscall.shutdownWrite(connection.fd) {
             close(connection)
             return
         }
-        connection.lingering = true
-        connection.lingerDeadline = now + Self.lingerMs
         if connection.countsTowardCap {  // it can do no more work: free its slot under the cap
             connection.countsTowardCap = false
             activeCount -= 1
@@ -291,13 +282,14 @@ extension EventLoop {
         if !connection.output.isEmpty && !connection.output.awaitsProducer { wanted |= clinux_epollout() }
         if wanted != connection.registered {
             connection.registered = wanted
-            _ = clinux_epoll_ctl(epollFD, clinux_epoll_mod(), connection.fd, wanted, connection.token)
+            Syscall.epollModify(epollFD, connection.fd, events: wanted, token: connection.token, logger: logger)
         }
     }
 
     func close(_ connection: Connection) {
         guard !connection.isClosed else { return }
         connection.isClosed = true
+        connection.machine.closed()
         Glibc.close(connection.fd)
         slots[Int(connection.fd)] = nil
         let last = live.removeLast()

@@ -1,6 +1,7 @@
 import CLinux
 import Glibc
 import HTTPCore
+import Logging
 import Synchronization
 
 /// The epoll loop of one server: accepts, reads, parses, calls the handler, writes, enforces timeouts.
@@ -20,8 +21,6 @@ final class EventLoop: @unchecked Sendable {
     /// Bytes written to one connection per pass before the loop turns to the others.
     static let writeBudget = 8 << 20
     static let maxEvents = 256
-    /// How long a closing connection keeps draining input so its last response is not lost to a reset.
-    static let lingerMs: Int64 = 2_000
     static let maxLingerBytes = 1024 * 1024
 
     let configuration: HTTPServerConfiguration
@@ -34,7 +33,10 @@ final class EventLoop: @unchecked Sendable {
     /// pthread id of the running loop thread, 0 when not running.
     let loopThread = Atomic<UInt64>(0)
 
-    let bodyLimit: @Sendable (HTTPRequestHead) -> Int
+    let timeouts: ConnectionStateMachine.Timeouts
+    let clock: MonotonicClock
+    /// Where what the loop would otherwise swallow is said (failed accept, epoll_ctl, write); nil: nowhere.
+    let logger: Logger?
     let tickMs: Int64
     let readBuffer: UnsafeMutableRawBufferPointer
     let iovecs: UnsafeMutablePointer<iovec>
@@ -44,6 +46,8 @@ final class EventLoop: @unchecked Sendable {
     var slots: [Connection?] = []
     /// Every open connection, for the timeout sweep.
     var live: [Connection] = []
+    /// Over-cap connections waiting for a head to a reserved path, oldest first.
+    var reservedWaiting: [Connection] = []
     /// Connections with a delivered response to process and write.
     var dirty: [Connection] = []
     /// Inbox deliveries swapped out under the lock (reused to avoid allocating).
@@ -53,7 +57,7 @@ final class EventLoop: @unchecked Sendable {
     var now: Int64
     var nextSweep: Int64 = 0
     var stopping = false
-    var graceDeadline: Int64 = 0
+    var gracefulStop: GracefulStop?
     /// Set while accepting is paused after EMFILE/ENFILE (level-triggered would spin otherwise).
     var listenerPausedUntil: Int64?
 
@@ -81,14 +85,16 @@ final class EventLoop: @unchecked Sendable {
         self.listenFD = listener.fd
         self.epollFD = epoll
         self.wakeFD = wake
-        self.bodyLimit = { [handler] head in handler.bodyLimit(for: head) }
+        self.timeouts = ConnectionStateMachine.Timeouts(configuration)
+        self.clock = configuration.clock
+        self.logger = configuration.logger
         let shortest = min(configuration.headerTimeoutMs, configuration.bodyTimeoutMs, configuration.idleTimeoutMs)
         self.tickMs = Int64(max(10, min(250, shortest / 4)))
         let readSize = max(Self.headReadSize, configuration.bodyReadBytes)
         self.readBuffer = .allocate(byteCount: readSize, alignment: 4096)
         self.iovecs = .allocate(capacity: OutputQueue.maxIOVecs)
         self.events = .allocate(capacity: Self.maxEvents)
-        self.now = clinux_monotonic_ms()
+        self.now = configuration.clock.nowMs
         stats.port.store(listener.port, ordering: .releasing)
     }
 
@@ -159,13 +165,13 @@ final class EventLoop: @unchecked Sendable {
         loopThread.store(clinux_thread_self(), ordering: .releasing)
         clinux_set_thread_name("\(configuration.name)-loop")
         stats.running.store(true, ordering: .releasing)
-        now = clinux_monotonic_ms()
+        now = clock.nowMs
         nextSweep = now + tickMs
-        while !(stopping && (live.isEmpty || now >= graceDeadline)) {
+        while !(gracefulStop?.isOver(now: now, openConnections: live.count) ?? false) {
             let timeout = dirty.isEmpty ? Int32(clamping: max(0, nextSweep - now)) : 0
-            let count = clinux_epoll_wait(epollFD, events, Int32(Self.maxEvents), timeout)
-            now = clinux_monotonic_ms()
-            for i in 0..<Int(max(0, count)) {
+            let count = Syscall.epollWait(epollFD, events, Int32(Self.maxEvents), timeout, logger: logger)
+            now = clock.nowMs
+            for i in 0..<count {
                 dispatch(events[i])
             }
             serviceDirty()
@@ -217,14 +223,14 @@ final class EventLoop: @unchecked Sendable {
     /// Stop accepting at once (the port is free), close idle connections, let in-flight requests finish.
     private func beginStop() {
         stopping = true
-        graceDeadline = now + Int64(max(0, configuration.shutdownGraceMs))
+        gracefulStop = GracefulStop(now: now, graceMs: configuration.shutdownGraceMs)
         closeListener()
         for i in stride(from: live.count - 1, through: 0, by: -1) {
             let connection = live[i]
             if connection.inFlight == nil && (connection.output.isEmpty || connection.output.hasOpenEndedStream) {
                 close(connection)  // an event stream never ends by itself: end it now
             } else if connection.inFlight == nil {
-                connection.closing = true
+                connection.machine.closeAfterOutput()
             }
         }
     }
@@ -259,38 +265,36 @@ final class EventLoop: @unchecked Sendable {
     private func sweep() {
         if let paused = listenerPausedUntil, now >= paused, listenFD >= 0 {
             listenerPausedUntil = nil
-            _ = clinux_epoll_ctl(epollFD, clinux_epoll_mod(), listenFD, clinux_epollin(), Self.listenerToken)
+            Syscall.epollModify(epollFD, listenFD, events: clinux_epollin(), token: Self.listenerToken, logger: logger)
         }
-        let header = Int64(configuration.headerTimeoutMs)
-        let body = Int64(configuration.bodyTimeoutMs)
-        let idle = Int64(configuration.idleTimeoutMs)
         for i in stride(from: live.count - 1, through: 0, by: -1) {
             let connection = live[i]
-            if connection.lingering {
-                if now >= connection.lingerDeadline { close(connection) }
-            } else if connection.output.awaitsProducer {
-                continue  // an event stream waiting for its next event (its pings keep it honest)
-            } else if !connection.output.isEmpty {
-                // The client stopped reading: a stalled write counts as idle.
-                if now - connection.lastActivity >= idle { close(connection) }
-            } else if connection.inFlight != nil || connection.closing || connection.hasPendingEvents {
-                continue
-            } else if connection.parser.isInBody {
-                if now - connection.lastActivity >= body {
-                    timeOut(connection, "no request body bytes received for \(body) ms")
-                }
-            } else if !connection.parser.isIdle {
-                if now - (connection.headStart ?? connection.lastActivity) >= header {
-                    timeOut(connection, "request head not received within \(header) ms")
-                }
-            } else if now - connection.lastActivity >= idle {
-                close(connection)
-            }
+            let action = connection.machine.tick(
+                now: now,
+                outputPending: !connection.output.isEmpty,
+                producerWaiting: connection.output.awaitsProducer
+            )
+            run(action, on: connection)
         }
     }
 
-    private func timeOut(_ connection: Connection, _ reason: String) {
-        respondAndClose(connection, handler.errorResponse(status: 408, reason: reason))
-        service(connection)
+    /// Executes what a connection's state machine asks for.
+    func run(_ action: ConnectionStateMachine.Action, on connection: Connection) {
+        switch action {
+        case .none, .linger:
+            break
+        case .close:
+            close(connection)
+        case .timeOut(let reason):
+            respondAndClose(connection, handler.errorResponse(status: 408, reason: reason))
+            service(connection)
+        }
+    }
+
+    /// Says what the loop swallowed (with the OS reason when there is one).
+    func log(_ message: @autoclosure () -> String, _ code: Int32?) {
+        guard let logger else { return }
+        let reason = code.map { ": " + Syscall.text($0) } ?? ""
+        logger.debug("\(configuration.name): \(message())\(reason)")
     }
 }

@@ -1,4 +1,5 @@
 import HTTPCore
+import Logging
 
 /// Completes one request. Call exactly once, from any thread; later calls are ignored.
 public struct HTTPResponder: Sendable {
@@ -7,28 +8,44 @@ public struct HTTPResponder: Sendable {
     public func respond(_ response: HTTPResponse) { body(response) }
 }
 
+/// A request head the handler took on: how large a body it accepts, where the body goes, and what completes
+/// the request. The server carries this one value from the head through the body to the completion, so the
+/// handler decides everything about a request once (its route, parameters and pins live in `handle`).
+public struct HTTPAcceptedRequest: Sendable {
+    /// Largest body accepted (a larger Content-Length → 413 before any body byte is read).
+    public var bodyLimit: Int
+    /// Where the body goes as it arrives; nil buffers it into `request.body`. With a sink, `handle` gets
+    /// `request.sink` and an empty `request.body`.
+    public var sink: (any HTTPBodySink)?
+    /// Completes the request once its body has arrived. Responses on a connection are sent in request order.
+    public var handle: @Sendable (HTTPRequest, HTTPResponder) -> Void
+
+    public init(
+        bodyLimit: Int,
+        sink: (any HTTPBodySink)? = nil,
+        handle: @escaping @Sendable (HTTPRequest, HTTPResponder) -> Void
+    ) {
+        self.bodyLimit = bodyLimit
+        self.sink = sink
+        self.handle = handle
+    }
+}
+
+/// The one decision a handler takes on a request head.
+public enum HTTPAcceptance: Sendable {
+    /// Answered from the head alone (e.g. 401, 404/405): sent without reading the body, then the connection closes.
+    case reject(HTTPResponse)
+    /// Go on: `100 Continue` is sent when the client expects it, the body is read up to the limit.
+    case accept(HTTPAcceptedRequest)
+}
+
 /// What the server asks the application. Called on the server's event-loop thread: must not block.
 /// Work that waits (network, disk) is started elsewhere and finished through the responder.
 public protocol HTTPHandler: Sendable {
-    /// Largest body accepted for this head (→ 413 before any body byte is read).
-    func bodyLimit(for head: HTTPRequestHead) -> Int
-    /// A chance to refuse a request from its head alone (e.g. 401, 404/405 for a body-carrying request);
-    /// the response is sent without reading the body, then the connection closes. Nil = go on (and
-    /// `100 Continue` is sent when the client expects it).
-    func preflight(_ head: HTTPRequestHead) -> HTTPResponse?
-    /// Where the body of an accepted head goes as it arrives (asked after `preflight`, before `100 Continue`).
-    /// Nil (the default) buffers it into `request.body`; with a sink, `handle` gets `request.sink` and an empty
-    /// `request.body`.
-    func bodySink(for head: HTTPRequestHead) -> (any HTTPBodySink)?
-    /// Handles a complete request. Responses on a connection are sent in request order.
-    func handle(_ request: HTTPRequest, responder: HTTPResponder)
-    /// The JSON body for an error the server produces itself (parse errors, 408, 503 over the connection cap).
+    /// Called exactly once per request head, before any of its body is read.
+    func accept(_ head: HTTPRequestHead) -> HTTPAcceptance
+    /// The JSON body for an error the server produces itself (parse errors, 408, 413, 503 over the connection cap).
     func errorResponse(status: Int, reason: String) -> HTTPResponse
-}
-
-extension HTTPHandler {
-    /// Buffers every body into `request.body`.
-    public func bodySink(for head: HTTPRequestHead) -> (any HTTPBodySink)? { nil }
 }
 
 /// Server settings. Durations in milliseconds.
@@ -40,18 +57,32 @@ public struct HTTPServerConfiguration: Sendable {
     public var limits: HTTPLimits = HTTPLimits()
     /// Open connections allowed; one more is answered 503 and closed.
     public var maxConnections: Int = 1024
+    /// Paths still answered when `maxConnections` is reached (e.g. `/healthz`, `/readyz`): a connection over
+    /// the cap is then read up to its head (on the header timeout from accept), served when its path is one of
+    /// these and answered 503 otherwise. Empty (the default): a connection over the cap is answered 503 at once.
+    public var reservedPaths: Set<String> = []
+    /// Connections over the cap kept waiting for a head to a reserved path; when they are all taken the
+    /// oldest that has sent nothing yet is answered 503 to make room.
+    public var reservedSlots: Int = 8
     /// Time to receive a complete request head once its first byte arrived (→ 408 and close).
     public var headerTimeoutMs: Int = 10_000
     /// Longest pause between body bytes (→ 408 and close).
     public var bodyTimeoutMs: Int = 30_000
     /// Largest single read while a request body arrives (the loop's read buffer; heads are read 64 KiB at a time).
     public var bodyReadBytes: Int = 256 * 1024
-    /// Idle keep-alive connections are closed after this.
+    /// Idle keep-alive connections (and connections that never send a byte) are closed after this.
     public var idleTimeoutMs: Int = 60_000
     /// On stop, in-flight requests get this long to finish.
     public var shutdownGraceMs: Int = 5_000
+    /// How long a closing connection keeps draining input so its last response is not lost to a reset.
+    public var lingerMs: Int = 2_000
     /// A name for threads and log lines ("admin", "peer").
     public var name: String = "http"
+    /// The clock every timeout runs on (a `ManualClock` in tests).
+    public var clock: MonotonicClock = .system
+    /// Where the server says what it otherwise swallows (failed accept, epoll_ctl, writes, refused responses),
+    /// at debug level; nil says nothing.
+    public var logger: Logger?
 
     public init(host: String, port: Int) {
         self.host = host

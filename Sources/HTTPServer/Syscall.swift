@@ -1,4 +1,6 @@
 import CLinux
+import Glibc
+import Logging
 
 /// The one place for syscall conventions: EINTR is retried, -1 becomes errno, errno becomes text.
 enum Syscall {
@@ -34,6 +36,59 @@ enum Syscall {
             if code == EAGAIN || code == EWOULDBLOCK { return .wouldBlock }
             return .failed(code)
         }
+    }
+
+    /// What one `accept` on a non-blocking listener gave.
+    enum Accept {
+        case accepted(Int32)
+        /// Nothing waiting (EAGAIN).
+        case empty
+        /// A connection that died in the queue, or an interrupted call: try the next one.
+        case retry
+        /// Out of descriptors or memory: the listener must pause.
+        case exhausted(Int32)
+        case failed(Int32)
+    }
+
+    static func accept(_ listenFD: Int32) -> Accept {
+        let fd = clinux_accept(listenFD)
+        if fd >= 0 { return .accepted(fd) }
+        let code = clinux_errno()
+        switch code {
+        case EINTR, ECONNABORTED, EPROTO: return .retry
+        case EAGAIN, EWOULDBLOCK: return .empty
+        case EMFILE, ENFILE, ENOBUFS, ENOMEM: return .exhausted(code)
+        default: return .failed(code)
+        }
+    }
+
+    /// Changes a registration; a failure (the descriptor is gone) is logged, the loop goes on.
+    static func epollModify(_ epollFD: Int32, _ fd: Int32, events: UInt32, token: UInt64, logger: Logger?) {
+        do {
+            _ = try run("epoll_ctl mod") { clinux_epoll_ctl(epollFD, clinux_epoll_mod(), fd, events, token) }
+        } catch {
+            logger?.debug("\(error)")
+        }
+    }
+
+    /// Waits for events (EINTR counts as none); returns how many were stored.
+    static func epollWait(
+        _ epollFD: Int32,
+        _ events: UnsafeMutablePointer<clinux_event>,
+        _ max: Int32,
+        _ timeoutMs: Int32,
+        logger: Logger?
+    ) -> Int {
+        let count = clinux_epoll_wait(epollFD, events, max, timeoutMs)
+        if count >= 0 { return Int(count) }
+        let code = clinux_errno()
+        if code != EINTR { logger?.debug("epoll_wait: \(text(code))") }
+        return 0
+    }
+
+    /// Shuts down the write side; false when the socket is already gone.
+    static func shutdownWrite(_ fd: Int32) -> Bool {
+        (try? run("shutdown") { clinux_shutdown_write(fd) }) != nil
     }
 
     /// The OS's sentence for `code` (strerror).

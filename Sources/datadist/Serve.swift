@@ -44,6 +44,8 @@ struct Serve: ParsableCommand {
     var kvLeaseMs: String?
     @Option(help: "Events kept for /v1/events replay. [default: 4096]") var eventHistory: String?
     @Option(help: "Concurrent /v1/events streams; one more gets 503. [default: 64]") var maxEventStreams: String?
+    @Option(help: "Directory of shared-memory pool files and registered regions (e.g. /dev/shm).") var shmDir: String?
+    @Option(help: "Octal permission bits of the pool files. [default: 0600]") var shmMode: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [default: info]") var logLevel:
         String?
 
@@ -96,6 +98,8 @@ struct Serve: ParsableCommand {
         settings.kvLeaseMs = kvLeaseMs ?? env["KV_LEASE_MS"]
         settings.eventHistory = eventHistory ?? env["EVENT_HISTORY"]
         settings.maxEventStreams = maxEventStreams ?? env["MAX_EVENT_STREAMS"]
+        settings.shmDir = shmDir ?? env["SHM_DIR"]
+        settings.shmMode = shmMode ?? env["SHM_MODE"]
         return (try settings.configuration(), try ServeSettings.logLevel(logLevel ?? env["LOG_LEVEL"]))
     }
 

@@ -11,13 +11,25 @@ import Testing
         let cache = node.allocate(#"{"cache_desc":\#(desc(2, [4, 8], "DT_FLOAT16"))}"#)
         #expect(cache.status == 201)
         #expect(cache.headers["Content-Type"] == "application/json")
-        #expect(cache.text == #"{"cache_id":1,"tensor_size":64,"batch_size":4,"stride":16}"#)
+        #expect(
+            cache.text
+                == #"{"cache_id":1,"tensor_size":64,"batch_size":4,"stride":16,"#
+                + #""memory":{"shm_path":null,"tensors":[{"offset":0,"size":64},{"offset":1024,"size":64}]}}"#
+        )
         let blocks = node.allocate(#"{"cache_desc":\#(desc(3, [8, 2, 2], "DT_FLOAT")),"blocks":true}"#)
         #expect(blocks.status == 201)
-        #expect(blocks.text == #"{"cache_id":2,"tensor_size":128,"num_blocks":8,"stride":16}"#)
+        #expect(
+            blocks.text
+                == #"{"cache_id":2,"tensor_size":128,"num_blocks":8,"stride":16,"memory":{"shm_path":null,"#
+                + #""tensors":[{"offset":2048,"size":128},{"offset":3072,"size":128},{"offset":4096,"size":128}]}}"#
+        )
         // Defaults: placement DEVICE, seq_len_dim_index -1; any letter case of names.
         let lower = node.allocate(#"{"cache_desc":{"num_tensors":1,"shape":[2],"data_type":"dt_int64"}}"#)
-        #expect(lower.text == #"{"cache_id":3,"tensor_size":16,"batch_size":2,"stride":8}"#)
+        #expect(
+            lower.text
+                == #"{"cache_id":3,"tensor_size":16,"batch_size":2,"stride":8,"#
+                + #""memory":{"shm_path":null,"tensors":[{"offset":5120,"size":16}]}}"#
+        )
         let listed = call(node.api, "GET", "/v1/cache/3").json?["cache_desc"]
         #expect(
             listed?.serialized

@@ -34,13 +34,15 @@ import Testing
                 == #"{"cache_id":\#(a),"cache_desc":{"num_tensors":3,"shape":[2,100],"data_type":"DT_UINT8","#
                 + #""placement":"DEVICE","seq_len_dim_index":-1},"kind":"cache","tensor_size":200,"batch_size":2,"#
                 + #""stride":100,"cache_keys":[{"prompt_cluster_id":4,"req_id":8,"model_id":0,"#
-                + #""prefix_id":18446744073709551615,"batch_index":0}],"released":false}"#
+                + #""prefix_id":18446744073709551615,"batch_index":0}],"released":false,"memory":{"shm_path":null,"#
+                + #""tensors":[{"offset":0,"size":200},{"offset":1024,"size":200},{"offset":2048,"size":200}]}}"#
         )
         #expect(
             caches.last?.serialized
                 == #"{"cache_id":\#(b),"cache_desc":{"num_tensors":2,"shape":[4,300],"data_type":"DT_UINT8","#
                 + #""placement":"HOST","seq_len_dim_index":-1},"kind":"blocks","tensor_size":1200,"num_blocks":4,"#
-                + #""stride":300,"blocks_cache_key":null,"released":false}"#
+                + #""stride":300,"blocks_cache_key":null,"released":false,"memory":{"shm_path":null,"#
+                + #""tensors":[{"offset":0,"size":1200},{"offset":2048,"size":1200}]}}"#
         )
         // GET one answers the same object as the listing.
         #expect(call(node.api, "GET", "/v1/cache/\(a)").json == caches.first)

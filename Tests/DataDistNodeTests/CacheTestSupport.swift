@@ -7,8 +7,8 @@ import Testing
 
 @testable import DataDistNode
 
-/// Like `call`, with a binary body framed by Content-Length (what tensor writes send). The server's
-/// `bodySink` is not used, so the handler takes the body from `request.body`.
+/// Like `call`, with a binary body framed by Content-Length (what tensor writes send). The body goes through
+/// the route's sink when it streams one, as on the server.
 func call(_ api: some HTTPHandler, _ method: String, _ target: String, bytes: [UInt8]) -> HTTPResponse {
     let head = HTTPRequestHead(
         method: method,

@@ -8,7 +8,8 @@ import Testing
 
 @testable import DataDistNode
 
-/// Drives an `HTTPHandler` the way the server does (preflight, then handle), without sockets.
+/// Drives an `HTTPHandler` the way the server does (one `accept`, the body into the accepted sink or buffer,
+/// then the accepted handler), without sockets.
 func call(
     _ api: some HTTPHandler,
     _ method: String,
@@ -26,14 +27,40 @@ func call(
     return drive(api, head, bytes)
 }
 
-/// Preflight, then handle, waiting up to 10 s for the answer.
+/// The server's path for one request: `accept` once; a rejection is the answer; a body over the accepted limit
+/// is 413 (before any byte reaches a sink); the body goes to the accepted sink in pieces (as reads deliver it)
+/// or into `request.body`; a sink that refuses a piece answers its failure; then the accepted handler runs.
+/// Waits up to 10 s for the answer.
 func drive(_ api: some HTTPHandler, _ head: HTTPRequestHead, _ bytes: [UInt8]) -> HTTPResponse {
-    if let early = api.preflight(head) { return early }
+    let accepted: HTTPAcceptedRequest
+    switch api.accept(head) {
+    case .reject(let response): return response
+    case .accept(let a): accepted = a
+    }
+    guard bytes.count <= accepted.bodyLimit else {
+        accepted.sink?.abandon()
+        return api.errorResponse(status: 413, reason: "request body too large")
+    }
+    var request = HTTPRequest(head: head, body: bytes)
+    if let sink = accepted.sink {
+        request = HTTPRequest(head: head, sink: sink)
+        let pieceSize = 64 << 10
+        var offset = 0
+        var refused = false
+        bytes.withUnsafeBytes { raw in
+            while offset < raw.count && !refused {
+                let end = min(raw.count, offset + pieceSize)
+                refused = !sink.write(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
+                offset = end
+            }
+        }
+        if refused { return sink.failure() }
+    }
     let box = Mutex<HTTPResponse?>(nil)
     let done = DispatchSemaphore(value: 0)
-    api.handle(
-        HTTPRequest(head: head, body: bytes),
-        responder: HTTPResponder { r in
+    accepted.handle(
+        request,
+        HTTPResponder { r in
             box.withLock { $0 = r }
             done.signal()
         }

@@ -4,7 +4,8 @@ import Testing
 /// Every corpus entry, fed whole, one byte at a time and in seeded random splits, must give the same events,
 /// and those events must be the expected ones.
 @Suite struct ParserCorpusTests {
-    static let corpus = validRequestCorpus + bodyCorpus + syntaxErrorCorpus + framingErrorCorpus
+    static let corpus =
+        validRequestCorpus + bodyCorpus + syntaxErrorCorpus + framingErrorCorpus + rfc9112FixesCorpus
 
     @Test func corpusIsLargeAndNamesAreUnique() {
         #expect(Self.corpus.count >= 60)

@@ -19,10 +19,18 @@ struct TestHandler: HTTPHandler {
         responder.respond(HTTPResponse(status: 200, body: Array(text.utf8)))
     }
 
-    func bodyLimit(for head: HTTPRequestHead) -> Int { limit }
-    func preflight(_ head: HTTPRequestHead) -> HTTPResponse? { onPreflight(head) }
-    func bodySink(for head: HTTPRequestHead) -> (any HTTPBodySink)? { onBodySink?(head) }
-    func handle(_ request: HTTPRequest, responder: HTTPResponder) { onRequest(request, responder) }
+    /// The refusal (`onPreflight`), else the limit, the sink and the request callback. A body announced over
+    /// the limit gets no sink: the server answers 413 before reading it.
+    func accept(_ head: HTTPRequestHead) -> HTTPAcceptance {
+        if let refusal = onPreflight(head) { return .reject(refusal) }
+        var sink: (any HTTPBodySink)?
+        if case .contentLength(let length) = head.framing, length > limit {
+            sink = nil
+        } else {
+            sink = onBodySink?(head)
+        }
+        return .accept(HTTPAcceptedRequest(bodyLimit: limit, sink: sink, handle: onRequest))
+    }
     func errorResponse(status: Int, reason: String) -> HTTPResponse {
         .json(status, #"{"error":{"status":"\#(status)","message":"\#(reason)"}}"#)
     }

@@ -50,3 +50,18 @@ extension LiveServerTests {
         }
     }
 }
+
+extension LiveServerTests {
+    @Suite struct EmptyLineDrip {
+        /// A client dripping `\r\n` must not keep its connection forever (issue 14: still open after 12 s).
+        @Test func emptyLinesBeforeARequestLineAreBounded() throws {
+            try withServer { server in
+                let client = try TestClient(port: server.port)
+                for _ in 0..<5 { try client.send("\r\n") }
+                let response = try client.readResponse(timeoutMs: 3_000)
+                #expect(response.status == 400)
+                #expect(try client.readUntilClosed(timeoutMs: 3_000).isEmpty)
+            }
+        }
+    }
+}

@@ -297,11 +297,17 @@ final class Blackhole: Sendable {
 
 /// An HTTP server that is not datadist: answers every request with a small HTML page.
 struct PlainHandler: HTTPHandler {
-    func bodyLimit(for head: HTTPRequestHead) -> Int { 1 << 20 }
-    func preflight(_ head: HTTPRequestHead) -> HTTPResponse? { nil }
-    func handle(_ request: HTTPRequest, responder: HTTPResponder) {
-        responder.respond(
-            HTTPResponse(status: 200, headers: ["Content-Type": "text/html"], body: Array("<html>hi</html>".utf8))
+    func accept(_ head: HTTPRequestHead) -> HTTPAcceptance {
+        .accept(
+            HTTPAcceptedRequest(bodyLimit: 1 << 20) { _, responder in
+                responder.respond(
+                    HTTPResponse(
+                        status: 200,
+                        headers: ["Content-Type": "text/html"],
+                        body: Array("<html>hi</html>".utf8)
+                    )
+                )
+            }
         )
     }
     func errorResponse(status: Int, reason: String) -> HTTPResponse { HTTPResponse(status: status) }
