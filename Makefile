@@ -1,13 +1,14 @@
 # datadist — build, run, test. Every target installs the system packages it needs when missing.
 SWIFT      ?= swift
 SYS_PKGS   := libcurl4-openssl-dev libssl-dev pkg-config
-# What the tests need besides the build: promtool (checks /metrics, CONTRACT §12).
-TEST_PKGS  := prometheus
+# What the tests need besides the build: promtool (checks /metrics, CONTRACT §12); ip and iptables for the
+# multi-host tests in network namespaces (issue 15).
+TEST_PKGS  := prometheus iproute2 iptables
 STRICT     := -Xswiftc -warnings-as-errors
 RUN_ARGS   ?= --enable-switch-role
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps test-deps install-pkgs build run test lint clean bench bench-deps
+.PHONY: deps test-deps install-pkgs build run test pytest lint clean bench bench-deps
 
 deps:
 	@$(MAKE) --no-print-directory install-pkgs PKGS="$(SYS_PKGS)"
@@ -33,9 +34,20 @@ run: deps
 	$(SWIFT) build -c release --product datadist
 	.build/release/datadist serve $(RUN_ARGS)
 
+# As root (CI) the multi-host tests must run: NETNS_TESTS=require turns their skip into a failure.
 test: test-deps
 	$(SWIFT) build --build-tests $(STRICT)
-	$(SWIFT) test --skip-build
+	$(if $(SUDO),,NETNS_TESTS=require) $(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory pytest
+
+# The Python client and llm_datadist facade (clients/python) against live nodes of the debug build; pytest comes
+# from Debian (python3-pytest), or from PyPI when the python3 on PATH is not Debian's.
+PYTHON ?= python3
+pytest:
+	@$(PYTHON) -c 'import pytest' 2>/dev/null || $(MAKE) --no-print-directory install-pkgs PKGS=python3-pytest
+	@$(PYTHON) -c 'import pytest' 2>/dev/null || $(PYTHON) -m pip install -q pytest
+	$(SWIFT) build --product datadist $(STRICT)
+	cd clients/python && DATADIST_BIN=$(CURDIR)/.build/debug/datadist $(PYTHON) -m pytest -q
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift

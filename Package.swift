@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "datadist",
             dependencies: [
-                "DataDistNode", "DataDistModel", "HTTPServer",
+                "DataDistNode", "DataDistModel", "HTTPServer", "PeerClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

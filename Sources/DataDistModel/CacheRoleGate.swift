@@ -1,4 +1,5 @@
-/// CONTRACT §4 role gates of the cache operations: a role not allowed answers LLM_PARAM_INVALID naming it.
+/// CONTRACT §4 role gates of the cache operations (`--compat legacy` only, §4a): a role not allowed answers
+/// LLM_PARAM_INVALID naming it.
 public enum CacheRoleGate: String, Sendable, CaseIterable {
     case pullCache = "pull_cache"
     case pullBlocks = "pull_blocks"
@@ -14,9 +15,10 @@ public enum CacheRoleGate: String, Sendable, CaseIterable {
         }
     }
 
-    /// nil when `role` may perform `operation`, else the LLM_PARAM_INVALID naming the role.
-    public static func check(_ operation: CacheRoleGate, role: Role) -> APIError? {
-        guard !operation.allowedRoles.contains(role) else { return nil }
+    /// nil when `role` may perform `operation`, else the LLM_PARAM_INVALID naming the role. A nil `role` is a
+    /// node whose profile has no role gates (`RoleState.gateRole`, CONTRACT §4a): everything is allowed.
+    public static func check(_ operation: CacheRoleGate, role: Role?) -> APIError? {
+        guard let role, !operation.allowedRoles.contains(role) else { return nil }
         let allowed = operation.allowedRoles.map(\.rawValue).joined(separator: ", ")
         return .paramInvalid("\(operation.rawValue) is not allowed for \(role.rawValue) (allowed roles: \(allowed))")
     }

@@ -86,7 +86,7 @@ extension CacheStore {
 extension CacheStore {
     /// `remove_cache_key` (PROMPT and MIX only): unbinds the key and frees its cache if the id was released
     /// and no key remains. An unknown key is a success.
-    public mutating func removeKey(_ identity: KeyIdentity, role: Role) -> Result<Void, APIError> {
+    public mutating func removeKey(_ identity: KeyIdentity, role: Role?) -> Result<Void, APIError> {
         if let e = CacheRoleGate.check(.removeCacheKey, role: role) { return .failure(e) }
         unbind(identity)
         return .success(())

@@ -48,7 +48,7 @@ public struct CacheStore: Sendable {
         blocks: Bool,
         cacheKeys: [CacheKey] = [],
         blocksKey: BlocksCacheKey? = nil,
-        role: Role,
+        role: Role?,
         region: RegionPlacement? = nil
     ) -> Result<CacheInfo, APIError> {
         if !cacheKeys.isEmpty, let e = CacheRoleGate.check(.allocateWithCacheKeys, role: role) { return .failure(e) }

@@ -13,6 +13,8 @@ public struct RoleSwitchPlan: Sendable, Equatable {
     public var role: Role
     public var listen: ListenAddress?
     public var listener: ListenerChange
+    /// `switch_options` keys other than `llm.listenIpInfo`, ignored (CONTRACT §4a) and listed in the answer.
+    public var ignoredOptions: [String] = []
 }
 
 /// The role state machine of one node (CONTRACT §4). Pure: the runtime owns sockets and serialization.
@@ -24,8 +26,18 @@ public struct RoleState: Sendable, Equatable {
     public private(set) var listen: ListenAddress?
     public let switchEnabled: Bool
     public let deviceCount: Int
+    /// How strictly the role limits the node (CONTRACT §4a).
+    public let profile: CompatProfile
 
-    public init(clusterID: UInt64, role: Role, listen: ListenAddress?, switchEnabled: Bool, deviceCount: Int) {
+    public init(
+        clusterID: UInt64,
+        role: Role,
+        listen: ListenAddress?,
+        switchEnabled: Bool,
+        deviceCount: Int,
+        profile: CompatProfile = .documented
+    ) {
+        self.profile = profile
         self.clusterID = clusterID
         self.role = role
         self.epoch = 0
@@ -34,7 +46,10 @@ public struct RoleState: Sendable, Equatable {
         self.deviceCount = deviceCount
     }
 
-    /// Steps 2–7 of CONTRACT §4, in order. `linkedClusters` are the remote cluster ids of every link,
+    /// The role the §4 role gates check, or nil when the profile has none (roles are labels, CONTRACT §4a).
+    public var gateRole: Role? { profile.roleGates ? role : nil }
+
+    /// Steps 2–7 of CONTRACT §4, in order, with the rules of the node's profile (§4a). `linkedClusters` are the remote cluster ids of every link,
     /// inbound and outbound.
     public func plan(_ request: RoleSwitchRequest, linkedClusters: [UInt64]) -> Result<RoleSwitchPlan, APIError> {
         // 2. Stale view.
@@ -43,19 +58,16 @@ public struct RoleState: Sendable, Equatable {
                 APIError(.EPOCH_MISMATCH, "expected_epoch is \(expected) but the node's role_epoch is \(epoch)")
             )
         }
-        // 3. No-op switch.
-        if request.role == role {
+        // 3. No-op switch (cache-manager: re-applies the listen options).
+        if request.role == role && !profile.allowsSameRoleSwitch {
             return .failure(.paramInvalid("the node is already \(role.rawValue); role not changed"))
         }
         // 4. Options.
+        // The library reads only the listen address; any other key is ignored and listed (§4a).
         var listenText: String?
+        var ignored: [String] = []
         for (key, value) in request.options {
-            guard key == RoleSwitchRequest.listenIpInfoKey else {
-                return .failure(
-                    .paramInvalid("unknown switch option '\(key)' (supported: \(RoleSwitchRequest.listenIpInfoKey))")
-                )
-            }
-            listenText = value
+            if key == RoleSwitchRequest.listenIpInfoKey { listenText = value } else { ignored.append(key) }
         }
         var address: ListenAddress?
         if let listenText {
@@ -65,11 +77,11 @@ public struct RoleState: Sendable, Equatable {
             }
         }
         switch request.role {
-        case .prompt where address == nil:
+        case .prompt where address == nil && profile.promptNeedsListen:
             return .failure(
                 .paramInvalid("switching to PROMPT needs switch_options.\(RoleSwitchRequest.listenIpInfoKey)")
             )
-        case .decoder where address != nil:
+        case .decoder where address != nil && !profile.decoderMayListen:
             return .failure(
                 .paramInvalid(
                     "\(RoleSwitchRequest.listenIpInfoKey) is not allowed with DECODER: a decoder does not listen"
@@ -79,7 +91,7 @@ public struct RoleState: Sendable, Equatable {
             break
         }
         // 5. Feature switch.
-        guard switchEnabled else {
+        guard switchEnabled || !profile.switchNeedsEnable else {
             return .failure(
                 APIError(
                     .LLM_FEATURE_NOT_ENABLED,
@@ -109,7 +121,9 @@ public struct RoleState: Sendable, Equatable {
         } else {
             change = listen == nil ? .unchanged : .stop
         }
-        return .success(RoleSwitchPlan(role: request.role, listen: address, listener: change))
+        return .success(
+            RoleSwitchPlan(role: request.role, listen: address, listener: change, ignoredOptions: ignored)
+        )
     }
 
     /// Records the listener bound at start (`--listen`, possibly port 0 resolved to the bound port).

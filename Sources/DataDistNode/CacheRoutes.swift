@@ -50,7 +50,7 @@ struct CacheRoutes: Sendable {
                     HTTPQuery.parse(ctx.request.head.query).map { (name: $0.0, value: $0.1) }
                 ).get()
                 try core.state.withLock { s throws(APIError) in
-                    try s.caches.removeKey(identity, role: s.role.role).get()
+                    try s.caches.removeKey(identity, role: s.role.gateRole).get()
                     s.leases.release(.key(identity))
                 }
                 return .json(200, Self.success)
@@ -138,7 +138,7 @@ struct CacheRoutes: Sendable {
                 blocks: blocks,
                 cacheKeys: keys,
                 blocksKey: blocksKey,
-                role: s.role.role,
+                role: s.role.gateRole,
                 region: placement
             ).get()
             if progressive { s.caches.makeProgressive(info.id) }

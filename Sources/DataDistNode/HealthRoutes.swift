@@ -9,12 +9,13 @@ struct HealthRoutes: Sendable {
         .json(200, ["status": "ok"])
     }
 
-    /// Ready when the node can do its role's work: a PROMPT needs its peer listener bound.
+    /// Ready when the node can do its role's work: a PROMPT needs its peer listener bound (not in
+    /// `--compat cache-manager`, where a node that serves is ready, CONTRACT §4a).
     func readyz(_ ctx: RouteContext) -> HTTPResponse {
         let (role, listening, stopping) = core.state.withLock { ($0.role.role, $0.peerServer != nil, $0.stopping) }
         if stopping {
             return .json(503, ["status": "not_ready", "reason": "the node is shutting down"])
-        } else if role == .prompt && !listening {
+        } else if role == .prompt && !listening && core.config.compat.readyNeedsPromptListener {
             return .json(503, ["status": "not_ready", "reason": "PROMPT without a bound peer listener"])
         } else {
             return .json(200, ["status": "ready", "role": .string(role.rawValue)])
@@ -32,6 +33,7 @@ struct HealthRoutes: Sendable {
             "role_epoch": role.epoch.json,
             "listen_ip_info": role.listen.map { .string($0.description) } ?? .null,
             "switch_role_enabled": .bool(role.switchEnabled),
+            "compat": .string(role.profile.rawValue),
             "device_ids": .array(c.deviceIDs.map { .int(Int64($0)) }),
             "boot_id": .string(core.bootID),
             "version": .string(DataDistVersion.string),

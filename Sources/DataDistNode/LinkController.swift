@@ -56,14 +56,14 @@ final class LinkController: Sendable {
             if s.switchInProgress {
                 throw APIError(.LLM_PROCESSING_LINK, "a role switch is in progress; retry")
             }
-            try Self.checkLinkGate(s.role.role)
+            try Self.checkLinkGate(s.role.gateRole)
             if let refusal = s.links.beginLink(spec.remoteClusterID, maxLinks: maxLinks) { throw refusal }
         }
         return (address, local)
     }
 
-    /// CONTRACT §4 role gates: only DECODER and MIX link.
-    static func checkLinkGate(_ role: Role) throws(APIError) {
+    /// CONTRACT §4 role gates (`--compat legacy` only; nil = no gates): only DECODER and MIX link.
+    static func checkLinkGate(_ role: Role?) throws(APIError) {
         if role == .prompt { throw .paramInvalid("a PROMPT node may not link (allowed roles: DECODER, MIX)") }
     }
 
@@ -237,7 +237,7 @@ final class LinkController: Sendable {
         completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void
     ) throws(APIError) {
         let link = try core.state.withLock { s throws(APIError) in
-            if s.role.role == .prompt {
+            if s.role.gateRole == .prompt {
                 throw .paramInvalid("check_link_status is not allowed for PROMPT (allowed roles: DECODER, MIX)")
             }
             guard let link = s.links[remote] else {

@@ -20,7 +20,7 @@ struct LinkRoutes: Sendable {
         let request = try LinkRequest.decode(try ctx.request.jsonBody(), unlink: false).get()
         try core.state.withLock { s throws(APIError) in
             try s.admit("links")
-            try LinkController.checkLinkGate(s.role.role)
+            try LinkController.checkLinkGate(s.role.gateRole)
         }
         links.link(request) { done(.success(Self.batchResponse($0))) }
     }

@@ -10,6 +10,8 @@ public struct NodeConfiguration: Sendable {
     /// Peer listener at start (`--listen`); required for PROMPT.
     public var listen: ListenAddress?
     public var enableSwitchRole = false
+    /// Compatibility profile (`--compat`, CONTRACT §4a).
+    public var compat = CompatProfile.documented
     public var deviceIDs: [Int] = [0]
     public var devicePoolBytes: UInt64 = 1 << 30
     public var hostPoolBytes: UInt64 = 1 << 30
@@ -42,8 +44,12 @@ public struct NodeConfiguration: Sendable {
 
     /// Cross-flag rules that single flags cannot check. Returns the complaint, naming the flag.
     public func validate() -> String? {
-        if role == .prompt && listen == nil { return "--listen: required when --role is prompt" }
-        if role == .decoder && listen != nil { return "--listen: a decoder does not listen (use --role prompt or mix)" }
+        if role == .prompt && listen == nil && compat.promptListensByDefault {
+            return "--listen: required when --role is prompt"
+        }
+        if role == .decoder && listen != nil && !compat.decoderMayListen {
+            return "--listen: a decoder does not listen in --compat legacy (use --role prompt or mix)"
+        }
         if !(10..<31).contains(pageShift) { return "--page-shift: must be in [10, 31), got \(pageShift)" }
         if deviceIDs.isEmpty { return "--device-ids: at least one device id is required" }
         if Set(deviceIDs).count != deviceIDs.count { return "--device-ids: duplicate device id" }

@@ -48,7 +48,8 @@ final class NodeCore: Sendable {
                     role: config.role,
                     listen: nil,
                     switchEnabled: config.enableSwitchRole,
-                    deviceCount: config.deviceIDs.count
+                    deviceCount: config.deviceIDs.count,
+                    profile: config.compat
                 ),
                 caches: CacheStore(
                     devices: config.deviceIDs,

@@ -159,11 +159,15 @@ final class RoleController: Sendable {
             emitFailure(plan.role, error)
             throw error
         }
-        let body = core.state.withLock { s in
+        var body = core.state.withLock { s in
             s.role.commit(plan)
             s.peerServer = next
             s.switchInProgress = false
             return NodeCore.roleBody(s)
+        }
+        if case .object(var members) = body {
+            members["ignored_options"] = .array(plan.ignoredOptions.map { .string($0) })
+            body = .object(members)
         }
         core.logger.info(
             "role switched",

@@ -19,6 +19,8 @@ public struct ServeSettings: Sendable {
     public var transferHistory, kvLeaseMs: String?
     /// Shared-memory pools and regions (CONTRACT §10).
     public var shmDir, shmMode: String?
+    /// Compatibility profile (CONTRACT §4a): documented, cache-manager or legacy.
+    public var compat: String?
 
     public init(
         clusterID: String? = nil,
@@ -65,9 +67,15 @@ public struct ServeSettings: Sendable {
             c.role = r
         }
         if let admin { c.admin = try Self.address(admin, flag: "--admin") }
+        if let compat {
+            guard let p = CompatProfile(parsing: compat) else {
+                throw Invalid(message: "--compat: '\(compat)' is not documented, cache-manager or legacy")
+            }
+            c.compat = p
+        }
         if let listen {
             c.listen = try Self.address(listen, flag: "--listen")
-        } else if c.role == .prompt {
+        } else if c.role == .prompt && c.compat.promptListensByDefault {
             c.listen = ListenAddress(host: "127.0.0.1", port: 26000)
         }
         if let enableSwitchRole {

@@ -78,7 +78,7 @@ final class TransferController: Sendable {
     {
         let gate: CacheRoleGate
         if case .pullBlocks = op { gate = .pullBlocks } else { gate = .pullCache }
-        if let e = CacheRoleGate.check(gate, role: core.state.withLock { $0.role.role }) { throw e }
+        if let e = CacheRoleGate.check(gate, role: core.state.withLock { $0.role.gateRole }) { throw e }
         if selector.clusterID == core.config.clusterID {
             throw .paramInvalid("cannot pull from this node's own cluster id \(selector.clusterID)")
         }

@@ -46,6 +46,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Concurrent /v1/events streams; one more gets 503. [default: 64]") var maxEventStreams: String?
     @Option(help: "Directory of shared-memory pool files and registered regions (e.g. /dev/shm).") var shmDir: String?
     @Option(help: "Octal permission bits of the pool files. [default: 0600]") var shmMode: String?
+    @Option(help: "Profile: documented, cache-manager or legacy. [default: documented]") var compat: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. [default: info]") var logLevel:
         String?
 
@@ -100,6 +101,7 @@ struct Serve: ParsableCommand {
         settings.maxEventStreams = maxEventStreams ?? env["MAX_EVENT_STREAMS"]
         settings.shmDir = shmDir ?? env["SHM_DIR"]
         settings.shmMode = shmMode ?? env["SHM_MODE"]
+        settings.compat = compat ?? env["COMPAT"]
         return (try settings.configuration(), try ServeSettings.logLevel(logLevel ?? env["LOG_LEVEL"]))
     }
 

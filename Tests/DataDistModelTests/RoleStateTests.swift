@@ -2,7 +2,8 @@ import Testing
 
 @testable import DataDistModel
 
-/// The role state machine of CONTRACT §4 steps 2–8, without sockets.
+/// The role state machine of CONTRACT §4 steps 2–8, without sockets, under `--compat legacy` (the revision-1
+/// rules; the other profiles are `RoleStateProfileTests`).
 @Suite struct RoleStateTests {
     static let a = ListenAddress(host: "127.0.0.1", port: 26000)
     static let b = ListenAddress(host: "127.0.0.1", port: 26001)
@@ -13,7 +14,14 @@ import Testing
         enabled: Bool = true,
         devices: Int = 1
     ) -> RoleState {
-        RoleState(clusterID: 7, role: role, listen: listen, switchEnabled: enabled, deviceCount: devices)
+        RoleState(
+            clusterID: 7,
+            role: role,
+            listen: listen,
+            switchEnabled: enabled,
+            deviceCount: devices,
+            profile: .legacy
+        )
     }
 
     private static func request(_ role: Role, listen: String? = nil, epoch: UInt64? = nil) -> RoleSwitchRequest {
@@ -75,14 +83,16 @@ import Testing
         #expect(e.message.contains("DECODER"))
     }
 
+    /// Revision 2 (CONTRACT §4a): unknown option keys are ignored and listed, in every profile, legacy included.
     @Test(arguments: [Role.prompt, .decoder, .mix])
-    func unknownOptionKeyIsParamInvalid(target: Role) throws {
+    func unknownOptionKeyIsIgnoredAndListed(target: Role) throws {
         let current: Role = target == .mix ? .decoder : .mix
         var options: [(key: String, value: String)] = [(key: "llm.ListenIpInfo", value: "127.0.0.1:26000")]
         if target == .prompt { options.insert((key: "llm.listenIpInfo", value: "127.0.0.1:26000"), at: 0) }
-        let e = try #require(Self.error(Self.node(current), RoleSwitchRequest(role: target, options: options)))
-        #expect(e.status == .LLM_PARAM_INVALID)
-        #expect(e.message.contains("llm.ListenIpInfo"))
+        let plan = try Self.node(current).plan(RoleSwitchRequest(role: target, options: options), linkedClusters: [])
+            .get()
+        #expect(plan.ignoredOptions == ["llm.ListenIpInfo"])
+        #expect(plan.listen == (target == .prompt ? Self.a : nil))
     }
 
     @Test(arguments: [

@@ -136,7 +136,7 @@ import Testing
     }
 
     @Test func decoderMayNotBindKeys() throws {
-        let node = CacheNode(role: .decoder)
+        let node = CacheNode(role: .decoder, compat: .legacy)
         let keys = node.allocate(#"{"cache_desc":\#(desc(1, [2])),"cache_keys":[{"prompt_cluster_id":0,"req_id":1}]}"#)
         #expect(keys.status == 400)
         #expect(keys.errorStatus == "LLM_PARAM_INVALID")

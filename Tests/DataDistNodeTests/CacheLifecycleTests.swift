@@ -184,7 +184,7 @@ import Testing
     }
 
     @Test func decoderMayNotRemoveKeysButKeysSurviveASwitch() throws {
-        let node = CacheNode(role: .mix)
+        let node = CacheNode(role: .mix, compat: .legacy)
         let id = try node.cacheID(
             #"{"cache_desc":\#(desc(1, [2, 8])),"cache_keys":[{"prompt_cluster_id":0,"req_id":1}]}"#
         )

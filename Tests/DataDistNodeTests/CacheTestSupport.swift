@@ -51,9 +51,16 @@ struct CacheNode {
     let core: NodeCore
     let api: AdminAPI
 
-    init(role: Role = .prompt, devicePool: UInt64 = 64 << 10, hostPool: UInt64 = 32 << 10, devices: [Int] = [0]) {
+    init(
+        role: Role = .prompt,
+        devicePool: UInt64 = 64 << 10,
+        hostPool: UInt64 = 32 << 10,
+        devices: [Int] = [0],
+        compat: CompatProfile = .documented
+    ) {
         (core, api) = makeAdmin { c in
             c.role = role
+            c.compat = compat
             c.pageShift = 10
             c.devicePoolBytes = devicePool
             c.hostPoolBytes = hostPool

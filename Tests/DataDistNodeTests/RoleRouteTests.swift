@@ -109,7 +109,6 @@ import Testing
         (#"{"role":"PROMPT","switch_options":{"llm.listenIpInfo":"127.0.0.1"}}"#, "LLM_PARAM_INVALID", 400),
         (#"{"role":"PROMPT","switch_options":{"llm.listenIpInfo":"127.0.0.1:abc"}}"#, "VALUE_ERROR", 400),
         (#"{"role":"PROMPT","switch_options":{"llm.listenIpInfo":"127.0.0.1:70000"}}"#, "LLM_PARAM_INVALID", 400),
-        (#"{"role":"MIX","switch_options":{"llm.other":"1"}}"#, "LLM_PARAM_INVALID", 400),
     ])
     func rejectedSwitchesAnswerTheirStatus(body: String, status: String, http: Int) {
         let (core, api) = makeAdmin()

@@ -49,9 +49,10 @@ import Testing
         #expect(p.switchRole(#"{"role":"DECODER"}"#)?.status == 200)
     }
 
+    /// Under `--compat legacy`, whose role gates the end of the flow asserts (CONTRACT §4a).
     @Test func seedFlowRolesReverseAndTheOldPromptLinksToTheNewOne() throws {
-        let p = try LiveNode.prompt(0)
-        let d = try LiveNode.decoder(1)
+        let p = try LiveNode.prompt(0) { $0.compat = .legacy }
+        let d = try LiveNode.decoder(1) { $0.compat = .legacy }
         #expect(d.link([(0, p.peerAddress)])?.status == 200)
         #expect(d.unlink([(0, p.peerAddress)])?.status == 200)
         #expect(p.switchRole(#"{"role":"DECODER"}"#)?.status == 200)

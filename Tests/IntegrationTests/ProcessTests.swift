@@ -13,7 +13,11 @@ import Testing
         return dir.appendingPathComponent("datadist")
     }
 
-    static func launch(_ args: [String], env: [String: String] = [:]) throws -> (Process, Pipe) {
+    static func launch(
+        _ args: [String],
+        env: [String: String] = [:],
+        captureOutput: Bool = false
+    ) throws -> (Process, Pipe) {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
@@ -22,7 +26,7 @@ import Testing
         p.environment = environment
         let err = Pipe()
         p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
+        p.standardOutput = captureOutput ? Pipe() : FileHandle.nullDevice
         try p.run()
         return (p, err)
     }
@@ -36,7 +40,8 @@ import Testing
         (["serve", "--role", "boss"], "--role"),
         (["serve", "--page-shift", "40"], "--page-shift"),
         (["serve", "--device-pool", "many"], "--device-pool"),
-        (["serve", "--role", "decoder", "--listen", "127.0.0.1:1"], "--listen"),
+        (["serve", "--role", "decoder", "--listen", "127.0.0.1:1", "--compat", "legacy"], "--listen"),
+        (["serve", "--compat", "strict"], "--compat"),
     ])
     func badFlagExitsNonZeroWithOneLineNamingIt(args: [String], flag: String) throws {
         let (p, err) = try Self.launch(args)

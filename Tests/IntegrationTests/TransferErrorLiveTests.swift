@@ -111,8 +111,9 @@ import Testing
         #expect(d.poolsDrain())
     }
 
+    /// A role gate: `--compat legacy` only (CONTRACT §4a).
     @Test func aPromptMayNotPull() throws {
-        let p = try LiveNode.prompt(0)
+        let p = try LiveNode.prompt(0) { $0.compat = .legacy }
         let dst = try p.allocate(#"{"cache_desc":\#(uint8Desc(2, [1, 64]))}"#)
         let r = try #require(p.post("/v1/cache/\(dst)/pull", #"{"cache_key":\#(requestKey(2, 1))}"#))
         #expect(r.status == 400, "\(r.text)")
