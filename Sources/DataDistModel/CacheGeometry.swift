@@ -26,16 +26,16 @@ public struct CacheGeometry: Sendable, Equatable {
     public var json: JSONValue { ["kind": .string(kind.rawValue), "cache_desc": desc.json] }
 
     /// Decodes a peer's description; any defect is LLM_PARAM_INVALID (peer input, not a user's body).
-    public static func decode(_ value: JSONValue) -> Result<CacheGeometry, APIError> {
+    public static func decode(_ value: JSONValue) throws(APIError) -> CacheGeometry {
         guard let kindText = value["kind"]?.stringValue, let kind = CacheKind(rawValue: kindText) else {
-            return .failure(.paramInvalid("cache geometry: 'kind' must be \"cache\" or \"blocks\""))
+            throw .paramInvalid("cache geometry: 'kind' must be \"cache\" or \"blocks\"")
         }
         guard let descValue = value["cache_desc"] else {
-            return .failure(.paramInvalid("cache geometry: 'cache_desc' is required"))
+            throw .paramInvalid("cache geometry: 'cache_desc' is required")
         }
         switch CacheDesc.decode(descValue) {
-        case .success(let desc): return .success(CacheGeometry(kind: kind, desc: desc))
-        case .failure(let e): return .failure(.paramInvalid("cache geometry: \(e.message)"))
+        case .success(let desc): return CacheGeometry(kind: kind, desc: desc)
+        case .failure(let e): throw .paramInvalid("cache geometry: \(e.message)")
         }
     }
 }

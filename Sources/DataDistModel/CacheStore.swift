@@ -172,10 +172,9 @@ public struct CacheStore: Sendable {
 
     /// Marks a visible cache as used by an in-flight transfer: its memory is not returned to its pool
     /// before the matching `unpin`, even if the cache is freed meanwhile.
-    public mutating func pin(_ id: Int64) -> Result<Void, APIError> {
-        guard entries[id] != nil else { return .failure(Self.notExist("cache \(id) does not exist")) }
+    public mutating func pin(_ id: Int64) throws(APIError) {
+        guard entries[id] != nil else { throw Self.notExist("cache \(id) does not exist") }
         entries[id]!.pins += 1
-        return .success(())
     }
 
     /// Ends one pin. Returns false (and changes nothing) when `id` holds no pin.

@@ -43,27 +43,23 @@ public struct PeerLinkOffer: Sendable, Equatable {
     }
 
     /// A malformed offer is LLM_PARAM_INVALID; an unsupported protocol version is LLM_LINK_FAILED.
-    public static func decode(_ v: JSONValue) -> Result<PeerLinkOffer, APIError> {
-        guard case .object(let o) = v else { return .failure(.paramInvalid("link offer: not an object")) }
+    public static func decode(_ v: JSONValue) throws(APIError) -> PeerLinkOffer {
+        guard case .object(let o) = v else { throw .paramInvalid("link offer: not an object") }
         guard let version = o["protocol_version"]?.int64Value else {
-            return .failure(.paramInvalid("link offer: protocol_version missing"))
+            throw .paramInvalid("link offer: protocol_version missing")
         }
         guard version == PeerProtocol.version else {
-            return .failure(
-                APIError(
-                    .LLM_LINK_FAILED,
-                    "peer protocol version \(version) is not supported (this node speaks \(PeerProtocol.version))"
-                )
+            throw APIError(
+                .LLM_LINK_FAILED,
+                "peer protocol version \(version) is not supported (this node speaks \(PeerProtocol.version))"
             )
         }
         guard let linker = o["linker_cluster_id"]?.uint64Value, let listener = o["listener_cluster_id"]?.uint64Value,
             let boot = o["linker_boot_id"]?.stringValue, !boot.isEmpty,
             let secret = o["link_secret"]?.stringValue, secret.count >= 16
         else {
-            return .failure(
-                .paramInvalid(
-                    "link offer: linker_cluster_id, listener_cluster_id, linker_boot_id and link_secret are required"
-                )
+            throw .paramInvalid(
+                "link offer: linker_cluster_id, listener_cluster_id, linker_boot_id and link_secret are required"
             )
         }
         var callback: String?
@@ -71,20 +67,18 @@ public struct PeerLinkOffer: Sendable, Equatable {
         case nil, .null?: break
         case .string(let s)?:
             guard case .success = ListenAddress.parse(s, field: "callback_ip_info") else {
-                return .failure(.paramInvalid("link offer: callback_ip_info '\(s)' is not IP:PORT"))
+                throw .paramInvalid("link offer: callback_ip_info '\(s)' is not IP:PORT")
             }
             callback = s
-        default: return .failure(.paramInvalid("link offer: callback_ip_info must be a string"))
+        default: throw .paramInvalid("link offer: callback_ip_info must be a string")
         }
-        return .success(
-            PeerLinkOffer(
-                protocolVersion: Int(version),
-                linkerClusterID: linker,
-                listenerClusterID: listener,
-                linkerBootID: boot,
-                callbackIPInfo: callback,
-                linkSecret: secret
-            )
+        return PeerLinkOffer(
+            protocolVersion: Int(version),
+            linkerClusterID: linker,
+            listenerClusterID: listener,
+            linkerBootID: boot,
+            callbackIPInfo: callback,
+            linkSecret: secret
         )
     }
 }
@@ -133,10 +127,10 @@ public struct PeerLinkNotice: Sendable, Equatable {
         ["cluster_id": JSONValue(clusterID), "boot_id": .string(bootID), "link_secret": .string(linkSecret)]
     }
 
-    public static func decode(_ v: JSONValue) -> Result<PeerLinkNotice, APIError> {
+    public static func decode(_ v: JSONValue) throws(APIError) -> PeerLinkNotice {
         guard case .object(let o) = v, let id = o["cluster_id"]?.uint64Value, let boot = o["boot_id"]?.stringValue,
             let secret = o["link_secret"]?.stringValue
-        else { return .failure(.paramInvalid("link notice: cluster_id, boot_id and link_secret are required")) }
-        return .success(PeerLinkNotice(clusterID: id, bootID: boot, linkSecret: secret))
+        else { throw .paramInvalid("link notice: cluster_id, boot_id and link_secret are required") }
+        return PeerLinkNotice(clusterID: id, bootID: boot, linkSecret: secret)
     }
 }

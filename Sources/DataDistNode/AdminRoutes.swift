@@ -15,17 +15,11 @@ enum AdminRoutes {
             Route("GET", "/readyz", needsAuth: false) { health.readyz($0) },
             Route("GET", "/v1/node") { health.node($0) },
             Route("GET", "/metrics") { health.metrics($0) },
-            Route("GET", "/v1/role") { $0.respond(200, core.roleBody()) },
-            Route("PUT", "/v1/role") { ctx in
-                switch ctx.request.jsonBody() {
-                case .failure(let e): ctx.respond(e)
-                case .success(let body):
-                    roles.switchRole(body: body, respondAsync: Self.prefersAsync(ctx.request.headers)) { result in
-                        switch result {
-                        case .success(let (status, answer)): ctx.respond(status, answer)
-                        case .failure(let e): ctx.respond(e)
-                        }
-                    }
+            Route("GET", "/v1/role") { _ in .json(200, core.roleBody()) },
+            Route("PUT", "/v1/role") { ctx, done throws(APIError) in
+                let body = try ctx.request.jsonBody()
+                roles.switchRole(body: body, respondAsync: Self.prefersAsync(ctx.request.headers)) { result in
+                    done(result.map { status, answer in .json(status, answer) })
                 }
             },
         ] + LinkRoutes(core: core, links: links).routes + CacheRoutes(core: core).routes

@@ -9,62 +9,54 @@ struct CacheRoutes: Sendable {
 
     var routes: [Route] {
         [
-            Route("POST", "/v1/cache") { ctx in respond(ctx) { () throws(APIError) in try allocate(ctx) } },
-            Route("GET", "/v1/cache") { ctx in
+            Route("POST", "/v1/cache", allocate),
+            Route("GET", "/v1/cache") { _ in
                 let now = core.clock.nowMs
-                ctx.respond(
+                return .json(
                     200,
                     core.state.withLock { s in
                         s.caches.json(lease: NodeCore.leaseExpiry(s, nowMs: now), memory: memoryJSON(s))
                     }
                 )
             },
-            Route("GET", "/v1/cache/{cache_id}") { ctx in
-                respond(ctx) { () throws(APIError) in
-                    let id = try Self.cacheID(ctx)
-                    let now = core.clock.nowMs
-                    let body = core.state.withLock { s in
-                        s.caches.json(cacheID: id, lease: NodeCore.leaseExpiry(s, nowMs: now), memory: memoryJSON(s))
-                    }
-                    guard let body else {
-                        throw APIError(.LLM_KV_CACHE_NOT_EXIST, "cache \(id) does not exist")
-                    }
-                    return (200, body)
+            Route("GET", "/v1/cache/{cache_id}") { ctx throws(APIError) in
+                let id = try Self.cacheID(ctx)
+                let now = core.clock.nowMs
+                let body = core.state.withLock { s in
+                    s.caches.json(cacheID: id, lease: NodeCore.leaseExpiry(s, nowMs: now), memory: memoryJSON(s))
                 }
-            },
-            Route("DELETE", "/v1/cache/{cache_id}") { ctx in
-                respond(ctx) { () throws(APIError) in
-                    let id = try Self.cacheID(ctx)
-                    let existed = core.state.withLock { s in
-                        let visible = s.caches.json(cacheID: id) != nil
-                        let keys = s.caches.leasedKeys(cacheID: id)
-                        s.caches.deallocate(id)
-                        // A blocks cache goes with its key; a normal cache keeps its keys (and their leases).
-                        for key in keys where s.caches.leasedKeys(cacheID: id).contains(key) == false {
-                            s.leases.release(key)
-                        }
-                        return visible
-                    }
-                    if existed { core.emit("cache_freed", [(key: "cache_id", value: JSONValue(id))]) }
-                    return (200, Self.success)
+                guard let body else {
+                    throw APIError(.LLM_KV_CACHE_NOT_EXIST, "cache \(id) does not exist")
                 }
+                return .json(200, body)
             },
-            Route("DELETE", "/v1/cache/keys") { ctx in
-                respond(ctx) { () throws(APIError) in
-                    let identity = try KeyIdentity.parseQuery(
-                        HTTPQuery.parse(ctx.request.head.query).map { (name: $0.0, value: $0.1) }
-                    ).get()
-                    try core.state.withLock { s throws(APIError) in
-                        try s.caches.removeKey(identity, role: s.role.gateRole).get()
-                        s.leases.release(.key(identity))
+            Route("DELETE", "/v1/cache/{cache_id}") { ctx throws(APIError) in
+                let id = try Self.cacheID(ctx)
+                let existed = core.state.withLock { s in
+                    let visible = s.caches.json(cacheID: id) != nil
+                    let keys = s.caches.leasedKeys(cacheID: id)
+                    s.caches.deallocate(id)
+                    // A blocks cache goes with its key; a normal cache keeps its keys (and their leases).
+                    for key in keys where s.caches.leasedKeys(cacheID: id).contains(key) == false {
+                        s.leases.release(key)
                     }
-                    return (200, Self.success)
+                    return visible
                 }
+                if existed { core.emit("cache_freed", [(key: "cache_id", value: JSONValue(id))]) }
+                return .json(200, Self.success)
             },
-            Route("POST", "/v1/cache/{cache_id}/ready") { ctx in
-                respond(ctx) { () throws(APIError) in try markReady(ctx) }
+            Route("DELETE", "/v1/cache/keys") { ctx throws(APIError) in
+                let identity = try KeyIdentity.parseQuery(
+                    HTTPQuery.parse(ctx.request.head.query).map { (name: $0.0, value: $0.1) }
+                ).get()
+                try core.state.withLock { s throws(APIError) in
+                    try s.caches.removeKey(identity, role: s.role.gateRole).get()
+                    s.leases.release(.key(identity))
+                }
+                return .json(200, Self.success)
             },
-            Route("GET", "/v1/cache/{cache_id}/tensors/{tensor}") { ctx in readTensor(ctx) },
+            Route("POST", "/v1/cache/{cache_id}/ready", markReady),
+            Route("GET", "/v1/cache/{cache_id}/tensors/{tensor}", readTensor),
             Route(
                 "PUT",
                 "/v1/cache/{cache_id}/tensors/{tensor}",
@@ -72,11 +64,14 @@ struct CacheRoutes: Sendable {
                     limit: { core.memory.largestPool },
                     check: { head, params in checkTensorWrite(head, params: params) },
                     sink: { head, params in tensorWriteSink(head, params: params) }
-                )
-            ) { ctx in finishTensorWrite(ctx) },
-            Route("POST", "/v1/cache/{cache_id}/copy") { ctx in copy(ctx, kind: .cache) },
-            Route("POST", "/v1/cache/{cache_id}/copy_blocks") { ctx in copy(ctx, kind: .blocks) },
-            Route("POST", "/v1/cache/swap_blocks") { ctx in copy(ctx, kind: .swap) },
+                ),
+                finishTensorWrite
+            ),
+            Route("POST", "/v1/cache/{cache_id}/copy") { ctx, done throws(APIError) in try copy(ctx, .cache, done) },
+            Route("POST", "/v1/cache/{cache_id}/copy_blocks") { ctx, done throws(APIError) in
+                try copy(ctx, .blocks, done)
+            },
+            Route("POST", "/v1/cache/swap_blocks") { ctx, done throws(APIError) in try copy(ctx, .swap, done) },
         ]
     }
 
@@ -87,30 +82,17 @@ struct CacheRoutes: Sendable {
         { [memory = core.memory, regions = s.regions] info in memory.memoryJSON(info, regions: regions) }
     }
 
-    /// Runs `body` and answers its (status, JSON) or its error.
-    func respond(_ ctx: RouteContext, _ body: () throws(APIError) -> (Int, JSONValue)) {
-        do {
-            let (status, value) = try body()
-            ctx.respond(status, value)
-        } catch {
-            ctx.respond(error)
-        }
-    }
-
-    static func cacheID(_ ctx: RouteContext) throws(APIError) -> Int64 {
-        let text = ctx.params["cache_id"] ?? ""
-        guard let id = Int64(text) else { throw .typeError("'\(text)' is not a cache id (an integer)") }
-        return id
-    }
+    /// The `{cache_id}` of a cache route.
+    static func cacheID(_ ctx: RouteContext) throws(APIError) -> Int64 { try ctx.param("cache_id", as: Int64.self) }
 
     // MARK: readiness
 
     /// `POST /v1/cache/{id}/ready {"batch_index", "layers", "tensor_num_per_layer"}` (CONTRACT §11): layers
     /// `[0, layers)` of the slot are written; pulls waiting on them go on.
-    private func markReady(_ ctx: RouteContext) throws(APIError) -> (Int, JSONValue) {
+    private func markReady(_ ctx: RouteContext) throws(APIError) -> HTTPResponse {
         let id = try Self.cacheID(ctx)
         let f = try RequestFields(
-            try ctx.request.jsonBody().get(),
+            try ctx.request.jsonBody(),
             known: ["batch_index", "layers", "tensor_num_per_layer"]
         )
         guard f["layers"] != nil else { throw .typeError("'layers' is required (an integer)") }
@@ -121,13 +103,13 @@ struct CacheRoutes: Sendable {
             try s.caches.markReady(id, batchIndex: batchIndex, layers: layers, tensorNumPerLayer: perLayer).get()
         }
         core.progressiveSources.wake(cacheID: id)
-        return (200, ["status": "LLM_SUCCESS", "code": 0, "ready_layers": JSONValue(ready / max(1, perLayer))])
+        return .json(200, ["status": "LLM_SUCCESS", "code": 0, "ready_layers": JSONValue(ready / max(1, perLayer))])
     }
 
     // MARK: allocate
 
-    private func allocate(_ ctx: RouteContext) throws(APIError) -> (Int, JSONValue) {
-        let body = try ctx.request.jsonBody().get()
+    private func allocate(_ ctx: RouteContext) throws(APIError) -> HTTPResponse {
+        let body = try ctx.request.jsonBody()
         let f = try RequestFields(
             body,
             known: ["cache_desc", "cache_keys", "blocks", "blocks_cache_key", "progressive", "region"]
@@ -175,7 +157,7 @@ struct CacheRoutes: Sendable {
         answer[info.kind == .blocks ? "num_blocks" : "batch_size"] = JSONValue(Int64(info.slots))
         answer["stride"] = JSONValue(Int64(info.stride))
         answer["memory"] = memory
-        return (201, .object(answer))
+        return .json(201, .object(answer))
     }
 
     // MARK: tensors
@@ -187,8 +169,7 @@ struct CacheRoutes: Sendable {
     ) throws(APIError)
         -> (CacheInfo, TensorRange, UnsafeMutableRawBufferPointer)
     {
-        let idText = params["cache_id"] ?? ""
-        guard let id = Int64(idText) else { throw .typeError("'\(idText)' is not a cache id (an integer)") }
+        let id = try RouteContext.parameter("cache_id", params["cache_id"] ?? "", as: Int64.self)
         var query: [String: String] = [:]
         for (k, v) in HTTPQuery.parse(head.query) { query[k] = v }
         let devices = core.config.deviceIDs
@@ -199,8 +180,8 @@ struct CacheRoutes: Sendable {
                 query: query,
                 cache: cache,
                 devices: devices
-            ).get()
-            try s.caches.pin(id).get()
+            )
+            try s.caches.pin(id)
             return (cache, range)
         }
         let tensor = core.memory.tensor(cache, range.tensor, device: range.deviceIndex)
@@ -211,16 +192,12 @@ struct CacheRoutes: Sendable {
 
     func unpin(_ id: Int64) { core.state.withLock { _ = $0.caches.unpin(id) } }
 
-    private func readTensor(_ ctx: RouteContext) {
-        do {
-            let (cache, _, bytes) = try pinTensorRange(ctx.request.head, params: ctx.params)
-            let producer = PinnedRegionProducer(regions: [UnsafeRawBufferPointer(bytes)]) { unpin(cache.id) }
-            var response = HTTPResponse(status: 200, headers: ["Content-Type": "application/octet-stream"])
-            response.producer = producer
-            ctx.respond(response)
-        } catch {
-            ctx.respond(error)
-        }
+    private func readTensor(_ ctx: RouteContext) throws(APIError) -> HTTPResponse {
+        let (cache, _, bytes) = try pinTensorRange(ctx.request.head, params: ctx.params)
+        let producer = PinnedRegionProducer(regions: [UnsafeRawBufferPointer(bytes)]) { unpin(cache.id) }
+        var response = HTTPResponse(status: 200, headers: ["Content-Type": "application/octet-stream"])
+        response.producer = producer
+        return response
     }
 
     /// For `preflight`: a tensor write's target must exist and its Content-Length must equal the range.
@@ -246,36 +223,33 @@ struct CacheRoutes: Sendable {
         return PinnedRegionSink(region: bytes) { unpin(cache.id) }
     }
 
-    private func finishTensorWrite(_ ctx: RouteContext) {
+    private func finishTensorWrite(_ ctx: RouteContext) throws(APIError) -> HTTPResponse {
         guard let sink = ctx.request.sink as? PinnedRegionSink else {
             // No sink: the target vanished between preflight and body (or an empty body).
-            respond(ctx) { () throws(APIError) in
-                let (cache, range, bytes) = try pinTensorRange(ctx.request.head, params: ctx.params)
-                defer { unpin(cache.id) }
-                guard ctx.request.body.count == range.length else {
-                    throw .paramInvalid(
-                        "the body has \(ctx.request.body.count) bytes but the range addressed has \(range.length)"
-                    )
-                }
-                ctx.request.body.withUnsafeBytes {
-                    if let b = $0.baseAddress { bytes.baseAddress?.copyMemory(from: b, byteCount: $0.count) }
-                }
-                return (200, ["status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(range.length))])
+            let (cache, range, bytes) = try pinTensorRange(ctx.request.head, params: ctx.params)
+            defer { unpin(cache.id) }
+            guard ctx.request.body.count == range.length else {
+                throw .paramInvalid(
+                    "the body has \(ctx.request.body.count) bytes but the range addressed has \(range.length)"
+                )
             }
-            return
+            ctx.request.body.withUnsafeBytes {
+                if let b = $0.baseAddress { bytes.baseAddress?.copyMemory(from: b, byteCount: $0.count) }
+            }
+            return .json(200, ["status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(range.length))])
         }
         let received = sink.received
         sink.close()
-        ctx.respond(200, ["status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(received))])
+        return .json(200, ["status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(received))])
     }
 
     // MARK: local copies
 
     private enum CopyKind { case cache, blocks, swap }
 
-    private func copy(_ ctx: RouteContext, kind: CopyKind) {
-        let planned: Result<LocalTransfer, APIError> = Result { () throws(APIError) -> LocalTransfer in
-            let body = try ctx.request.jsonBody().get()
+    private func copy(_ ctx: RouteContext, _ kind: CopyKind, _ done: @escaping RouteCompletion) throws(APIError) {
+        let local = try { () throws(APIError) -> LocalTransfer in
+            let body = try ctx.request.jsonBody()
             switch kind {
             case .cache:
                 let f = try RequestFields(
@@ -315,11 +289,7 @@ struct CacheRoutes: Sendable {
                     try s.caches.planSwapBlocks(srcID: src, dstID: dst, pairs: pairs).get()
                 }
             }
-        }
-        guard case .success(let local) = planned else {
-            if case .failure(let e) = planned { ctx.respond(e) }
-            return
-        }
+        }()
         let memory = core.memory
         // Memory-bound work of any size: off the event loop.
         DispatchQueue.global().async {
@@ -329,12 +299,16 @@ struct CacheRoutes: Sendable {
             )
             unpin(local.source.id)
             unpin(local.destination.id)
-            ctx.respond(
-                200,
-                [
-                    "status": "LLM_SUCCESS", "code": 0,
-                    "bytes": JSONValue(Int64(local.plan.totalBytes * memory.deviceCount)),
-                ]
+            done(
+                .success(
+                    .json(
+                        200,
+                        [
+                            "status": "LLM_SUCCESS", "code": 0,
+                            "bytes": JSONValue(Int64(local.plan.totalBytes * memory.deviceCount)),
+                        ]
+                    )
+                )
             )
         }
     }
@@ -344,8 +318,8 @@ struct CacheRoutes: Sendable {
     {
         try core.state.withLock { s throws(APIError) in
             let local = try plan(&s)
-            try s.caches.pin(local.source.id).get()
-            try s.caches.pin(local.destination.id).get()
+            try s.caches.pin(local.source.id)
+            try s.caches.pin(local.destination.id)
             return local
         }
     }

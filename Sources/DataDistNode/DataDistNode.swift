@@ -40,15 +40,16 @@ public final class DataDistNode: Sendable {
     /// the address on failure; nothing is left running.
     public func start() throws(NodeStartError) {
         if let listen = core.config.listen {
-            switch PeerListener(core: core).start(on: listen) {
-            case .failure(let e):
+            let server: HTTPServer
+            do throws(APIError) {
+                server = try PeerListener(core: core).start(on: listen)
+            } catch {
                 core.memory.removeFiles()
-                throw NodeStartError(message: "--listen \(listen): \(e.message)")
-            case .success(let server):
-                core.state.withLock { s in
-                    s.peerServer = server
-                    s.role.commitInitialListen(ListenAddress(host: listen.host, port: UInt16(server.port)))
-                }
+                throw NodeStartError(message: "--listen \(listen): \(error.message)")
+            }
+            core.state.withLock { s in
+                s.peerServer = server
+                s.role.commitInitialListen(ListenAddress(host: listen.host, port: UInt16(server.port)))
             }
         }
         do {

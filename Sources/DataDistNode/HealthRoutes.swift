@@ -5,24 +5,24 @@ import HTTPCore
 struct HealthRoutes: Sendable {
     let core: NodeCore
 
-    func healthz(_ ctx: RouteContext) {
-        ctx.respond(200, ["status": "ok"])
+    func healthz(_ ctx: RouteContext) -> HTTPResponse {
+        .json(200, ["status": "ok"])
     }
 
     /// Ready when the node can do its role's work: a PROMPT needs its peer listener bound (not in
     /// `--compat cache-manager`, where a node that serves is ready, CONTRACT §4a).
-    func readyz(_ ctx: RouteContext) {
+    func readyz(_ ctx: RouteContext) -> HTTPResponse {
         let (role, listening, stopping) = core.state.withLock { ($0.role.role, $0.peerServer != nil, $0.stopping) }
         if stopping {
-            ctx.respond(503, ["status": "not_ready", "reason": "the node is shutting down"])
+            return .json(503, ["status": "not_ready", "reason": "the node is shutting down"])
         } else if role == .prompt && !listening && core.config.compat.readyNeedsPromptListener {
-            ctx.respond(503, ["status": "not_ready", "reason": "PROMPT without a bound peer listener"])
+            return .json(503, ["status": "not_ready", "reason": "PROMPT without a bound peer listener"])
         } else {
-            ctx.respond(200, ["status": "ready", "role": .string(role.rawValue)])
+            return .json(200, ["status": "ready", "role": .string(role.rawValue)])
         }
     }
 
-    func node(_ ctx: RouteContext) {
+    func node(_ ctx: RouteContext) -> HTTPResponse {
         let c = core.config
         let (role, links, pools, caches) = core.state.withLock {
             ($0.role, $0.links, $0.caches.poolUsage, $0.caches.cacheCount)
@@ -45,11 +45,11 @@ struct HealthRoutes: Sendable {
             "links_in_progress": .int(Int64(links.pending.count)),
             "cache_count": .int(Int64(caches)),
         ]
-        ctx.respond(200, body)
+        return .json(200, body)
     }
 
     /// Prometheus text exposition format 0.0.4.
-    func metrics(_ ctx: RouteContext) {
+    func metrics(_ ctx: RouteContext) -> HTTPResponse {
         let (role, links) = core.state.withLock { ($0.role, $0.links) }
         var out = ""
         out += "# HELP datadist_http_requests_total Admin API requests by route and HTTP status.\n"
@@ -104,9 +104,7 @@ struct HealthRoutes: Sendable {
             streams: core.eventStreams.count
         )
         out += core.transferMetrics.exposition
-        ctx.respond(
-            HTTPResponse(status: 200, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(out.utf8))
-        )
+        return HTTPResponse(status: 200, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(out.utf8))
     }
 
     /// The load signals of `GET /v1/node/load` as gauges (CONTRACT §12).

@@ -17,12 +17,12 @@ extension HTTPResponse {
 
 extension HTTPRequest {
     /// The body as a JSON value; a body that is not JSON is a TYPE_ERROR (Python would raise TypeError).
-    func jsonBody() -> Result<JSONValue, APIError> {
-        if body.isEmpty { return .failure(.typeError("a JSON body is required")) }
+    func jsonBody() throws(APIError) -> JSONValue {
+        if body.isEmpty { throw .typeError("a JSON body is required") }
         do {
-            return .success(try JSONValue.parse(body))
+            return try JSONValue.parse(body)
         } catch {
-            return .failure(.typeError("the body is not valid JSON: \(error)"))
+            throw .typeError("the body is not valid JSON: \(error)")
         }
     }
 }

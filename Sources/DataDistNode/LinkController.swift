@@ -17,15 +17,19 @@ final class LinkController: Sendable {
         var early: [Int: APIError] = [:]
         var planned: [(index: Int, spec: ClusterSpec, address: ListenAddress, local: String?)] = []
         for (i, spec) in request.clusters.enumerated() {
-            switch prepareLink(spec) {
-            case .failure(let e): early[i] = e
-            case .success(let (address, local)): planned.append((i, spec, address, local))
+            do throws(APIError) {
+                let (address, local) = try prepareLink(spec)
+                planned.append((i, spec, address, local))
+            } catch {
+                early[i] = error
             }
         }
         run(
             count: request.clusters.count,
             early: early,
-            jobs: planned.map { p in (p.index, { self.handshake(p.spec, p.address, p.local, request.timeoutMs) }) }
+            jobs: planned.map { p in
+                (p.index, { () throws(APIError) in try self.handshake(p.spec, p.address, p.local, request.timeoutMs) })
+            }
         ) { errors in
             completion(
                 LinkBatchResult(
@@ -38,38 +42,29 @@ final class LinkController: Sendable {
     }
 
     /// Per-cluster checks that need no network, then the reservation.
-    private func prepareLink(_ spec: ClusterSpec) -> Result<(ListenAddress, String?), APIError> {
-        let address: ListenAddress
-        switch spec.remoteAddress() {
-        case .failure(let e): return .failure(e)
-        case .success(let a): address = a
-        }
-        let local: String?
-        switch spec.localAddress() {
-        case .failure(let e): return .failure(e)
-        case .success(let l): local = l
-        }
+    private func prepareLink(_ spec: ClusterSpec) throws(APIError) -> (ListenAddress, String?) {
+        let address = try spec.remoteAddress().get()
+        let local = try spec.localAddress().get()
         if spec.remoteClusterID == core.config.clusterID {
-            return .failure(.paramInvalid("cluster \(spec.remoteClusterID) is this node's own cluster id"))
+            throw .paramInvalid("cluster \(spec.remoteClusterID) is this node's own cluster id")
         }
         let maxLinks = core.config.maxLinks
-        let refusal: APIError? = core.state.withLock { s in
+        try core.state.withLock { s throws(APIError) in
             if s.draining {
-                return APIError(.NODE_DRAINING, "the node is draining for a role switch: no new links; retry later")
+                throw APIError(.NODE_DRAINING, "the node is draining for a role switch: no new links; retry later")
             }
             if s.switchInProgress {
-                return APIError(.LLM_PROCESSING_LINK, "a role switch is in progress; retry")
+                throw APIError(.LLM_PROCESSING_LINK, "a role switch is in progress; retry")
             }
-            if let gate = Self.linkGate(s.role.gateRole) { return gate }
-            return s.links.beginLink(spec.remoteClusterID, maxLinks: maxLinks)
+            try Self.checkLinkGate(s.role.gateRole)
+            if let refusal = s.links.beginLink(spec.remoteClusterID, maxLinks: maxLinks) { throw refusal }
         }
-        if let refusal { return .failure(refusal) }
-        return .success((address, local))
+        return (address, local)
     }
 
     /// CONTRACT §4 role gates (`--compat legacy` only; nil = no gates): only DECODER and MIX link.
-    static func linkGate(_ role: Role?) -> APIError? {
-        role == .prompt ? .paramInvalid("a PROMPT node may not link (allowed roles: DECODER, MIX)") : nil
+    static func checkLinkGate(_ role: Role?) throws(APIError) {
+        if role == .prompt { throw .paramInvalid("a PROMPT node may not link (allowed roles: DECODER, MIX)") }
     }
 
     /// Runs the handshake of one reserved cluster and ends its reservation.
@@ -78,7 +73,7 @@ final class LinkController: Sendable {
         _ address: ListenAddress,
         _ local: String?,
         _ timeoutMs: Int
-    ) -> APIError? {
+    ) throws(APIError) {
         let remote = spec.remoteClusterID
         let secret = BootID.make()
         let (me, adminPort) = core.state.withLock { ($0.role.clusterID, $0.adminPort) }
@@ -104,7 +99,7 @@ final class LinkController: Sendable {
                 )
             }
         case .failure(let failure):
-            outcome = .failure(Self.linkError(failure, remote: remote))
+            outcome = .failure(failure.apiError(.link, remote: remote))
             if case .timeout = failure { forgetAfterTimeout(address: address.description, secret: secret) }
         }
         switch outcome {
@@ -120,27 +115,10 @@ final class LinkController: Sendable {
             core.state.withLock { $0.links.finishLink(remote, link) }
             core.logger.info("linked", metadata: ["remote_cluster_id": "\(remote)", "address": "\(address)"])
             core.emitLink("link_up", link, reason: "linked")
-            return nil
         case .failure(let e):
             core.state.withLock { $0.links.finishLink(remote, nil) }
             core.logger.warning("link failed", metadata: ["remote_cluster_id": "\(remote)", "error": "\(e)"])
-            return e
-        }
-    }
-
-    static func linkError(_ failure: PeerCalls.Failure, remote: UInt64) -> APIError {
-        switch failure {
-        case .unreachable(let m): return APIError(.LLM_LINK_FAILED, m)
-        case .timeout(let m): return APIError(.LLM_TIMEOUT, m)
-        case .notDataDist(let m): return APIError(.LLM_LINK_FAILED, m)
-        case .refused(let e, _):
-            if e.status == .UNAUTHORIZED {
-                return APIError(
-                    .LLM_LINK_FAILED,
-                    "cluster \(remote)'s peer listener refused the link: peer token missing or wrong"
-                )
-            }
-            return APIError(e.status, "cluster \(remote): \(e.message)")
+            throw e
         }
     }
 
@@ -161,7 +139,7 @@ final class LinkController: Sendable {
 
     func unlink(_ request: LinkRequest, completion: @escaping @Sendable (LinkBatchResult) -> Void) {
         var early: [Int: APIError] = [:]
-        var jobs: [(Int, @Sendable () -> APIError?)] = []
+        var jobs: [(Int, Job)] = []
         for (i, spec) in request.clusters.enumerated() {
             if !request.force, spec.remoteIPInfo != nil, case .failure(let e) = spec.remoteAddress() {
                 early[i] = e
@@ -176,7 +154,9 @@ final class LinkController: Sendable {
                 if request.force {
                     dropLocally(link, reason: "force unlink")
                 } else {
-                    jobs.append((i, { self.notifyAndDrop(link, timeoutMs: request.timeoutMs) }))
+                    jobs.append(
+                        (i, { () throws(APIError) in try self.notifyAndDrop(link, timeoutMs: request.timeoutMs) })
+                    )
                 }
             }
         }
@@ -221,11 +201,11 @@ final class LinkController: Sendable {
     }
 
     /// Non-force unlink: tell the peer first; keep the link when it cannot be told.
-    private func notifyAndDrop(_ link: Link, timeoutMs: Int) -> APIError? {
+    private func notifyAndDrop(_ link: Link, timeoutMs: Int) throws(APIError) {
         let remote = link.remoteClusterID
         guard !link.remoteIPInfo.isEmpty else {
             core.state.withLock { $0.links.finishUnlink(remote, removed: false) }
-            return APIError(
+            throw APIError(
                 .LLM_UNLINK_FAILED,
                 "cluster \(remote) gave no callback address; unlink from its side or use force"
             )
@@ -235,45 +215,35 @@ final class LinkController: Sendable {
         switch core.peerCalls.post(link.remoteIPInfo, "/v1/peer/unlink", notice.json, timeoutMs: timeoutMs) {
         case .success:
             failure = nil
-        case .failure(.refused(let e, _)) where e.status == .LLM_NOT_YET_LINK:
+        case .failure(let f) where f.peerHoldsNoLink:
             failure = nil  // the peer holds no such link any more: both sides are clean once ours goes
-        case .failure(.timeout(let m)):
-            failure = APIError(.LLM_TIMEOUT, "\(m); the link is kept (retry, or use force)")
-        case .failure(.unreachable(let m)), .failure(.notDataDist(let m)):
-            failure = APIError(.LLM_UNLINK_FAILED, "\(m); the link is kept (retry, or use force)")
-        case .failure(.refused(let e, _)):
-            failure = APIError(
-                .LLM_UNLINK_FAILED,
-                "cluster \(remote) refused the unlink: \(e.message); the link is kept"
-            )
+        case .failure(let f):
+            failure = f.apiError(.unlink, remote: remote)
         }
         if let failure {
             core.state.withLock { $0.links.finishUnlink(remote, removed: false) }
             core.logger.warning("unlink failed", metadata: ["remote_cluster_id": "\(remote)", "error": "\(failure)"])
-            return failure
+            throw failure
         }
         dropLocally(link, reason: "unlink")
-        return nil
     }
 
     // MARK: check
 
     /// `check_link_status`: the link exists here and the peer still holds it (probed within the timeout).
-    func check(_ remote: UInt64, completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void) {
-        let found: Result<Link, APIError> = core.state.withLock { s in
+    /// Throws what needs no network; `completion` gets the probe's outcome.
+    func check(
+        _ remote: UInt64,
+        completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void
+    ) throws(APIError) {
+        let link = try core.state.withLock { s throws(APIError) in
             if s.role.gateRole == .prompt {
-                return .failure(
-                    .paramInvalid("check_link_status is not allowed for PROMPT (allowed roles: DECODER, MIX)")
-                )
+                throw .paramInvalid("check_link_status is not allowed for PROMPT (allowed roles: DECODER, MIX)")
             }
             guard let link = s.links[remote] else {
-                return .failure(APIError(.LLM_NOT_YET_LINK, "no link with cluster \(remote)"))
+                throw APIError(.LLM_NOT_YET_LINK, "no link with cluster \(remote)")
             }
-            return .success(link)
-        }
-        guard case .success(let link) = found else {
-            if case .failure(let e) = found { completion(.failure(e)) }
-            return
+            return link
         }
         let timeoutMs = core.config.syncKVTimeoutMs
         let notice = PeerLinkNotice(clusterID: core.config.clusterID, bootID: core.bootID, linkSecret: link.secret)
@@ -285,38 +255,35 @@ final class LinkController: Sendable {
                 body["status"] = "LLM_SUCCESS"
                 body["code"] = 0
                 completion(.success(.object(body)))
-            case .failure(.timeout(let m)):
-                completion(.failure(APIError(.LLM_TIMEOUT, m)))
-            case .failure(.refused(let e, _)) where e.status == .LLM_NOT_YET_LINK:
-                completion(
-                    .failure(
-                        APIError(
-                            .LLM_LINK_FAILED,
-                            "cluster \(remote) no longer holds this link (it restarted or unlinked); unlink with force"
-                        )
-                    )
-                )
-            case .failure(.refused(let e, _)):
-                completion(.failure(APIError(.LLM_LINK_FAILED, "cluster \(remote): \(e.message)")))
-            case .failure(.unreachable(let m)), .failure(.notDataDist(let m)):
-                completion(.failure(APIError(.LLM_LINK_FAILED, m)))
+            case .failure(let f):
+                completion(.failure(f.apiError(.probe, remote: remote)))
             }
         }
     }
 
     // MARK: fan-out
 
+    /// One cluster's network step of a batch; its error is that cluster's entry.
+    typealias Job = @Sendable () throws(APIError) -> Void
+
     /// Runs `jobs` concurrently and calls `done` with every index's error (early ones included).
     private func run(
         count: Int,
         early: [Int: APIError],
-        jobs: [(Int, @Sendable () -> APIError?)],
+        jobs: [(Int, Job)],
         done: @escaping @Sendable ([Int: APIError]) -> Void
     ) {
         let results = ResultSlots(early)
         let group = DispatchGroup()
         for (index, job) in jobs {
-            workers.async(group: group) { results.set(index, job()) }
+            workers.async(group: group) {
+                do throws(APIError) {
+                    try job()
+                    results.set(index, nil)
+                } catch {
+                    results.set(index, error)
+                }
+            }
         }
         group.notify(queue: .global()) { done(results.all) }
     }

@@ -66,15 +66,16 @@ final class NodeCore: Sendable {
     /// The calls this node makes on the peer protocol (with its peer token).
     var peerCalls: PeerCalls { PeerCalls(client: peers, peerToken: config.peerToken) }
 
-    /// Drops pulls never acknowledged and pushes never sent in time, releasing their pins.
+    /// Drops pulls never acknowledged and pushes never sent in time, releasing their pins. Deadlines are on
+    /// the monotonic `clock`: a wall-clock step must neither release pins early nor hold them too long.
     func expireTransfers() {
-        let now = Self.nowUnixMs()
+        let now = clock.nowMs
         state.withLock { s in
             for id in s.transfers.expire(nowMs: now) { _ = s.caches.unpin(id) }
         }
     }
 
-    /// Wall-clock time in Unix milliseconds.
+    /// Wall-clock time in Unix milliseconds: only for timestamps shown to users (RFC 3339), never a deadline.
     static func nowUnixMs() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)

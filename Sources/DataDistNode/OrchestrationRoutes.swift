@@ -9,21 +9,21 @@ struct OrchestrationRoutes: Sendable {
 
     var routes: [Route] {
         [
-            Route("GET", "/v1/events") { ctx in events(ctx) },
-            Route("GET", "/v1/node/load") { ctx in
+            Route("GET", "/v1/events", events),
+            Route("GET", "/v1/node/load") { _ in
                 let waiting = core.progressiveSources.waiting
-                ctx.respond(200, core.state.withLock { Self.load($0, waiting: waiting) })
+                return .json(200, core.state.withLock { Self.load($0, waiting: waiting) })
             },
-            Route("DELETE", "/v1/links") { ctx in unlinkAll(ctx) },
+            Route("DELETE", "/v1/links", deferred: unlinkAll),
         ]
     }
 
     // MARK: events
 
-    private func events(_ ctx: RouteContext) {
+    private func events(_ ctx: RouteContext) throws(APIError) -> HTTPResponse {
         let query = ctx.query
         if let unknown = query.keys.first(where: { $0 != "since" }) {
-            return ctx.respond(.paramInvalid("unknown query parameter '\(unknown)' (known: since)"))
+            throw .paramInvalid("unknown query parameter '\(unknown)' (known: since)")
         }
         var since: UInt64?
         for (name, text) in [("since", query["since"]), ("Last-Event-ID", ctx.request.headers["Last-Event-ID"])] {
@@ -31,29 +31,25 @@ struct OrchestrationRoutes: Sendable {
             let trimmed = text.trimmingSpaces
             if trimmed.isEmpty && name == "Last-Event-ID" { continue }  // an EventSource's first connect
             guard let value = UInt64(trimmed) else {
-                return ctx.respond(.typeError("'\(name)' must be an event sequence number, got '\(text)'"))
+                throw .typeError("'\(name)' must be an event sequence number, got '\(text)'")
             }
             since = since.map { max($0, value) } ?? value
         }
         let stream = EventStreamProducer(core: core, since: since)
         guard core.eventStreams.admit(stream, limit: core.config.maxEventStreams) else {
             stream.finish(completed: false)
-            return ctx.respond(
-                .error(
-                    APIError(
-                        .SERVICE_UNAVAILABLE,
-                        "\(core.config.maxEventStreams) event streams are open (--max-event-streams); retry later"
-                    ),
-                    headers: ["Retry-After": "5"]
-                )
+            return .error(
+                APIError(
+                    .SERVICE_UNAVAILABLE,
+                    "\(core.config.maxEventStreams) event streams are open (--max-event-streams); retry later"
+                ),
+                headers: ["Retry-After": "5"]
             )
         }
-        ctx.respond(
-            HTTPResponse(
-                status: 200,
-                headers: ["Content-Type": "text/event-stream", "Cache-Control": "no-cache"],
-                producer: stream
-            )
+        return HTTPResponse(
+            status: 200,
+            headers: ["Content-Type": "text/event-stream", "Cache-Control": "no-cache"],
+            producer: stream
         )
     }
 
@@ -83,20 +79,16 @@ struct OrchestrationRoutes: Sendable {
     // MARK: unlink all
 
     /// `DELETE /v1/links?force=false&timeout_ms=3000`: the batch answer of §5 for every link held now.
-    private func unlinkAll(_ ctx: RouteContext) {
-        let options: (force: Bool, timeoutMs: Int)
-        switch LinkRoutes.unlinkQuery(ctx) {
-        case .failure(let e): return ctx.respond(e)
-        case .success(let o): options = o
-        }
+    private func unlinkAll(_ ctx: RouteContext, _ done: @escaping RouteCompletion) throws(APIError) {
+        let options = try LinkRoutes.unlinkQuery(ctx)
         let ids = core.state.withLock { $0.links.links.keys.sorted() }
         let request = LinkRequest(
             clusters: ids.map { ClusterSpec(remoteClusterID: $0) },
             timeoutMs: options.timeoutMs,
             force: options.force
         )
-        if ids.isEmpty { return ctx.respond(LinkRoutes.batchResponse(LinkBatchResult(entries: []))) }
-        links.unlink(request) { ctx.respond(LinkRoutes.batchResponse($0)) }
+        if ids.isEmpty { return done(.success(LinkRoutes.batchResponse(LinkBatchResult(entries: [])))) }
+        links.unlink(request) { done(.success(LinkRoutes.batchResponse($0))) }
     }
 }
 

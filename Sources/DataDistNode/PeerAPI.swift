@@ -12,10 +12,10 @@ extension RoutedAPI {
         let identity = PeerIdentity(clusterID: core.config.clusterID, bootID: core.bootID)
         let routes =
             [
-                Route("GET", "/v1/peer/hello") { ctx in
+                Route("GET", "/v1/peer/hello") { _ in
                     var body = identity.json.objectValue ?? [:]
                     body["version"] = .string(DataDistVersion.string)
-                    ctx.respond(200, .object(body))
+                    return .json(200, .object(body))
                 }
             ] + PeerLinkService(core: core).routes(includeOffer: true) + PeerTransferService(core: core).routes
         self.init(

@@ -7,16 +7,8 @@ struct PeerCalls: Sendable {
     let client: PeerClient
     let peerToken: String?
 
-    /// What went wrong talking to a peer, before it is given the status of the operation at hand.
-    enum Failure: Error {
-        /// Refused, unreachable, reset.
-        case unreachable(String)
-        case timeout(String)
-        /// The peer is a datadist node and refused with this error.
-        case refused(APIError, httpStatus: Int)
-        /// Something answered that is not a datadist peer listener.
-        case notDataDist(String)
-    }
+    /// What went wrong talking to a peer; `PeerFailure.apiError(_:remote:)` gives it the operation's status.
+    typealias Failure = PeerFailure
 
     /// The headers every peer call carries: the peer token, and the link it is about when there is one.
     func headers(link: String? = nil) -> [PeerHeader] {

@@ -7,18 +7,16 @@ struct PeerLinkService: Sendable {
     let core: NodeCore
 
     /// `POST /v1/peer/link`.
-    func accept(_ offer: PeerLinkOffer) -> Result<PeerIdentity, APIError> {
+    func accept(_ offer: PeerLinkOffer) throws(APIError) -> PeerIdentity {
         let me = core.config.clusterID
         guard offer.listenerClusterID == me else {
-            return .failure(
-                APIError(
-                    .LLM_LINK_FAILED,
-                    "this peer listener is cluster \(me), not cluster \(offer.listenerClusterID)"
-                )
+            throw APIError(
+                .LLM_LINK_FAILED,
+                "this peer listener is cluster \(me), not cluster \(offer.listenerClusterID)"
             )
         }
         guard offer.linkerClusterID != me else {
-            return .failure(APIError(.LLM_LINK_FAILED, "the linker has the same cluster id (\(me)) as this node"))
+            throw APIError(.LLM_LINK_FAILED, "the linker has the same cluster id (\(me)) as this node")
         }
         let link = Link(
             remoteClusterID: offer.linkerClusterID,
@@ -29,59 +27,46 @@ struct PeerLinkService: Sendable {
             linkedAtMs: NodeCore.nowUnixMs()
         )
         let maxLinks = core.config.maxLinks
-        let result: Result<Bool, APIError> = core.state.withLock { s in
+        let replaced = try core.state.withLock { s throws(APIError) in
             if s.draining {
-                return .failure(APIError(.NODE_DRAINING, "the listener is draining for a role switch; retry later"))
+                throw APIError(.NODE_DRAINING, "the listener is draining for a role switch; retry later")
             }
             if s.switchInProgress || s.stopping {
-                return .failure(APIError(.LLM_PROCESSING_LINK, "the listener is switching roles or stopping; retry"))
+                throw APIError(.LLM_PROCESSING_LINK, "the listener is switching roles or stopping; retry")
             }
-            return s.links.acceptInbound(link, maxLinks: maxLinks)
+            return try s.links.acceptInbound(link, maxLinks: maxLinks).get()
         }
-        switch result {
-        case .failure(let e):
-            return .failure(e)
-        case .success(let replaced):
-            core.logger.info(
-                "inbound link",
-                metadata: ["remote_cluster_id": "\(offer.linkerClusterID)", "replaced_stale": "\(replaced)"]
-            )
-            core.emitLink("link_up", link, reason: replaced ? "relinked" : "linked")
-            return .success(PeerIdentity(clusterID: me, bootID: core.bootID))
-        }
+        core.logger.info(
+            "inbound link",
+            metadata: ["remote_cluster_id": "\(offer.linkerClusterID)", "replaced_stale": "\(replaced)"]
+        )
+        core.emitLink("link_up", link, reason: replaced ? "relinked" : "linked")
+        return PeerIdentity(clusterID: me, bootID: core.bootID)
     }
 
     /// `POST /v1/peer/unlink`: the peer dropped (or drops) its side; drop ours. Unknown links succeed.
-    func unlink(_ notice: PeerLinkNotice) -> Result<Void, APIError> {
-        let removed: Result<Link?, APIError> = core.state.withLock { s in
-            guard let link = s.links[notice.clusterID] else { return .success(nil) }
+    func unlink(_ notice: PeerLinkNotice) throws(APIError) {
+        let removed = try core.state.withLock { s throws(APIError) -> Link? in
+            guard let link = s.links[notice.clusterID] else { return nil }
             guard BearerToken.constantTimeEquals(Array(link.secret.utf8), Array(notice.linkSecret.utf8)) else {
-                return .failure(APIError(.LLM_NOT_YET_LINK, "no link with cluster \(notice.clusterID) has that secret"))
+                throw APIError(.LLM_NOT_YET_LINK, "no link with cluster \(notice.clusterID) has that secret")
             }
-            return .success(s.links.remove(notice.clusterID))
+            return s.links.remove(notice.clusterID)
         }
-        switch removed {
-        case .failure(let e): return .failure(e)
-        case .success(let link):
-            if let link {
-                core.logger.info("unlinked by peer", metadata: ["remote_cluster_id": "\(notice.clusterID)"])
-                core.emitLink("link_down", link, reason: "unlinked by peer")
-            }
-            return .success(())
+        if let link = removed {
+            core.logger.info("unlinked by peer", metadata: ["remote_cluster_id": "\(notice.clusterID)"])
+            core.emitLink("link_down", link, reason: "unlinked by peer")
         }
     }
 
     /// `POST /v1/peer/probe`: does this node still hold the link the caller holds?
-    func probe(_ notice: PeerLinkNotice) -> Result<Void, APIError> {
-        core.state.withLock { s in
+    func probe(_ notice: PeerLinkNotice) throws(APIError) {
+        try core.state.withLock { s throws(APIError) in
             guard let link = s.links[notice.clusterID],
                 BearerToken.constantTimeEquals(Array(link.secret.utf8), Array(notice.linkSecret.utf8))
             else {
-                return .failure(
-                    APIError(.LLM_NOT_YET_LINK, "this node holds no such link with cluster \(notice.clusterID)")
-                )
+                throw APIError(.LLM_NOT_YET_LINK, "this node holds no such link with cluster \(notice.clusterID)")
             }
-            return .success(())
         }
     }
 
@@ -91,28 +76,21 @@ struct PeerLinkService: Sendable {
         let ok: JSONValue = ["status": "LLM_SUCCESS", "code": 0]
         if includeOffer {
             routes.append(
-                Route("POST", "/v1/peer/link", needsAuth: false) { ctx in
-                    switch ctx.request.jsonBody().flatMap(PeerLinkOffer.decode).flatMap(accept) {
-                    case .success(let identity): ctx.respond(200, identity.json)
-                    case .failure(let e): ctx.respond(e)
-                    }
+                Route("POST", "/v1/peer/link", needsAuth: false) { ctx throws(APIError) in
+                    .json(200, try accept(try PeerLinkOffer.decode(try ctx.request.jsonBody())).json)
                 }
             )
         }
         routes.append(
-            Route("POST", "/v1/peer/unlink", needsAuth: false) { ctx in
-                switch ctx.request.jsonBody().flatMap(PeerLinkNotice.decode).flatMap(unlink) {
-                case .success: ctx.respond(200, ok)
-                case .failure(let e): ctx.respond(e)
-                }
+            Route("POST", "/v1/peer/unlink", needsAuth: false) { ctx throws(APIError) in
+                try unlink(try PeerLinkNotice.decode(try ctx.request.jsonBody()))
+                return .json(200, ok)
             }
         )
         routes.append(
-            Route("POST", "/v1/peer/probe", needsAuth: false) { ctx in
-                switch ctx.request.jsonBody().flatMap(PeerLinkNotice.decode).flatMap(probe) {
-                case .success: ctx.respond(200, ok)
-                case .failure(let e): ctx.respond(e)
-                }
+            Route("POST", "/v1/peer/probe", needsAuth: false) { ctx throws(APIError) in
+                try probe(try PeerLinkNotice.decode(try ctx.request.jsonBody()))
+                return .json(200, ok)
             }
         )
         return routes

@@ -6,7 +6,7 @@ import HTTPServer
 struct PeerListener: Sendable {
     let core: NodeCore
 
-    func start(on address: ListenAddress) -> Result<HTTPServer, APIError> {
+    func start(on address: ListenAddress) throws(APIError) -> HTTPServer {
         var configuration = HTTPServerConfiguration(host: address.host, port: Int(address.port))
         configuration.name = "peer"
         configuration.limits = core.config.httpLimits
@@ -18,9 +18,9 @@ struct PeerListener: Sendable {
         do {
             try server.start()
         } catch {
-            return .failure(APIError(.LLM_FAILED, "cannot listen on \(address): \(error)"))
+            throw APIError(.LLM_FAILED, "cannot listen on \(address): \(error)")
         }
         core.logger.info("peer listener started", metadata: ["address": "\(address)"])
-        return .success(server)
+        return server
     }
 }

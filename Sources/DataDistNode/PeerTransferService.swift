@@ -11,14 +11,12 @@ struct PeerTransferService: Sendable {
 
     var routes: [Route] {
         [
-            Route("POST", "/v1/peer/pull", needsAuth: false) { ctx in
-                answer(ctx) { () throws(APIError) in try servePull(ctx) }
+            Route("POST", "/v1/peer/pull", needsAuth: false, servePull),
+            Route("POST", "/v1/peer/pull/ack", needsAuth: false) { ctx throws(APIError) in
+                .json(200, try acknowledge(ctx))
             },
-            Route("POST", "/v1/peer/pull/ack", needsAuth: false) { ctx in
-                answer(ctx) { () throws(APIError) in .json(200, try acknowledge(ctx)) }
-            },
-            Route("POST", "/v1/peer/push/prepare", needsAuth: false) { ctx in
-                answer(ctx) { () throws(APIError) in .json(200, try preparePush(ctx)) }
+            Route("POST", "/v1/peer/push/prepare", needsAuth: false) { ctx throws(APIError) in
+                .json(200, try preparePush(ctx))
             },
             Route(
                 "POST",
@@ -28,13 +26,10 @@ struct PeerTransferService: Sendable {
                     limit: { Int.max / 2 },
                     check: { head, params in checkPushData(head, params) },
                     sink: { head, params in pushSink(head, params) }
-                )
-            ) { ctx in finishPush(ctx) },
+                ),
+                finishPush
+            ),
         ]
-    }
-
-    private func answer(_ ctx: RouteContext, _ body: () throws(APIError) -> HTTPResponse) {
-        do { ctx.respond(try body()) } catch { ctx.respond(error) }
     }
 
     /// The requester and its link, from `X-Datadist-Link` (409 LLM_NOT_YET_LINK when it holds none).
@@ -63,23 +58,15 @@ struct PeerTransferService: Sendable {
     private func servePull(_ ctx: RouteContext) throws(APIError) -> HTTPResponse {
         let requester = try authorize(ctx.request.headers)
         sweep()
-        let f = try RequestFields(
-            try ctx.request.jsonBody().get(),
-            known: ["operation", "selector", "options", "dst_geometry", "device_count", "timeout_ms"]
+        let request = try PullRequest.decode(try ctx.request.jsonBody(), defaultTimeoutMs: core.config.syncKVTimeoutMs)
+        let (op, selector, dstGeometry, timeoutMs) = (
+            request.operation, request.selector, request.dstGeometry, request.timeoutMs
         )
-        let op = try TransferOperation.decode(
-            name: f["operation"]?.stringValue ?? "",
-            options: f["options"] ?? .object([:])
-        )
-        guard op.isPull else { throw .paramInvalid("'\(op.name)' is not a pull") }
-        let selector = try Self.selector(f["selector"])
-        guard let g = f["dst_geometry"] else { throw .paramInvalid("dst_geometry is required") }
-        let dstGeometry = try CacheGeometry.decode(g).get()
-        let devices = try f.int("device_count", default: 1)
-        guard devices == core.memory.deviceCount else {
-            throw .paramInvalid("the puller serves \(devices) devices, this node \(core.memory.deviceCount)")
+        guard request.deviceCount == core.memory.deviceCount else {
+            throw .paramInvalid(
+                "the puller serves \(request.deviceCount) devices, this node \(core.memory.deviceCount)"
+            )
         }
-        let timeoutMs = try f.timeoutMs(default: core.config.syncKVTimeoutMs)
         let transferID = BootID.make()
         let now = core.clock.nowMs
         let (source, slot, plan, consumes, progressive) = try core.state.withLock { s throws(APIError) in
@@ -97,8 +84,8 @@ struct PeerTransferService: Sendable {
                 try Self.checkLease(s, .blocks(modelID: k.modelID), nowMs: now)
                 (source, slot, key) = (try s.caches.lookupBlocks(modelID: k.modelID).get(), 0, nil)
             }
-            let plan = try op.plan(destination: dstGeometry, source: source.geometry, slot: slot).get()
-            try s.caches.pin(source.id).get()
+            let plan = try op.plan(destination: dstGeometry, source: source.geometry, slot: slot)
+            try s.caches.pin(source.id)
             // Only a pull_cache by request key consumes (CONTRACT §6), once the puller confirms receipt.
             var consumes = false
             if case .pullCache = op, let key, !key.isPrefix {
@@ -111,7 +98,7 @@ struct PeerTransferService: Sendable {
                         cacheID: source.id,
                         slot: slot,
                         tensors: plan.source.tensors,
-                        expiresAtMs: NodeCore.nowUnixMs() + Int64(timeoutMs) + 60_000
+                        expiresAtMs: now + Int64(timeoutMs) + 60_000
                     )
                 )
             }
@@ -125,12 +112,14 @@ struct PeerTransferService: Sendable {
             unpin(source.id)
             throw APIError(.LLM_FAILED, "cannot frame the transfer: \(error)")
         }
-        let preamble: JSONValue = [
-            "src_geometry": source.geometry.json, "src_slot": JSONValue(Int64(slot)),
-            "transfer_id": consumes ? .string(transferID) : .null,
-            "payload_bytes": JSONValue(Int64(encoder.payloadLength)), "frame_size": JSONValue(Int64(encoder.frameSize)),
-            "progressive": .bool(progressive),
-        ]
+        let preamble = PullPreamble(
+            srcGeometry: source.geometry,
+            srcSlot: slot,
+            transferID: consumes ? transferID : nil,
+            payloadBytes: encoder.payloadLength,
+            frameSize: encoder.frameSize,
+            progressive: progressive
+        )
         let metrics = core.transferMetrics
         let started = ContinuousClock.now
         let payload = encoder.payloadLength
@@ -152,7 +141,8 @@ struct PeerTransferService: Sendable {
         }
         let sources = core.progressiveSources
         let producerBox = Mutex<FramedResponseProducer?>(nil)
-        let producer = FramedResponseProducer(preamble: preamble, encoder: encoder, progressive: gate) { completed in
+        let producer = FramedResponseProducer(preamble: preamble.json, encoder: encoder, progressive: gate) {
+            completed in
             if let p = producerBox.withLock({ $0.take() }) { sources.remove(p, cacheID: source.id) }
             unpin(source.id)
             if completed {
@@ -171,18 +161,10 @@ struct PeerTransferService: Sendable {
 
     private func unpin(_ id: Int64) { core.state.withLock { _ = $0.caches.unpin(id) } }
 
-    static func selector(_ value: JSONValue?) throws(APIError) -> TransferSelector {
-        guard let value else { throw .paramInvalid("selector is required") }
-        return try TransferSelector.read(
-            RequestFields(value, known: ["cache_key", "cache_key_by_id", "blocks_cache_key"]),
-            names: [("cache_key", .key), ("cache_key_by_id", .byID), ("blocks_cache_key", .blocks)]
-        )
-    }
-
     /// `POST /v1/peer/pull/ack`: the puller verified every byte; consume the key now.
     private func acknowledge(_ ctx: RouteContext) throws(APIError) -> JSONValue {
         let requester = try authorize(ctx.request.headers)
-        let f = try RequestFields(try ctx.request.jsonBody().get(), known: ["transfer_id"])
+        let f = try RequestFields(try ctx.request.jsonBody(), known: ["transfer_id"])
         guard let id = f["transfer_id"]?.stringValue else { throw .paramInvalid("transfer_id is required") }
         let pending = try core.state.withLock { s throws(APIError) -> TransferTables.PendingPull in
             guard let pending = s.transfers.takePull(id), pending.requester == requester else {
@@ -214,24 +196,20 @@ struct PeerTransferService: Sendable {
     private func preparePush(_ ctx: RouteContext) throws(APIError) -> JSONValue {
         let requester = try authorize(ctx.request.headers)
         sweep()
-        let f = try RequestFields(
-            try ctx.request.jsonBody().get(),
-            known: ["operation", "selector", "options", "src_geometry", "device_count", "timeout_ms"]
+        let request = try PushPrepare.decode(
+            try ctx.request.jsonBody(),
+            defaultTimeoutMs: core.config.syncKVTimeoutMs
         )
-        let op = try TransferOperation.decode(
-            name: f["operation"]?.stringValue ?? "",
-            options: f["options"] ?? .object([:])
+        let (op, selector, srcGeometry, timeoutMs) = (
+            request.operation, request.selector, request.srcGeometry, request.timeoutMs
         )
-        guard !op.isPull else { throw .paramInvalid("'\(op.name)' is not a push") }
-        let selector = try Self.selector(f["selector"])
-        guard let g = f["src_geometry"] else { throw .paramInvalid("src_geometry is required") }
-        let srcGeometry = try CacheGeometry.decode(g).get()
-        let devices = try f.int("device_count", default: 1)
-        guard devices == core.memory.deviceCount else {
-            throw .paramInvalid("the pusher serves \(devices) devices, this node \(core.memory.deviceCount)")
+        guard request.deviceCount == core.memory.deviceCount else {
+            throw .paramInvalid(
+                "the pusher serves \(request.deviceCount) devices, this node \(core.memory.deviceCount)"
+            )
         }
-        let timeoutMs = try f.timeoutMs(default: core.config.syncKVTimeoutMs)
         let transferID = BootID.make()
+        let now = core.clock.nowMs
         let (destination, slot, plan) = try core.state.withLock { s throws(APIError) in
             try s.admit("transfers")
             let (destination, slot): (CacheInfo, Int)
@@ -244,8 +222,8 @@ struct PeerTransferService: Sendable {
             case .key:
                 throw APIError.paramInvalid("a push names its destination by cache_key_by_id or blocks_cache_key")
             }
-            let plan = try op.plan(destination: destination.geometry, source: srcGeometry, slot: slot).get()
-            try s.caches.pin(destination.id).get()
+            let plan = try op.plan(destination: destination.geometry, source: srcGeometry, slot: slot)
+            try s.caches.pin(destination.id)
             s.transfers.addPush(
                 transferID,
                 .init(
@@ -253,17 +231,18 @@ struct PeerTransferService: Sendable {
                     cacheID: destination.id,
                     destination: plan.destination,
                     payloadBytes: plan.totalBytes * core.memory.deviceCount,
-                    expiresAtMs: NodeCore.nowUnixMs() + Int64(timeoutMs) + 1000  // the data request follows at once
+                    expiresAtMs: now + Int64(timeoutMs) + 1000  // the data request follows at once
                 )
             )
             return (destination, slot, plan)
         }
-        return [
-            "transfer_id": .string(transferID), "dst_geometry": destination.geometry.json,
-            "dst_slot": JSONValue(Int64(slot)),
-            "payload_bytes": JSONValue(Int64(plan.totalBytes * core.memory.deviceCount)),
-            "frame_size": JSONValue(Int64(FrameFormat.defaultFrameSize)),
-        ]
+        return PushPlan(
+            transferID: transferID,
+            dstGeometry: destination.geometry,
+            dstSlot: slot,
+            payloadBytes: plan.totalBytes * core.memory.deviceCount,
+            frameSize: FrameFormat.defaultFrameSize
+        ).json
     }
 
     private func checkPushData(_ head: HTTPRequestHead, _ params: [String: String]) -> APIError? {
@@ -310,20 +289,19 @@ struct PeerTransferService: Sendable {
         }
     }
 
-    private func finishPush(_ ctx: RouteContext) {
+    private func finishPush(_ ctx: RouteContext) throws(APIError) -> HTTPResponse {
         guard let sink = ctx.request.sink as? FramedRequestSink else {
-            dropPush(ctx.params["transfer_id"] ?? "")
-            ctx.respond(APIError(.LLM_KV_CACHE_NOT_EXIST, "the prepared push is gone (expired or its cache was freed)"))
-            return
+            dropPush(ctx.param("transfer_id"))
+            throw APIError(.LLM_KV_CACHE_NOT_EXIST, "the prepared push is gone (expired or its cache was freed)")
         }
         switch sink.finish() {
         case .success(let bytes):
             if let requester = try? authorize(ctx.request.headers) {
                 core.state.withLock { $0.links.count(requester, pulled: UInt64(bytes)) }
             }
-            ctx.respond(200, ["status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(bytes))])
+            return .json(200, ["status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(bytes))])
         case .failure(let e):
-            ctx.respond(APIError(.LLM_FAILED, "pushed data rejected: \(e)"))
+            throw APIError(.LLM_FAILED, "pushed data rejected: \(e)")
         }
     }
     /// A key whose lease ran out answers 410 KV_LEASE_EXPIRED (CONTRACT §11), never bytes.

@@ -5,21 +5,22 @@ import KVFraming
 /// frame decoder that scatters into the destination (planned from the preamble), then feeds it. Every
 /// failure stops the transfer (the sink returns false) and is kept for `finish`.
 struct PullReceiver {
-    struct Preamble {
-        let json: JSONObject
-        var transferID: String? { json["transfer_id"]?.stringValue }
-    }
 
     static let maxPreambleBytes = 1 << 20
 
     private var header: [UInt8] = []
     private var preambleLength: Int?
-    private(set) var preamble: Preamble?
+    private(set) var preamble: PullPreamble?
     private var decoder: FrameDecoder?
     private(set) var error: APIError?
-    private let prepare: (Preamble) -> Result<FrameDecoder, APIError>
+    /// The cluster sending the pull (named when its preamble is malformed).
+    private let owner: UInt64
+    private let prepare: (PullPreamble) throws(APIError) -> FrameDecoder
 
-    init(prepare: @escaping (Preamble) -> Result<FrameDecoder, APIError>) { self.prepare = prepare }
+    init(owner: UInt64, prepare: @escaping (PullPreamble) throws(APIError) -> FrameDecoder) {
+        self.owner = owner
+        self.prepare = prepare
+    }
 
     mutating func consume(_ chunk: UnsafeRawBufferPointer) -> Bool {
         guard error == nil else { return false }
@@ -43,11 +44,14 @@ struct PullReceiver {
             guard let json = try? JSONValue.parse(Array(header[4...])), case .object(let o) = json else {
                 return fail(APIError(.LLM_FAILED, "the transfer preamble is not a JSON object"))
             }
-            let p = Preamble(json: o)
+            guard let p = try? PullPreamble.decode(.object(o)) else {
+                return fail(APIError(.LLM_FAILED, "cluster \(owner) sent a malformed transfer preamble"))
+            }
             preamble = p
-            switch prepare(p) {
-            case .failure(let e): return fail(e)
-            case .success(let d): decoder = d
+            do throws(APIError) {
+                decoder = try prepare(p)
+            } catch {
+                return fail(error)
             }
         }
         guard !rest.isEmpty else { return true }
@@ -62,12 +66,12 @@ struct PullReceiver {
     }
 
     /// The verified payload length once the stream ended, or why it cannot be accepted.
-    func finish() -> Result<Int, APIError> {
-        if let error { return .failure(error) }
-        guard let decoder else { return .failure(APIError(.LLM_FAILED, "the transfer ended before its preamble")) }
+    func finish() throws(APIError) -> Int {
+        if let error { throw error }
+        guard let decoder else { throw APIError(.LLM_FAILED, "the transfer ended before its preamble") }
         switch decoder.finish() {
-        case .success(let n): return .success(n)
-        case .failure(let e): return .failure(APIError(.LLM_FAILED, "transfer rejected: \(e)"))
+        case .success(let n): return n
+        case .failure(let e): throw APIError(.LLM_FAILED, "transfer rejected: \(e)")
         }
     }
 }

@@ -8,51 +8,35 @@ struct RegionRoutes: Sendable {
 
     var routes: [Route] {
         [
-            Route("POST", "/v1/regions") { ctx in respond(ctx) { () throws(APIError) in try register(ctx) } },
-            Route("GET", "/v1/regions") { ctx in ctx.respond(200, core.state.withLock { $0.regions.json }) },
-            Route("GET", "/v1/regions/{region_id}") { ctx in
-                respond(ctx) { () throws(APIError) in
-                    let id = try Self.regionID(ctx)
-                    guard let region = core.state.withLock({ $0.regions[id] }) else { throw Self.unknown(id) }
-                    return (200, region.json)
-                }
+            Route("POST", "/v1/regions", register),
+            Route("GET", "/v1/regions") { _ in .json(200, core.state.withLock { $0.regions.json }) },
+            Route("GET", "/v1/regions/{region_id}") { ctx throws(APIError) in
+                let id = try Self.regionID(ctx)
+                guard let region = core.state.withLock({ $0.regions[id] }) else { throw Self.unknown(id) }
+                return .json(200, region.json)
             },
-            Route("DELETE", "/v1/regions/{region_id}") { ctx in
-                respond(ctx) { () throws(APIError) in
-                    let id = try Self.regionID(ctx)
-                    try core.state.withLock { s throws(APIError) in
-                        guard s.regions[id] != nil else { throw Self.unknown(id) }
-                        let users = s.caches.cacheIDs(usingRegion: id)
-                        guard users.isEmpty else {
-                            throw APIError(
-                                .IN_USE,
-                                "region \(id) backs caches \(users.map(String.init).joined(separator: ", ")); "
-                                    + "deallocate them first"
-                            )
-                        }
-                        s.regions.remove(id)
-                        core.memory.regions.remove(id)
+            Route("DELETE", "/v1/regions/{region_id}") { ctx throws(APIError) in
+                let id = try Self.regionID(ctx)
+                try core.state.withLock { s throws(APIError) in
+                    guard s.regions[id] != nil else { throw Self.unknown(id) }
+                    let users = s.caches.cacheIDs(usingRegion: id)
+                    guard users.isEmpty else {
+                        throw APIError(
+                            .IN_USE,
+                            "region \(id) backs caches \(users.map(String.init).joined(separator: ", ")); "
+                                + "deallocate them first"
+                        )
                     }
-                    return (200, ["status": "LLM_SUCCESS", "code": 0])
+                    s.regions.remove(id)
+                    core.memory.regions.remove(id)
                 }
+                return .json(200, ["status": "LLM_SUCCESS", "code": 0])
             },
         ]
     }
 
-    func respond(_ ctx: RouteContext, _ body: () throws(APIError) -> (Int, JSONValue)) {
-        do {
-            let (status, value) = try body()
-            ctx.respond(status, value)
-        } catch {
-            ctx.respond(error)
-        }
-    }
-
-    static func regionID(_ ctx: RouteContext) throws(APIError) -> Int64 {
-        let text = ctx.params["region_id"] ?? ""
-        guard let id = Int64(text) else { throw .typeError("'\(text)' is not a region id (an integer)") }
-        return id
-    }
+    /// The `{region_id}` of a region route.
+    static func regionID(_ ctx: RouteContext) throws(APIError) -> Int64 { try ctx.param("region_id", as: Int64.self) }
 
     static func unknown(_ id: Int64) -> APIError { APIError(.NOT_FOUND, "region \(id) is not registered") }
 
@@ -60,9 +44,9 @@ struct RegionRoutes: Sendable {
         APIError(.LLM_FEATURE_NOT_ENABLED, "registered memory needs the node to run with --shm-dir")
     }
 
-    private func register(_ ctx: RouteContext) throws(APIError) -> (Int, JSONValue) {
+    private func register(_ ctx: RouteContext) throws(APIError) -> HTTPResponse {
         guard let shmDir = core.memory.shmDir else { throw Self.notEnabled() }
-        let f = try RequestFields(try ctx.request.jsonBody().get(), known: ["path", "offset", "size"])
+        let f = try RequestFields(try ctx.request.jsonBody(), known: ["path", "offset", "size"])
         guard case .string(let path)? = f["path"] else { throw .typeError("'path' is required (a string)") }
         let offset = try f.int64("offset", default: 0, in: 0...Int64.max)
         let size = try f.requiredInt64("size")
@@ -89,7 +73,7 @@ struct RegionRoutes: Sendable {
             return region
         }
         core.logger.info("registered region", metadata: ["region_id": "\(region.id)", "path": "\(region.path)"])
-        return (201, region.json)
+        return .json(201, region.json)
     }
 }
 

@@ -27,57 +27,46 @@ final class RoleController: Sendable {
         queue.async {
             if respondAsync {
                 var answered = false
-                let result = self.apply(body) { accepted in
-                    answered = true
-                    completion(.success((202, accepted)))
+                let result = Result { () throws(APIError) in
+                    try self.apply(body) { accepted in
+                        answered = true
+                        completion(.success((202, accepted)))
+                    }
                 }
                 if !answered { completion(result.map { (200, $0) }) }
             } else {
-                completion(self.apply(body).map { (200, $0) })
+                completion(Result { () throws(APIError) in (200, try self.apply(body)) })
             }
         }
     }
 
     /// Synchronous form, for the queue and for tests. `accepted` is called once the checks of §4 passed and the
     /// switch is under way (with the `GET` body showing its phase); the result is the switch's outcome.
-    func apply(_ body: JSONValue, accepted: ((JSONValue) -> Void)? = nil) -> Result<JSONValue, APIError> {
-        let request: RoleSwitchRequest
-        switch RoleSwitchRequest.decode(body) {
-        case .success(let r): request = r
-        case .failure(let e): return .failure(e)
-        }
+    func apply(_ body: JSONValue, accepted: ((JSONValue) -> Void)? = nil) throws(APIError) -> JSONValue {
+        let request = try RoleSwitchRequest.decode(body).get()
         // Steps 2–7 (7 only when refusing to unlink), then the in-progress mark or the drain, atomically with
         // respect to links.
-        let planned: Result<(RoleSwitchPlan, HTTPServer?), APIError> = core.state.withLock { s in
-            switch s.role.plan(request, linkedClusters: s.links.busyClusterIDs) {
-            case .failure(let e): return .failure(e)
-            case .success(let plan):
-                if request.unlink == .refuse {
-                    s.switchInProgress = true
-                    // Only an asynchronous switch shows its phase; a plain one keeps the revision-1 body.
-                    if accepted != nil { s.switchPhase = .applying }
-                } else {
-                    s.draining = true
-                    s.switchPhase = .draining
-                }
-                return .success((plan, s.peerServer))
+        let (plan, current) = try core.state.withLock { s throws(APIError) -> (RoleSwitchPlan, HTTPServer?) in
+            let plan = try s.role.plan(request, linkedClusters: s.links.busyClusterIDs).get()
+            if request.unlink == .refuse {
+                s.switchInProgress = true
+                // Only an asynchronous switch shows its phase; a plain one keeps the revision-1 body.
+                if accepted != nil { s.switchPhase = .applying }
+            } else {
+                s.draining = true
+                s.switchPhase = .draining
             }
-        }
-        let plan: RoleSwitchPlan
-        let current: HTTPServer?
-        switch planned {
-        case .failure(let e): return .failure(e)
-        case .success(let (p, c)): (plan, current) = (p, c)
+            return (plan, s.peerServer)
         }
         accepted?(core.roleBody())
         guard request.unlink != .refuse else {
-            let outcome = commit(plan, current: current)
+            let outcome = Result { () throws(APIError) in try commit(plan, current: current) }
             core.state.withLock { s in
                 s.switchPhase = .idle
                 // An asynchronous caller learns the outcome here; a synchronous one from the answer.
                 if accepted != nil { s.lastSwitch = Self.lastSwitchJSON(plan.role, outcome, drain: nil) }
             }
-            return outcome
+            return try outcome.get()
         }
         core.emit(
             "draining",
@@ -87,7 +76,7 @@ final class RoleController: Sendable {
                 (key: "drain_timeout_ms", value: .int(Int64(request.drainTimeoutMs))),
             ]
         )
-        return drainAndSwitch(request, plan, current: current)
+        return try drainAndSwitch(request, plan, current: current)
     }
 
     /// Runs the drain → unlink → apply sequence (CONTRACT §12) of a switch that passed its checks.
@@ -95,7 +84,7 @@ final class RoleController: Sendable {
         _ request: RoleSwitchRequest,
         _ plan: RoleSwitchPlan,
         current: HTTPServer?
-    ) -> Result<JSONValue, APIError> {
+    ) throws(APIError) -> JSONValue {
         let clock = core.clock
         var sequence = RoleSwitchSequence(
             mode: request.unlink,
@@ -120,7 +109,7 @@ final class RoleController: Sendable {
                     s.switchPhase = .applying
                     s.switchInProgress = true
                 }
-                let result = commit(plan, current: current)
+                let result = Result { () throws(APIError) in try commit(plan, current: current) }
                 applied = result
                 if case .failure(let e) = result {
                     action = sequence.applied(failure: e, nowMs: clock.nowMs)
@@ -139,13 +128,13 @@ final class RoleController: Sendable {
                 }
                 if let error = outcome.error {
                     if applied == nil { emitFailure(plan.role, error) }
-                    return .failure(error)
+                    throw error
                 }
                 guard case .object(var members) = body else {
-                    return .failure(APIError(.LLM_FAILED, "the switch ended without an answer"))
+                    throw APIError(.LLM_FAILED, "the switch ended without an answer")
                 }
                 members["drain"] = drain
-                return .success(.object(members))
+                return .object(members)
             }
         }
     }
@@ -160,16 +149,15 @@ final class RoleController: Sendable {
     }
 
     /// Step 8: applies the listener change and commits; on failure nothing changed.
-    private func commit(_ plan: RoleSwitchPlan, current: HTTPServer?) -> Result<JSONValue, APIError> {
+    private func commit(_ plan: RoleSwitchPlan, current: HTTPServer?) throws(APIError) -> JSONValue {
         let next: HTTPServer?
-        switch applyListener(plan.listener, current: current) {
-        case .failure(let e):
+        do throws(APIError) {
+            next = try applyListener(plan.listener, current: current)
+        } catch {
             core.state.withLock { $0.switchInProgress = false }
-            core.logger.warning("role switch failed", metadata: ["error": "\(e.message)"])
-            emitFailure(plan.role, e)
-            return .failure(e)
-        case .success(let server):
-            next = server
+            core.logger.warning("role switch failed", metadata: ["error": "\(error.message)"])
+            emitFailure(plan.role, error)
+            throw error
         }
         var body = core.state.withLock { s in
             s.role.commit(plan)
@@ -193,7 +181,7 @@ final class RoleController: Sendable {
                 (key: "listen_ip_info", value: plan.listen.map { .string($0.description) } ?? .null),
             ]
         )
-        return .success(body)
+        return body
     }
 
     private func emitFailure(_ role: Role, _ error: APIError) {
@@ -231,51 +219,46 @@ final class RoleController: Sendable {
     }
 
     /// The server that should run after the change (nil = not listening).
-    private func applyListener(_ change: ListenerChange, current: HTTPServer?) -> Result<HTTPServer?, APIError> {
+    private func applyListener(_ change: ListenerChange, current: HTTPServer?) throws(APIError) -> HTTPServer? {
         let listener = PeerListener(core: core)
         switch change {
         case .unchanged:
-            return .success(current)
+            return current
         case .stop:
             current?.stop()
-            return .success(nil)
+            return nil
         case .listen(let address):
             let oldAddress = core.state.withLock { $0.role.listen }
             if let current, let oldAddress, oldAddress.port == address.port {
                 // Same port on another IP: the old socket would make the bind fail, so release it first
                 // and put it back if the new bind fails.
                 current.stop()
-                switch listener.start(on: address) {
-                case .success(let server): return .success(server)
-                case .failure(let e):
-                    switch listener.start(on: oldAddress) {
-                    case .success(let restored):
-                        core.state.withLock { $0.peerServer = restored }
-                        return .failure(e)
-                    case .failure(let restoreError):
-                        core.logger.error(
-                            "could not restore the peer listener",
-                            metadata: ["error": "\(restoreError.message)"]
-                        )
-                        core.state.withLock { s in
-                            s.peerServer = nil
-                            s.role.listenerClosed()
-                        }
-                        return .failure(
-                            APIError(
-                                .LLM_FAILED,
-                                "\(e.message); the previous listener on \(oldAddress) could not be restored (\(restoreError.message)), the node is not listening"
-                            )
-                        )
-                    }
+                let failure: APIError
+                do throws(APIError) {
+                    return try listener.start(on: address)
+                } catch {
+                    failure = error
                 }
+                let restored: HTTPServer
+                do throws(APIError) {
+                    restored = try listener.start(on: oldAddress)
+                } catch {
+                    core.logger.error("could not restore the peer listener", metadata: ["error": "\(error.message)"])
+                    core.state.withLock { s in
+                        s.peerServer = nil
+                        s.role.listenerClosed()
+                    }
+                    throw APIError(
+                        .LLM_FAILED,
+                        "\(failure.message); the previous listener on \(oldAddress) could not be restored (\(error.message)), the node is not listening"
+                    )
+                }
+                core.state.withLock { $0.peerServer = restored }
+                throw failure
             }
-            switch listener.start(on: address) {
-            case .failure(let e): return .failure(e)
-            case .success(let server):
-                current?.stop()
-                return .success(server)
-            }
+            let server = try listener.start(on: address)
+            current?.stop()
+            return server
         }
     }
 }

@@ -2,21 +2,46 @@ import DataDistModel
 import HTTPCore
 import HTTPServer
 
-/// What a route handler gets: the request, the `{name}` path parameters and the responder.
+/// What a route handler gets: the request and its `{name}` path parameters.
 struct RouteContext: Sendable {
     let request: HTTPRequest
     let params: [String: String]
-    let responder: HTTPResponder
-
-    func respond(_ response: HTTPResponse) { responder.respond(response) }
-    func respond(_ error: APIError) { responder.respond(.error(error)) }
-    func respond(_ status: Int, _ value: JSONValue) { responder.respond(.json(status, value)) }
 
     /// Decoded query parameters (last value wins).
     var query: [String: String] {
         var out: [String: String] = [:]
         for (k, v) in HTTPQuery.parse(request.head.query) { out[k] = v }
         return out
+    }
+
+    /// A path parameter as text (the pattern names it, so it is present; "" otherwise).
+    func param(_ name: String) -> String { params[name] ?? "" }
+
+    /// A path parameter converted to `T`: TYPE_ERROR (400) when the text is not one.
+    func param<T: LosslessStringConvertible>(_ name: String, as type: T.Type) throws(APIError) -> T {
+        try Self.parameter(name, param(name), as: type)
+    }
+
+    /// An integer path parameter: TYPE_ERROR (400) naming the range when the text is not one.
+    func param<T: FixedWidthInteger>(_ name: String, as type: T.Type) throws(APIError) -> T {
+        try Self.parameter(name, param(name), as: type)
+    }
+
+    /// `param(_:as:)` for a head seen before the request is complete (streamed routes).
+    static func parameter<T: LosslessStringConvertible>(
+        _ name: String,
+        _ text: String,
+        as type: T.Type
+    ) throws(APIError) -> T {
+        guard let value = T(text) else { throw .typeError("'\(text)' is not a valid \(name) (a \(T.self))") }
+        return value
+    }
+
+    static func parameter<T: FixedWidthInteger>(_ name: String, _ text: String, as type: T.Type) throws(APIError) -> T {
+        guard let value = T(text) else {
+            throw .typeError("'\(text)' is not a valid \(name) (an integer in \(T.min)...\(T.max))")
+        }
+        return value
     }
 }
 
@@ -30,6 +55,18 @@ struct StreamedBody: Sendable {
     let sink: @Sendable (HTTPRequestHead, [String: String]) -> (any HTTPBodySink)?
 }
 
+/// How a deferred route answers: once, from whatever thread finished the work.
+typealias RouteCompletion = @Sendable (Result<HTTPResponse, APIError>) -> Void
+
+/// A route's handler: answers at once, or hands its work off the event loop (link handshakes, transfers,
+/// role switches, large copies, long polls) and completes later. Either way an `APIError` is the one way to
+/// fail; `Route.invoke` turns it into the CONTRACT §3 error body.
+enum RouteHandler: Sendable {
+    case immediate(@Sendable (RouteContext) throws(APIError) -> HTTPResponse)
+    /// Throws only before the work is handed off; afterwards it answers through the completion alone.
+    case deferred(@Sendable (RouteContext, @escaping RouteCompletion) throws(APIError) -> Void)
+}
+
 /// One entry of a route table: `GET /v1/links/{remote_cluster_id}`.
 struct Route: Sendable {
     let method: String
@@ -37,17 +74,33 @@ struct Route: Sendable {
     /// False for the routes an admin token does not guard (`/healthz`, `/readyz`).
     let needsAuth: Bool
     let streamed: StreamedBody?
-    let handler: @Sendable (RouteContext) -> Void
+    let handler: RouteHandler
     /// `METHOD /pattern`, the route's name in metrics.
     let label: String
 
+    /// A route answering on the event loop.
     init(
         _ method: String,
         _ pattern: String,
         needsAuth: Bool = true,
         streamed: StreamedBody? = nil,
-        _ handler: @escaping @Sendable (RouteContext) -> Void
+        _ handler: @escaping @Sendable (RouteContext) throws(APIError) -> HTTPResponse
     ) {
+        self.init(method, pattern, needsAuth: needsAuth, streamed: streamed, handler: .immediate(handler))
+    }
+
+    /// A route whose work runs off the event loop and completes later.
+    init(
+        _ method: String,
+        _ pattern: String,
+        needsAuth: Bool = true,
+        streamed: StreamedBody? = nil,
+        deferred handler: @escaping @Sendable (RouteContext, @escaping RouteCompletion) throws(APIError) -> Void
+    ) {
+        self.init(method, pattern, needsAuth: needsAuth, streamed: streamed, handler: .deferred(handler))
+    }
+
+    private init(_ method: String, _ pattern: String, needsAuth: Bool, streamed: StreamedBody?, handler: RouteHandler) {
         self.method = method
         self.pattern = pattern
         self.needsAuth = needsAuth
@@ -56,9 +109,25 @@ struct Route: Sendable {
         self.label = method + " " + pattern
     }
 
-    /// Runs the handler for a matched request: the one entry point the routed handlers call.
+    /// Runs the handler for a matched request: the one entry point the routed handlers call, and the one
+    /// place an `APIError` becomes its error response.
     func invoke(_ request: HTTPRequest, params: [String: String], responder: HTTPResponder) {
-        handler(RouteContext(request: request, params: params, responder: responder))
+        let ctx = RouteContext(request: request, params: params)
+        do throws(APIError) {
+            switch handler {
+            case .immediate(let handle):
+                responder.respond(try handle(ctx))
+            case .deferred(let start):
+                try start(ctx) { result in
+                    switch result {
+                    case .success(let response): responder.respond(response)
+                    case .failure(let error): responder.respond(.error(error))
+                    }
+                }
+            }
+        } catch {
+            responder.respond(.error(error))
+        }
     }
 }
 

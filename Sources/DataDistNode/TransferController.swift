@@ -91,7 +91,7 @@ final class TransferController: Sendable {
         let route = try route(to: selector.clusterID)
         try core.state.withLock { s throws(APIError) in
             try s.admit("transfers")
-            try s.caches.pin(dst.id).get()
+            try s.caches.pin(dst.id)
             s.activeTransfers += 1
         }
         return (dst, route)
@@ -155,45 +155,34 @@ final class TransferController: Sendable {
     ) -> Result<(verified: Int, transferID: String?), APIError> {
         let memory = core.memory
         let devices = memory.deviceCount
-        let request: JSONObject = [
-            "operation": .string(op.wireName), "selector": .object(selector.json), "options": .object(op.optionsJSON),
-            "dst_geometry": dst.geometry.json, "device_count": JSONValue(Int64(devices)),
-            "timeout_ms": JSONValue(Int64(timeoutMs)),
-        ]
-        var receiver = PullReceiver { preamble in
-            guard let g = preamble.json["src_geometry"], case .success(let src) = CacheGeometry.decode(g),
-                let slot = preamble.json["src_slot"]?.int64Value,
-                let payload = preamble.json["payload_bytes"]?.int64Value,
-                let frameSize = preamble.json["frame_size"]?.int64Value
-            else {
-                return .failure(APIError(.LLM_FAILED, "cluster \(route.remote) sent a malformed transfer preamble"))
-            }
+        let request = PullRequest(
+            operation: op,
+            selector: selector,
+            dstGeometry: dst.geometry,
+            deviceCount: devices,
+            timeoutMs: timeoutMs
+        )
+        var receiver = PullReceiver(owner: route.remote) { preamble throws(APIError) in
+            let payload = preamble.payloadBytes
             // Plan with the same function the owner used, from this node's own geometry: the destination
             // ranges never come from the wire.
-            switch op.plan(destination: dst.geometry, source: src, slot: Int(slot)) {
-            case .failure(let e): return .failure(e)
-            case .success(let plan):
-                control?.setTotal(Int(payload))
-                if preamble.json["progressive"] == .bool(true) { control?.markProgressive() }
-                guard Int(payload) == plan.totalBytes * devices else {
-                    return .failure(
-                        APIError(
-                            .LLM_FAILED,
-                            "cluster \(route.remote) announced \(payload) bytes, the plan has \(plan.totalBytes * devices)"
-                        )
-                    )
-                }
-                do {
-                    return .success(
-                        try FrameDecoder(
-                            destinations: memory.regions(dst, plan.destination),
-                            payloadLength: Int(payload),
-                            frameSize: Int(frameSize)
-                        )
-                    )
-                } catch {
-                    return .failure(APIError(.LLM_FAILED, "cannot receive the transfer: \(error)"))
-                }
+            let plan = try op.plan(destination: dst.geometry, source: preamble.srcGeometry, slot: preamble.srcSlot)
+            control?.setTotal(payload)
+            if preamble.progressive { control?.markProgressive() }
+            guard payload == plan.totalBytes * devices else {
+                throw APIError(
+                    .LLM_FAILED,
+                    "cluster \(route.remote) announced \(payload) bytes, the plan has \(plan.totalBytes * devices)"
+                )
+            }
+            do {
+                return try FrameDecoder(
+                    destinations: memory.regions(dst, plan.destination),
+                    payloadLength: payload,
+                    frameSize: preamble.frameSize
+                )
+            } catch {
+                throw APIError(.LLM_FAILED, "cannot receive the transfer: \(error)")
             }
         }
         let calls = core.peerCalls
@@ -202,7 +191,7 @@ final class TransferController: Sendable {
             url: "http://\(route.address)/v1/peer/pull",
             headers: [PeerHeader(name: "Content-Type", value: "application/json")]
                 + calls.headers(link: route.credential),
-            body: .bytes(JSONValue.object(request).serializedBytes),
+            body: .bytes(request.json.serializedBytes),
             connectTimeoutMs: timeoutMs,
             totalTimeoutMs: timeoutMs
         )
@@ -218,13 +207,13 @@ final class TransferController: Sendable {
             return .failure(Self.transferError(error, route: route, timeoutMs: timeoutMs))
         }
         let verified: Int
-        switch receiver.finish() {
-        case .failure(let e):
+        do throws(APIError) {
+            verified = try receiver.finish()
+        } catch {
             // libcurl completed the exchange but the payload failed verification: the owner may still be
             // writing on that connection, so it must not carry the next pull.
             core.peers.discardConnections(peer: route.address)
-            return .failure(e)
-        case .success(let n): verified = n
+            return .failure(error)
         }
         // libcurl checks its timer only now and then: a fast transfer can finish past a tiny bound. The
         // bound is the contract, so enforce it here, before anything is acknowledged.
@@ -262,7 +251,7 @@ final class TransferController: Sendable {
         let route = try route(to: selector.clusterID)
         try core.state.withLock { s throws(APIError) in
             try s.admit("transfers")
-            try s.caches.pin(src.id).get()
+            try s.caches.pin(src.id)
             s.activeTransfers += 1
         }
         prepared = (src, route)
@@ -282,11 +271,13 @@ final class TransferController: Sendable {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
         let devices = core.memory.deviceCount
         let calls = core.peerCalls
-        let prepareBody: JSONValue = [
-            "operation": .string(op.wireName), "selector": .object(selector.json), "options": .object(op.optionsJSON),
-            "src_geometry": src.geometry.json, "device_count": JSONValue(Int64(devices)),
-            "timeout_ms": JSONValue(Int64(timeoutMs)),
-        ]
+        let prepareBody = PushPrepare(
+            operation: op,
+            selector: selector,
+            srcGeometry: src.geometry,
+            deviceCount: devices,
+            timeoutMs: timeoutMs
+        ).json
         let answer: JSONValue
         switch calls.post(
             route.address,
@@ -298,16 +289,17 @@ final class TransferController: Sendable {
         case .failure(let f): return .failure(Self.callError(f, route: route))
         case .success(let a): answer = a
         }
-        guard let transferID = answer["transfer_id"]?.stringValue, let g = answer["dst_geometry"],
-            case .success(let dstGeometry) = CacheGeometry.decode(g), let slot = answer["dst_slot"]?.int64Value,
-            let payload = answer["payload_bytes"]?.int64Value, let frameSize = answer["frame_size"]?.int64Value
-        else {
+        guard let pushPlan = try? PushPlan.decode(answer) else {
             return .failure(APIError(.LLM_FAILED, "cluster \(route.remote) answered the push with a malformed plan"))
         }
+        let (transferID, dstGeometry, slot, payload, frameSize) = (
+            pushPlan.transferID, pushPlan.dstGeometry, pushPlan.dstSlot, pushPlan.payloadBytes, pushPlan.frameSize
+        )
         let plan: TransferPlan
-        switch op.plan(destination: dstGeometry, source: src.geometry, slot: Int(slot)) {
-        case .failure(let e): return .failure(e)
-        case .success(let p): plan = p
+        do throws(APIError) {
+            plan = try op.plan(destination: dstGeometry, source: src.geometry, slot: slot)
+        } catch {
+            return .failure(error)
         }
         guard Int(payload) == plan.totalBytes * devices else {
             return .failure(
@@ -407,24 +399,15 @@ final class TransferController: Sendable {
     }
 
     /// A failed data exchange: the peer's own error when it sent one, else what broke.
+    /// A data request that failed: a transfer that broke off says how, in the client's own words.
     private static func transferError(_ error: PeerError, route: Route, timeoutMs: Int) -> APIError {
-        callError(
-            PeerCalls.classify(error, address: route.address, timeoutMs: timeoutMs),
-            route: route,
-            broke: error.message
-        )
+        var failure = PeerCalls.classify(error, address: route.address, timeoutMs: timeoutMs)
+        if case .notDataDist = failure { failure = .notDataDist(error.message) }
+        return failure.apiError(.transfer, remote: route.remote)
     }
 
-    private static func callError(_ failure: PeerCalls.Failure, route: Route, broke: String? = nil) -> APIError {
-        switch failure {
-        case .refused(let e, _) where e.status == .UNAUTHORIZED:
-            return APIError(.LLM_LINK_FAILED, "cluster \(route.remote) refused the peer token")
-        case .refused(let e, _): return APIError(e.status, "cluster \(route.remote): \(e.message)")
-        case .timeout(let m): return APIError(.LLM_TIMEOUT, m)
-        case .unreachable(let m): return APIError(.LLM_LINK_FAILED, m)
-        case .notDataDist(let m):
-            return APIError(.LLM_LINK_FAILED, "the transfer with cluster \(route.remote) broke off: \(broke ?? m)")
-        }
+    private static func callError(_ failure: PeerCalls.Failure, route: Route) -> APIError {
+        failure.apiError(.transfer, remote: route.remote)
     }
 
     /// The acknowledgement failed: the bytes arrived, but the owner did not consume the key for us.

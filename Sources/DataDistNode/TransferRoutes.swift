@@ -7,28 +7,31 @@ struct TransferRoutes: Sendable {
 
     var routes: [Route] {
         [
-            Route("POST", "/v1/cache/{cache_id}/pull") { ctx in run(ctx, Self.pullCache) },
-            Route("POST", "/v1/cache/{cache_id}/pull_blocks") { ctx in run(ctx, Self.pullBlocks) },
-            Route("POST", "/v1/cache/{cache_id}/push") { ctx in run(ctx, Self.pushCache) },
-            Route("POST", "/v1/cache/{cache_id}/push_blocks") { ctx in run(ctx, Self.pushBlocks) },
+            Route("POST", "/v1/cache/{cache_id}/pull") { ctx, done throws(APIError) in
+                try run(ctx, Self.pullCache, done)
+            },
+            Route("POST", "/v1/cache/{cache_id}/pull_blocks") { ctx, done throws(APIError) in
+                try run(ctx, Self.pullBlocks, done)
+            },
+            Route("POST", "/v1/cache/{cache_id}/push") { ctx, done throws(APIError) in
+                try run(ctx, Self.pushCache, done)
+            },
+            Route("POST", "/v1/cache/{cache_id}/push_blocks") { ctx, done throws(APIError) in
+                try run(ctx, Self.pushBlocks, done)
+            },
         ]
     }
 
     typealias Decoded = (TransferOperation, TransferSelector)
 
-    private func run(_ ctx: RouteContext, _ decode: @escaping Decoder) {
-        do {
-            let id = try CacheRoutes.cacheID(ctx)
-            let body = try ctx.request.jsonBody().get()
-            try start(cacheID: id, body, decode, control: nil) { result in
-                switch result {
-                case .success(let answer): ctx.respond(200, answer)
-                case .failure(let e): ctx.respond(e)
-                }
-            }
-        } catch {
-            ctx.respond(error)
-        }
+    private func run(
+        _ ctx: RouteContext,
+        _ decode: @escaping Decoder,
+        _ done: @escaping RouteCompletion
+    ) throws(APIError) {
+        let id = try CacheRoutes.cacheID(ctx)
+        let body = try ctx.request.jsonBody()
+        try start(cacheID: id, body, decode, control: nil) { result in done(result.map { .json(200, $0) }) }
     }
 
     typealias Decoder = @Sendable (RequestFields) throws(APIError) -> Decoded

@@ -135,15 +135,15 @@ import Testing
     @Test func pinsDeferTheReturnOfMemory() throws {
         var store = F.store()
         let c = try store.allocate(desc: F.desc(), blocks: false, cacheKeys: [F.key(1)], role: .prompt).get()
-        #expect(store.pin(c.id).failureStatus == nil)
-        #expect(store.pin(c.id).failureStatus == nil)
+        #expect(Result { () throws(APIError) in try store.pin(c.id) }.failureStatus == nil)
+        #expect(Result { () throws(APIError) in try store.pin(c.id) }.failureStatus == nil)
         #expect(store.pins(c.id) == 2)
         store.deallocate(c.id)
         #expect(store.consume(.request(1)) == true)
         // Invisible at once, memory still used.
         #expect(store.cache(c.id) == nil)
         #expect(store.lookup(.request(1)).failureStatus == .LLM_KV_CACHE_NOT_EXIST)
-        #expect(store.pin(c.id).failureStatus == .LLM_KV_CACHE_NOT_EXIST)
+        #expect(Result { () throws(APIError) in try store.pin(c.id) }.failureStatus == .LLM_KV_CACHE_NOT_EXIST)
         #expect(F.usage(store) == [2048, 0])
         // A new allocation cannot land on pinned memory.
         let d = try store.allocate(desc: F.desc(), blocks: false, role: .prompt).get()
@@ -160,14 +160,14 @@ import Testing
         var store = F.store()
         let b = try store.allocate(desc: F.desc(), blocks: true, role: .prompt).get()
         #expect(store.unpin(b.id) == false)
-        #expect(store.pin(b.id).failureStatus == nil)
+        #expect(Result { () throws(APIError) in try store.pin(b.id) }.failureStatus == nil)
         #expect(store.unpin(b.id) == true)
         #expect(store.localCache(b.id) == .success(b))
-        #expect(store.pin(b.id).failureStatus == nil)
+        #expect(Result { () throws(APIError) in try store.pin(b.id) }.failureStatus == nil)
         store.deallocate(b.id)
         #expect(F.usage(store) == [2048, 0])
         #expect(store.unpin(b.id) == true)
         #expect(F.usage(store) == [0, 0])
-        #expect(store.pin(12345).failureStatus == .LLM_KV_CACHE_NOT_EXIST)
+        #expect(Result { () throws(APIError) in try store.pin(12345) }.failureStatus == .LLM_KV_CACHE_NOT_EXIST)
     }
 }

@@ -66,7 +66,7 @@ import Testing
         #expect(store.cacheIDs(usingRegion: 7) == [info.id])
         #expect(store.cacheIDs(usingRegion: 8).isEmpty)
         // Pinned by a transfer, then freed: the region stays in use until the last unpin.
-        try store.pin(info.id).get()
+        try store.pin(info.id)
         store.deallocate(info.id)
         #expect(store.cacheIDs(usingRegion: 7) == [info.id])
         store.unpin(info.id)

@@ -1,14 +1,15 @@
+import HTTPCore
 import Testing
 
 @testable import DataDistNode
 
 @Suite struct RouterTests {
     let router = Router([
-        Route("GET", "/v1/links") { _ in },
-        Route("POST", "/v1/links") { _ in },
-        Route("POST", "/v1/links/unlink") { _ in },
-        Route("GET", "/v1/links/{id}") { _ in },
-        Route("DELETE", "/v1/links/{id}") { _ in },
+        Route("GET", "/v1/links") { _ in HTTPResponse(status: 200) },
+        Route("POST", "/v1/links") { _ in HTTPResponse(status: 200) },
+        Route("POST", "/v1/links/unlink") { _ in HTTPResponse(status: 200) },
+        Route("GET", "/v1/links/{id}") { _ in HTTPResponse(status: 200) },
+        Route("DELETE", "/v1/links/{id}") { _ in HTTPResponse(status: 200) },
     ])
 
     @Test func literalRouteFound() {

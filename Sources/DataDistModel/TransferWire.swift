@@ -1,13 +1,11 @@
-import DataDistModel
-
 /// Which source or destination a transfer names on the other node.
-enum TransferSelector: Sendable, Equatable {
+public enum TransferSelector: Sendable, Equatable {
     case key(CacheKey)
     case byID(CacheKeyByID)
     case blocks(BlocksCacheKey)
 
     /// The cluster that owns the cache (whose link the transfer uses).
-    var clusterID: UInt64 {
+    public var clusterID: UInt64 {
         switch self {
         case .key(let k): k.promptClusterID
         case .byID(let k): k.clusterID
@@ -15,7 +13,7 @@ enum TransferSelector: Sendable, Equatable {
         }
     }
 
-    var json: JSONObject {
+    public var json: JSONObject {
         switch self {
         case .key(let k): ["cache_key": k.json]
         case .byID(let k): ["cache_key_by_id": k.json]
@@ -24,7 +22,7 @@ enum TransferSelector: Sendable, Equatable {
     }
 
     /// Exactly one of the `names` (mapped to their kinds) must be present.
-    static func read(_ f: RequestFields, names: [(String, Kind)]) throws(APIError) -> TransferSelector {
+    public static func read(_ f: RequestFields, names: [(String, Kind)]) throws(APIError) -> TransferSelector {
         let present = names.filter { f[$0.0] != nil }
         guard present.count == 1 else {
             throw .paramInvalid("give exactly one of \(names.map { "'\($0.0)'" }.joined(separator: ", "))")
@@ -41,12 +39,12 @@ enum TransferSelector: Sendable, Equatable {
         }
     }
 
-    enum Kind { case key, byID, blocks }
+    public enum Kind { case key, byID, blocks }
 }
 
 /// The option fields of each transfer, shared by the admin bodies and the peer protocol.
 extension LayerSelection {
-    var wire: JSONObject {
+    public var wire: JSONObject {
         var o: JSONObject = ["tensor_num_per_layer": JSONValue(Int64(tensorsPerLayer))]
         if let src { o["src_layer_range"] = src.json }
         if let dst { o["dst_layer_range"] = dst.json }
@@ -56,11 +54,11 @@ extension LayerSelection {
 
 /// The fields every block transfer carries.
 private enum BlockFields {
-    static let names: Set<String> = [
+    public static let names: Set<String> = [
         "src_blocks", "dst_blocks", "src_layer_range", "dst_layer_range", "tensor_num_per_layer",
     ]
 
-    static func wire(_ src: [Int], _ dst: [Int], _ layers: LayerSelection) -> JSONObject {
+    public static func wire(_ src: [Int], _ dst: [Int], _ layers: LayerSelection) -> JSONObject {
         var o = layers.wire
         o["src_blocks"] = .array(src.map { JSONValue(Int64($0)) })
         o["dst_blocks"] = .array(dst.map { JSONValue(Int64($0)) })
@@ -69,11 +67,11 @@ private enum BlockFields {
 }
 
 extension PullCacheOptions {
-    static let fields: Set<String> = [
+    public static let fields: Set<String> = [
         "batch_index", "size", "src_layer_range", "dst_layer_range", "tensor_num_per_layer",
     ]
 
-    static func read(_ f: RequestFields) throws(APIError) -> PullCacheOptions {
+    public static func read(_ f: RequestFields) throws(APIError) -> PullCacheOptions {
         PullCacheOptions(
             batchIndex: try f.int("batch_index", default: 0),
             size: try f.int64("size", default: -1),
@@ -81,7 +79,7 @@ extension PullCacheOptions {
         )
     }
 
-    var wire: JSONObject {
+    public var wire: JSONObject {
         var o = layers.wire
         o["batch_index"] = JSONValue(Int64(batchIndex))
         o["size"] = JSONValue(size)
@@ -90,9 +88,9 @@ extension PullCacheOptions {
 }
 
 extension PullBlocksOptions {
-    static var fields: Set<String> { BlockFields.names }
+    public static var fields: Set<String> { BlockFields.names }
 
-    static func read(_ f: RequestFields, byBlocksKey: Bool) throws(APIError) -> PullBlocksOptions {
+    public static func read(_ f: RequestFields, byBlocksKey: Bool) throws(APIError) -> PullBlocksOptions {
         PullBlocksOptions(
             byBlocksKey: byBlocksKey,
             srcBlocks: try f.indices("src_blocks"),
@@ -101,15 +99,15 @@ extension PullBlocksOptions {
         )
     }
 
-    var wire: JSONObject { BlockFields.wire(srcBlocks, dstBlocks, layers) }
+    public var wire: JSONObject { BlockFields.wire(srcBlocks, dstBlocks, layers) }
 }
 
 extension PushCacheOptions {
-    static let fields: Set<String> = [
+    public static let fields: Set<String> = [
         "src_batch_index", "size", "src_layer_range", "dst_layer_range", "tensor_num_per_layer",
     ]
 
-    static func read(_ f: RequestFields) throws(APIError) -> PushCacheOptions {
+    public static func read(_ f: RequestFields) throws(APIError) -> PushCacheOptions {
         PushCacheOptions(
             srcBatchIndex: try f.int("src_batch_index", default: 0),
             size: try f.int64("size", default: -1),
@@ -117,7 +115,7 @@ extension PushCacheOptions {
         )
     }
 
-    var wire: JSONObject {
+    public var wire: JSONObject {
         var o = layers.wire
         o["src_batch_index"] = JSONValue(Int64(srcBatchIndex))
         o["size"] = JSONValue(size)
@@ -126,9 +124,9 @@ extension PushCacheOptions {
 }
 
 extension PushBlocksOptions {
-    static var fields: Set<String> { BlockFields.names }
+    public static var fields: Set<String> { BlockFields.names }
 
-    static func read(_ f: RequestFields) throws(APIError) -> PushBlocksOptions {
+    public static func read(_ f: RequestFields) throws(APIError) -> PushBlocksOptions {
         PushBlocksOptions(
             srcBlocks: try f.indices("src_blocks"),
             dstBlocks: try f.indices("dst_blocks"),
@@ -136,17 +134,17 @@ extension PushBlocksOptions {
         )
     }
 
-    var wire: JSONObject { BlockFields.wire(srcBlocks, dstBlocks, layers) }
+    public var wire: JSONObject { BlockFields.wire(srcBlocks, dstBlocks, layers) }
 }
 
 /// A transfer as the other node is asked for it (peer protocol `POST /v1/peer/pull`, `/v1/peer/push/prepare`).
-enum TransferOperation: Sendable {
+public enum TransferOperation: Sendable {
     case pullCache(PullCacheOptions)
     case pullBlocks(PullBlocksOptions)
     case pushCache(PushCacheOptions)
     case pushBlocks(PushBlocksOptions)
 
-    var name: String {
+    public var name: String {
         switch self {
         case .pullCache: "pull_cache"
         case .pullBlocks: "pull_blocks"
@@ -155,14 +153,14 @@ enum TransferOperation: Sendable {
         }
     }
 
-    var isPull: Bool {
+    public var isPull: Bool {
         switch self {
         case .pullCache, .pullBlocks: true
         case .pushCache, .pushBlocks: false
         }
     }
 
-    var optionsJSON: JSONObject {
+    public var optionsJSON: JSONObject {
         switch self {
         case .pullCache(let o): o.wire
         case .pullBlocks(let o): o.wire
@@ -172,17 +170,20 @@ enum TransferOperation: Sendable {
     }
 
     /// The plan, given both geometries and the slot the selector resolved to on the owner.
-
-    func plan(destination dst: CacheGeometry, source src: CacheGeometry, slot: Int) -> Result<TransferPlan, APIError> {
+    public func plan(
+        destination dst: CacheGeometry,
+        source src: CacheGeometry,
+        slot: Int
+    ) throws(APIError) -> TransferPlan {
         switch self {
-        case .pullCache(let o): TransferPlanner.pullCache(dst: dst, src: src, srcSlot: slot, options: o)
-        case .pullBlocks(let o): TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: slot, options: o)
-        case .pushCache(let o): TransferPlanner.pushCache(src: src, dst: dst, dstSlot: slot, options: o)
-        case .pushBlocks(let o): TransferPlanner.pushBlocks(src: src, dst: dst, options: o)
+        case .pullCache(let o): try TransferPlanner.pullCache(dst: dst, src: src, srcSlot: slot, options: o).get()
+        case .pullBlocks(let o): try TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: slot, options: o).get()
+        case .pushCache(let o): try TransferPlanner.pushCache(src: src, dst: dst, dstSlot: slot, options: o).get()
+        case .pushBlocks(let o): try TransferPlanner.pushBlocks(src: src, dst: dst, options: o).get()
         }
     }
 
-    static func decode(name: String, options: JSONValue) throws(APIError) -> TransferOperation {
+    public static func decode(name: String, options: JSONValue) throws(APIError) -> TransferOperation {
         switch name {
         case "pull_cache":
             return .pullCache(try PullCacheOptions.read(RequestFields(options, known: PullCacheOptions.fields)))
@@ -203,19 +204,19 @@ enum TransferOperation: Sendable {
     }
 
     /// The name on the wire (a blocks pull by blocks key is told apart: the planner needs it).
-    var wireName: String {
+    public var wireName: String {
         if case .pullBlocks(let o) = self, o.byBlocksKey { return "pull_blocks_by_key" }
         return name
     }
 }
 
 /// The `X-Datadist-Link` header: `<cluster id>:<link secret>` — who asks, over which link.
-enum LinkCredential {
-    static let header = "X-Datadist-Link"
+public enum LinkCredential {
+    public static let header = "X-Datadist-Link"
 
-    static func value(clusterID: UInt64, secret: String) -> String { "\(clusterID):\(secret)" }
+    public static func value(clusterID: UInt64, secret: String) -> String { "\(clusterID):\(secret)" }
 
-    static func parse(_ text: String?) -> (UInt64, String)? {
+    public static func parse(_ text: String?) -> (UInt64, String)? {
         guard let text, let colon = text.firstIndex(of: ":"), let id = UInt64(text[..<colon]) else { return nil }
         return (id, String(text[text.index(after: colon)...]))
     }

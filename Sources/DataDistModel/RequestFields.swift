@@ -1,11 +1,9 @@
-import DataDistModel
-
 /// Typed reads of a JSON request body's fields, with the contract's error classes (TYPE_ERROR for a wrong
 /// JSON type, VALUE_ERROR for a value out of range, LLM_PARAM_INVALID for unknown fields).
-struct RequestFields {
-    let object: JSONObject
+public struct RequestFields {
+    public let object: JSONObject
 
-    init(_ body: JSONValue, known: Set<String>) throws(APIError) {
+    public init(_ body: JSONValue, known: Set<String>) throws(APIError) {
         guard case .object(let o) = body else { throw .typeError("the body must be a JSON object") }
         if let unknown = o.keys.first(where: { !known.contains($0) }) {
             throw .paramInvalid("unknown field '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
@@ -14,12 +12,12 @@ struct RequestFields {
     }
 
     /// The field, treating `null` as absent.
-    subscript(_ name: String) -> JSONValue? {
+    public subscript(_ name: String) -> JSONValue? {
         guard let v = object[name], v != .null else { return nil }
         return v
     }
 
-    func int64(
+    public func int64(
         _ name: String,
         default value: Int64,
         in range: ClosedRange<Int64> = Int64.min...Int64.max
@@ -28,23 +26,23 @@ struct RequestFields {
         return try JSONInteger.int64(v, field: name, in: range).get()
     }
 
-    func int(_ name: String, default value: Int) throws(APIError) -> Int {
+    public func int(_ name: String, default value: Int) throws(APIError) -> Int {
         Int(try int64(name, default: Int64(value), in: 0...Int64(UInt32.max)))
     }
 
-    func requiredInt64(_ name: String) throws(APIError) -> Int64 {
+    public func requiredInt64(_ name: String) throws(APIError) -> Int64 {
         guard let v = self[name] else { throw .typeError("'\(name)' is required (an integer)") }
         return try JSONInteger.int64(v, field: name).get()
     }
 
-    func bool(_ name: String, default value: Bool) throws(APIError) -> Bool {
+    public func bool(_ name: String, default value: Bool) throws(APIError) -> Bool {
         guard let v = self[name] else { return value }
         guard case .bool(let b) = v else { throw .typeError("'\(name)' must be a boolean") }
         return b
     }
 
     /// A list of non-negative indices (block numbers).
-    func indices(_ name: String) throws(APIError) -> [Int] {
+    public func indices(_ name: String) throws(APIError) -> [Int] {
         guard let v = self[name] else { return [] }
         guard case .array(let items) = v else { throw .typeError("'\(name)' must be an array of integers") }
         var out: [Int] = []
@@ -56,7 +54,7 @@ struct RequestFields {
     }
 
     /// `timeout_ms` for a transfer (default `--sync-kv-timeout-ms`).
-    func timeoutMs(default value: Int) throws(APIError) -> Int {
+    public func timeoutMs(default value: Int) throws(APIError) -> Int {
         guard let v = self["timeout_ms"] else { return value }
         let t = try JSONInteger.int64(v, field: "timeout_ms").get()
         guard t > 0, t <= Int64(LinkRequest.maxTimeoutMs) else {
@@ -65,5 +63,5 @@ struct RequestFields {
         return Int(t)
     }
 
-    func layers() throws(APIError) -> LayerSelection { try LayerSelection.decode(object).get() }
+    public func layers() throws(APIError) -> LayerSelection { try LayerSelection.decode(object).get() }
 }
