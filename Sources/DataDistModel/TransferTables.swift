@@ -52,6 +52,17 @@ public struct TransferTables: Sendable {
 
     public private(set) var pulls: [String: PendingPull] = [:]
     public private(set) var pushes: [String: PendingPush] = [:]
+    /// Pulls already acknowledged (transfer id → requester, expiry), so a repeated ack — its first answer was lost —
+    /// is answered with success instead of "unknown" (CONTRACT §6).
+    public private(set) var acknowledged: [String: (requester: UInt64, expiresAtMs: Int64)] = [:]
+
+    /// Records an acknowledged pull until `expiresAtMs`.
+    public mutating func rememberAck(_ id: String, requester: UInt64, untilMs: Int64) {
+        acknowledged[id] = (requester, untilMs)
+    }
+
+    /// True when `requester` already acknowledged pull `id`.
+    public func wasAcknowledged(_ id: String, by requester: UInt64) -> Bool { acknowledged[id]?.requester == requester }
 
     public mutating func addPull(_ id: String, _ p: PendingPull) { pulls[id] = p }
     public mutating func takePull(_ id: String) -> PendingPull? { pulls.removeValue(forKey: id) }
@@ -70,6 +81,7 @@ public struct TransferTables: Sendable {
     /// Drops expired entries; returns the cache ids whose pins must be released (expired pushes).
     public mutating func expire(nowMs: Int64) -> [Int64] {
         pulls = pulls.filter { $0.value.expiresAtMs > nowMs }
+        acknowledged = acknowledged.filter { $0.value.expiresAtMs > nowMs }
         let dead = pushes.filter { !$0.value.receiving && $0.value.expiresAtMs <= nowMs }
         for id in dead.keys { pushes[id] = nil }
         return dead.values.map(\.cacheID)

@@ -162,11 +162,17 @@ struct PeerTransferService: Sendable {
     private func unpin(_ id: Int64) { core.state.withLock { _ = $0.caches.unpin(id) } }
 
     /// `POST /v1/peer/pull/ack`: the puller verified every byte; consume the key now.
+    /// How long an acknowledged pull is remembered for repeats (longer than any retry within a pull's timeout).
+    static let ackMemoryMs: Int64 = 120_000
+
     private func acknowledge(_ ctx: RouteContext) throws(APIError) -> JSONValue {
         let requester = try authorize(ctx.request.headers)
         let f = try RequestFields(try ctx.request.jsonBody(), known: ["transfer_id"])
         guard let id = f["transfer_id"]?.stringValue else { throw .paramInvalid("transfer_id is required") }
-        let pending = try core.state.withLock { s throws(APIError) -> TransferTables.PendingPull in
+        let ackedAt = core.clock.nowMs
+        let pending = try core.state.withLock { s throws(APIError) -> TransferTables.PendingPull? in
+            // A repeat of an ack that already consumed the key (its answer was lost): the same success again.
+            if s.transfers.wasAcknowledged(id, by: requester) { return nil }
             guard let pending = s.transfers.takePull(id), pending.requester == requester else {
                 throw APIError(.LLM_KV_CACHE_NOT_EXIST, "no pull \(id) awaits acknowledgement (expired or unknown)")
             }
@@ -178,8 +184,10 @@ struct PeerTransferService: Sendable {
                 throw APIError(.LLM_KV_CACHE_NOT_EXIST, "\(pending.identity) was consumed or re-bound during the pull")
             }
             if s.caches.consume(pending.identity, tensors: pending.tensors) { s.leases.release(.key(pending.identity)) }
+            s.transfers.rememberAck(id, requester: requester, untilMs: ackedAt + Self.ackMemoryMs)
             return pending
         }
+        guard let pending else { return ["status": "LLM_SUCCESS", "code": 0] }
         core.emit(
             "key_consumed",
             [

@@ -1,5 +1,6 @@
 import DataDistModel
 import Dispatch
+import Glibc
 import KVFraming
 import PeerClient
 
@@ -127,20 +128,44 @@ final class TransferController: Sendable {
         // Verified: now (and only now) the owner may consume the key — unless the pull was cancelled meanwhile.
         if control?.isCancelled == true { return .failure(TransferControl.cancelledError) }
         if let transferID = received.transferID {
-            let remaining = max(1, Int((deadline - ContinuousClock.now).milliseconds))
+            if let failure = acknowledge(transferID, route: route, deadline: deadline) { return .failure(failure) }
+        }
+        return .success(received.verified)
+    }
+
+    /// Sends the ack that consumes the key. The owner answers a repeated ack with success, so an ack whose answer
+    /// was lost (connection closed, garbled, late) is retried until the pull's deadline; only when the outcome stays
+    /// unknown does the pull fail, saying the key may have been consumed. A refusal is final.
+    private func acknowledge(_ transferID: String, route: Route, deadline: ContinuousClock.Instant) -> APIError? {
+        var attempt = 0
+        while true {
+            attempt += 1
+            // At least 1 s for the first try: the bytes are verified, the key must not be lost to a tight bound.
+            let remaining = Int((deadline - ContinuousClock.now).milliseconds)
+            let bound = attempt == 1 ? max(1000, remaining) : max(1, remaining)
             switch core.peerCalls.post(
                 route.address,
                 "/v1/peer/pull/ack",
                 ["transfer_id": .string(transferID)],
-                timeoutMs: remaining,
+                timeoutMs: bound,
                 link: route.credential
-            )
-            {
-            case .success: break
-            case .failure(let f): return .failure(Self.ackError(f, route: route))
+            ) {
+            case .success:
+                return nil
+            case .failure(.refused(let e, let status)):
+                return Self.ackError(.refused(e, httpStatus: status), route: route)
+            case .failure(let f):
+                if ContinuousClock.now + .milliseconds(20) < deadline {
+                    usleep(UInt32(min(100, 10 * attempt)) * 1000)  // a short pause between tries, inside the bound
+                    continue
+                }
+                let e = Self.ackError(f, route: route)
+                return APIError(
+                    e.status,
+                    "\(e.message); after \(attempt) tries the outcome is unknown: the key may have been consumed"
+                )
             }
         }
-        return .success(received.verified)
     }
 
     /// The pull up to verified receipt: the request, the preamble, the frames scattered into `dst`.

@@ -10,7 +10,14 @@ import Synchronization
 ///
 /// `@unchecked Sendable` invariant: the lets never change after init; mutable state is atomics and a semaphore.
 final class FaultyRelay: @unchecked Sendable {
-    enum Fault: Sendable { case flip, pause }
+    /// `flip` a byte, `pause` the stream, or (`dropAckAnswer`) let one `POST /v1/peer/pull/ack` through and close
+    /// its connection instead of relaying the answer: the ack happened, its answer was lost.
+    enum Fault: Sendable { case flip, pause, dropAckAnswer }
+
+    /// Per connection: an ack request went upstream and its answer must be swallowed.
+    private final class AckTrap: Sendable {
+        let armed = Atomic<Bool>(false)
+    }
 
     let port: Int
     private let listener: Int32
@@ -107,23 +114,40 @@ final class FaultyRelay: @unchecked Sendable {
                 close(server)
             }
         }
+        let trap = AckTrap()
         Thread { [self] in
-            pump(from: client, to: server, faulty: towardServer)
+            pump(from: client, to: server, faulty: towardServer, trap: trap, watchesAcks: true)
             finish()
         }.start()
         Thread { [self] in
-            pump(from: server, to: client, faulty: !towardServer)
+            pump(from: server, to: client, faulty: !towardServer, trap: trap, watchesAcks: false)
             finish()
         }.start()
     }
 
-    private func pump(from: Int32, to: Int32, faulty: Bool) {
+    private func pump(from: Int32, to: Int32, faulty: Bool, trap: AckTrap, watchesAcks: Bool) {
         var buffer = [UInt8](repeating: 0, count: 65536)
         var total = 0
+        let ackLine = Array("POST /v1/peer/pull/ack".utf8)
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(from, $0.baseAddress, $0.count, 0) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
+            if fault == .dropAckAnswer {
+                if watchesAcks, armed.load(ordering: .sequentiallyConsistent),
+                    buffer[0..<n].firstRange(of: ackLine) != nil,
+                    !triggered.exchange(true, ordering: .sequentiallyConsistent)
+                {
+                    trap.armed.store(true, ordering: .sequentiallyConsistent)
+                } else if !watchesAcks, trap.armed.load(ordering: .sequentiallyConsistent) {
+                    // The answer to the ack: swallow it and cut the client's connection.
+                    shutdown(to, Int32(SHUT_RDWR))
+                    break
+                }
+                guard send(buffer[0..<n], to: to) else { break }
+                total += n
+                continue
+            }
             var split = n  // bytes to send before the fault acts
             if faulty, total + n > after, armed.load(ordering: .sequentiallyConsistent),
                 !triggered.exchange(true, ordering: .sequentiallyConsistent)
