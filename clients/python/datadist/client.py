@@ -234,7 +234,11 @@ class Client:
         cache_keys: Optional[Sequence[Mapping[str, Any]]] = None,
         blocks: bool = False,
         blocks_cache_key: Optional[Mapping[str, Any]] = None,
+        progressive: bool = False,
+        region: Optional[Mapping[str, Any]] = None,
     ) -> JSON:
+        """``progressive``: layer-wise readiness (§11, see :meth:`mark_ready`); ``region``:
+        ``{"region_id", "tensor_offsets"}`` places the tensors in registered memory (§10)."""
         body: JSON = {"cache_desc": dict(cache_desc)}
         if cache_keys:
             body["cache_keys"] = [dict(k) for k in cache_keys]
@@ -242,7 +246,69 @@ class Client:
             body["blocks"] = True
         if blocks_cache_key is not None:
             body["blocks_cache_key"] = dict(blocks_cache_key)
+        if progressive:
+            body["progressive"] = True
+        if region is not None:
+            body["region"] = dict(region)
         return self._json("POST", "/v1/cache", body)
+
+    def mark_ready(
+        self, cache_id: int, layers: int, batch_index: Optional[int] = None, tensor_num_per_layer: Optional[int] = None
+    ) -> JSON:
+        """Layers ``[0, layers)`` of a progressive cache's slot are written (CONTRACT §11)."""
+        body = _put({"layers": layers}, batch_index=batch_index, tensor_num_per_layer=tensor_num_per_layer)
+        return self._json("POST", f"/v1/cache/{int(cache_id)}/ready", body)
+
+    def renew_lease(
+        self,
+        cache_key: Optional[Mapping[str, Any]] = None,
+        blocks_cache_key: Optional[Mapping[str, Any]] = None,
+        extend_ms: Optional[int] = None,
+    ) -> JSON:
+        """Renews a bound key's lease (``--kv-lease-ms``); the answer carries ``lease_expires_at``."""
+        body = _put(
+            {},
+            cache_key=dict(cache_key) if cache_key is not None else None,
+            blocks_cache_key=dict(blocks_cache_key) if blocks_cache_key is not None else None,
+            extend_ms=extend_ms,
+        )
+        return self._json("POST", "/v1/cache/keys/lease", body)
+
+    # MARK: shared memory (CONTRACT §10)
+
+    def register_region(self, path: str, size: int, offset: int = 0) -> JSON:
+        """Lends the node a file inside its ``--shm-dir`` (LLM-DataDist ``register_cache``)."""
+        return self._json("POST", "/v1/regions", {"path": path, "offset": offset, "size": size})
+
+    def list_regions(self) -> JSON:
+        return self._json("GET", "/v1/regions")
+
+    def get_region(self, region_id: int) -> JSON:
+        return self._json("GET", f"/v1/regions/{int(region_id)}")
+
+    def delete_region(self, region_id: int) -> JSON:
+        return self._json("DELETE", f"/v1/regions/{int(region_id)}")
+
+    def map_cache(self, cache_id: int) -> List[memoryview]:
+        """Writable views of a cache's tensors, mapped from the node's shared-memory file (``--shm-dir`` on the
+        same host): an engine writes KV in place, no bytes through HTTP. One view per tensor."""
+        import mmap
+
+        cache = self.get_cache(cache_id)
+        memory = cache.get("memory") or {}
+        path = memory.get("shm_path")
+        if not path:
+            raise DataDistError("LLM_FEATURE_NOT_ENABLED", -1, f"cache {cache_id} is not in shared memory", 0)
+        tensors = memory.get("tensors") or []
+        if not tensors:
+            return []
+        page = mmap.ALLOCATIONGRANULARITY
+        start = min(int(t["offset"]) for t in tensors) // page * page
+        end = max(int(t["offset"]) + int(t["size"]) for t in tensors)
+        with open(path, "r+b") as f:
+            mapping = mmap.mmap(f.fileno(), end - start, offset=start)
+        view = memoryview(mapping)
+        return [view[int(t["offset"]) - start : int(t["offset"]) - start + int(t["size"])] for t in tensors]
 
     def list_caches(self) -> JSON:
         return self._json("GET", "/v1/cache")
