@@ -72,8 +72,12 @@ let package = Package(
             dependencies: ["HTTPServer", "HTTPCore", "CLinux", "TestSupport"],
             swiftSettings: strict
         ),
-        .testTarget(name: "PeerClientTests", dependencies: ["PeerClient", "TLSTransport"], swiftSettings: strict),
-        .testTarget(name: "TLSTransportTests", dependencies: ["TLSTransport"], swiftSettings: strict),
+        .testTarget(
+            name: "PeerClientTests",
+            dependencies: ["PeerClient", "TLSTransport", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "TLSTransportTests", dependencies: ["TLSTransport", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "KVFramingTests",
             dependencies: ["KVFraming", "CChecksum", "TestSupport"],

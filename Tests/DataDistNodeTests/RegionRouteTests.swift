@@ -1,6 +1,7 @@
 import DataDistModel
 import Glibc
 import HTTPCore
+import TestSupport
 import Testing
 
 @testable import DataDistNode

@@ -1,5 +1,6 @@
 import DataDistModel
 import Glibc
+import TestSupport
 import Testing
 
 @testable import DataDistNode

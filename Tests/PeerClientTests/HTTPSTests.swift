@@ -1,6 +1,7 @@
 import Glibc
 import PeerClient
 import TLSTransport
+import TestSupport
 import Testing
 
 /// PeerClient over TLS (CONTRACT §13) against a server built from our own TLS component.

@@ -1,5 +1,6 @@
 import Foundation
 import TLSTransport
+import TestSupport
 import Testing
 
 #if canImport(Glibc)

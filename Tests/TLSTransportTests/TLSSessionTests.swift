@@ -1,4 +1,5 @@
 import TLSTransport
+import TestSupport
 import Testing
 
 #if canImport(Glibc)

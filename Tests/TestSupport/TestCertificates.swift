@@ -1,24 +1,23 @@
 import Foundation
 
-/// (Same file as Tests/TLSTransportTests/TestCertificates.swift until a shared test-support target holds it.)
 /// Certificates made at test time with the openssl CLI (CONTRACT §13 tests): a CA, a node certificate naming
 /// 127.0.0.1 and localhost, a client certificate from the same CA, an expired node certificate, and a second
 /// CA with a node certificate of its own. EC P-256 keys keep generation fast.
-struct TestCertificates: Sendable {
-    let directory: String
-    var caCertificate: String { directory + "/ca.pem" }
-    var nodeCertificate: String { directory + "/node.pem" }
-    var nodeKey: String { directory + "/node.key" }
-    var clientCertificate: String { directory + "/client.pem" }
-    var clientKey: String { directory + "/client.key" }
-    var expiredCertificate: String { directory + "/expired.pem" }
-    var expiredKey: String { directory + "/expired.key" }
-    var otherCACertificate: String { directory + "/other-ca.pem" }
-    var foreignCertificate: String { directory + "/foreign.pem" }
-    var foreignKey: String { directory + "/foreign.key" }
+public struct TestCertificates: Sendable {
+    public let directory: String
+    public var caCertificate: String { directory + "/ca.pem" }
+    public var nodeCertificate: String { directory + "/node.pem" }
+    public var nodeKey: String { directory + "/node.key" }
+    public var clientCertificate: String { directory + "/client.pem" }
+    public var clientKey: String { directory + "/client.key" }
+    public var expiredCertificate: String { directory + "/expired.pem" }
+    public var expiredKey: String { directory + "/expired.key" }
+    public var otherCACertificate: String { directory + "/other-ca.pem" }
+    public var foreignCertificate: String { directory + "/foreign.pem" }
+    public var foreignKey: String { directory + "/foreign.key" }
 
     /// Made once per test process.
-    static let shared: TestCertificates = {
+    public static let shared: TestCertificates = {
         do {
             return try TestCertificates()
         } catch {

@@ -1,12 +1,11 @@
 import Glibc
-import Testing
 
 /// A fresh directory for shared-memory files (under /dev/shm when there is one), removed with its files by
 /// `remove()`.
-struct ShmTestDir {
-    let path: String
+public struct ShmTestDir {
+    public let path: String
 
-    init() {
+    public init() {
         let base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
         var template = Array("\(base)/datadist-test.XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
@@ -15,7 +14,7 @@ struct ShmTestDir {
     }
 
     /// Removes everything below (one level of subdirectories is enough for these tests).
-    func remove() {
+    public func remove() {
         guard let dir = opendir(path) else { return }
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) {
@@ -43,7 +42,13 @@ struct ShmTestDir {
 
     /// Creates `name` (mode 0600) of `size` bytes; returns its path.
     @discardableResult
-    func file(_ name: String, size: Int, bytes: [UInt8] = [], at offset: Int = 0, truncate: Bool = true) -> String {
+    public func file(
+        _ name: String,
+        size: Int,
+        bytes: [UInt8] = [],
+        at offset: Int = 0,
+        truncate: Bool = true
+    ) -> String {
         let full = path + "/" + name
         let fd = open(full, O_RDWR | O_CREAT | (truncate ? O_TRUNC : 0), 0o600)
         precondition(fd >= 0, "cannot create \(full)")
@@ -55,7 +60,7 @@ struct ShmTestDir {
 }
 
 /// `count` bytes of the file at `path` from `offset` (nil when it cannot be read).
-func readFile(_ path: String, offset: Int, count: Int) -> [UInt8]? {
+public func readFile(_ path: String, offset: Int, count: Int) -> [UInt8]? {
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
@@ -65,7 +70,7 @@ func readFile(_ path: String, offset: Int, count: Int) -> [UInt8]? {
 }
 
 /// The `st_mode & 0o777` and size of `path`, or nil.
-func fileFacts(_ path: String) -> (mode: UInt32, size: Int, inode: UInt)? {
+public func fileFacts(_ path: String) -> (mode: UInt32, size: Int, inode: UInt)? {
     var st = stat()
     guard lstat(path, &st) == 0 else { return nil }
     return (UInt32(st.st_mode) & 0o777, Int(st.st_size), UInt(st.st_ino))
