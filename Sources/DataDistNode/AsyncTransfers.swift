@@ -2,6 +2,7 @@ import DataDistModel
 import Dispatch
 import Foundation
 import HTTPCore
+import HTTPServer
 import Synchronization
 
 /// The asynchronous transfers of `/v1/transfers` (CONTRACT §11): ids, controls of the running ones, the bounded
@@ -19,14 +20,17 @@ final class AsyncTransfers: Sendable {
 
     private let state: Mutex<State>
 
-    init(capacity: Int) {
+    private let clock: MonotonicClock
+
+    init(capacity: Int, clock: MonotonicClock) {
+        self.clock = clock
         state = Mutex(State(history: TransferHistory(capacity: capacity)))
     }
 
     /// Registers a transfer about to start; returns its id and control.
     func begin(op: String, cacheID: Int64) -> (String, TransferControl) {
         let id = UUID().uuidString.lowercased()
-        let control = TransferControl()
+        let control = TransferControl(clock: clock)
         let record = TransferRecord(id: id, op: op, cacheID: cacheID, createdAtUnixMs: NodeCore.nowUnixMs())
         state.withLock { s in
             s.history.start(record)

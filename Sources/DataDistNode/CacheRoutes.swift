@@ -37,9 +37,8 @@ struct CacheRoutes: Sendable {
                     let keys = s.caches.leasedKeys(cacheID: id)
                     s.caches.deallocate(id)
                     // A blocks cache goes with its key; a normal cache keeps its keys (and their leases).
-                    for key in keys where s.caches.leasedKeys(cacheID: id).contains(key) == false {
-                        s.leases.release(key)
-                    }
+                    let kept = Set(s.caches.leasedKeys(cacheID: id))
+                    for key in keys where !kept.contains(key) { s.leases.release(key) }
                     return visible
                 }
                 if existed { core.emit("cache_freed", [(key: "cache_id", value: JSONValue(id))]) }

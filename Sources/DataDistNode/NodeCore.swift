@@ -36,7 +36,7 @@ final class NodeCore: Sendable {
     init(config: NodeConfiguration, logger: Logger, memory: PoolMemorySet, clock: MonotonicClock = .system) {
         self.config = config
         self.clock = clock
-        self.asyncTransfers = AsyncTransfers(capacity: config.transferHistory)
+        self.asyncTransfers = AsyncTransfers(capacity: config.transferHistory, clock: clock)
         self.memory = memory
         self.bootID = BootID.make()
         self.startedAt = .now

@@ -7,19 +7,25 @@ import Synchronization
 /// client honours within about a second, and progress counters for `GET /v1/transfers/{id}`.
 final class TransferControl: Sendable {
     let cancellation = PeerCancellation()
+
+    init(clock: MonotonicClock = .system) {
+        self.clock = clock
+        self.lastProgressMs = Atomic(clock.nowMs)
+    }
     private let total = Atomic<Int>(0)
     private let done = Atomic<Int>(0)
     /// The source is progressive (its preamble says so): a pause in its bytes means layers are not ready yet.
     private let progressive = Atomic<Bool>(false)
     /// When bytes last arrived (monotonic ms).
-    private let lastProgressMs = Atomic<Int64>(MonotonicClock.system.nowMs)
+    private let clock: MonotonicClock
+    private let lastProgressMs: Atomic<Int64>
 
     /// A progressive source that has sent nothing for this long is `waiting` (blocked on readiness).
     static let waitingAfterMs: Int64 = 50
 
     var isWaiting: Bool {
         progressive.load(ordering: .relaxed)
-            && MonotonicClock.system.nowMs - lastProgressMs.load(ordering: .relaxed) >= Self.waitingAfterMs
+            && clock.nowMs - lastProgressMs.load(ordering: .relaxed) >= Self.waitingAfterMs
     }
 
     func markProgressive() { progressive.store(true, ordering: .relaxed) }
@@ -31,7 +37,7 @@ final class TransferControl: Sendable {
     func setTotal(_ bytes: Int) { total.store(bytes, ordering: .relaxed) }
     func add(_ bytes: Int) {
         done.add(bytes, ordering: .relaxed)
-        lastProgressMs.store(MonotonicClock.system.nowMs, ordering: .relaxed)
+        lastProgressMs.store(clock.nowMs, ordering: .relaxed)
     }
 
     /// The error a transfer stopped by `DELETE /v1/transfers/{id}` ends with.

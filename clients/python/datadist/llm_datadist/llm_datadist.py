@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import random
 import signal
 import shutil
 import socket
@@ -370,22 +371,44 @@ class LLMDataDist:
             body.append(spec)
         ret, rets = self._batch(clusters, local, body, lambda: client.link_clusters(body, timeout_ms=timeout))
         if self._hixl:
-            rets = [self._hixl_link(client, c, r, timeout) for c, r in zip(clusters, rets)]
+            specs = iter(body)
+            rets = [
+                self._hixl_link(client, c, r, timeout, None if local[i] is not None else next(specs))
+                for i, (c, r) in enumerate(zip(clusters, rets))
+            ]
             ret = next((r for r in reversed(rets) if r != LLMStatusCode.LLM_SUCCESS), LLMStatusCode.LLM_SUCCESS)
         return ret, rets
 
     @staticmethod
-    def _hixl_link(client: Client, cluster: LLMClusterInfo, status: LLMStatusCode, timeout: int) -> LLMStatusCode:
+    def _hixl_link(
+        client: Client,
+        cluster: LLMClusterInfo,
+        status: LLMStatusCode,
+        timeout: int,
+        spec: Optional[Dict[str, Any]],
+    ) -> LLMStatusCode:
         """HIXL links one direction per side, so both sides of a pair call link_clusters; a datadist link serves
         both directions, so the side whose peer linked first (ALREADY_LINK, or PROCESSING_LINK while that
-        handshake runs) has its link once the peer's appears."""
+        handshake runs) has its link once the peer's appears. When both sides started at the same moment, each
+        refused the other's offer (PROCESSING_LINK) and no link exists: retry after a random pause, which breaks
+        the tie."""
         if status not in (LLMStatusCode.LLM_ALREADY_LINK, LLMStatusCode.LLM_PROCESSING_LINK):
             return status
         deadline = time.monotonic() + timeout / 1000.0
+        retry_at = time.monotonic() + random.uniform(0.05, 0.25)
         while time.monotonic() < deadline:
             links = call(client.list_links).get("links", [])
             if any(link.get("remote_cluster_id") == cluster.remote_cluster_id for link in links):
                 return LLMStatusCode.LLM_SUCCESS
+            if spec is not None and time.monotonic() >= retry_at:
+                remaining = max(1, int((deadline - time.monotonic()) * 1000))
+                try:
+                    client.link_clusters([spec], timeout_ms=remaining)
+                    return LLMStatusCode.LLM_SUCCESS
+                except DataDistError as e:
+                    if e.status not in ("LLM_ALREADY_LINK", "LLM_PROCESSING_LINK"):
+                        return code_2_status(e.status)
+                retry_at = time.monotonic() + random.uniform(0.05, 0.25)
             time.sleep(0.02)
         return status
 
