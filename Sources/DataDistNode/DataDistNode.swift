@@ -22,6 +22,7 @@ public final class DataDistNode: Sendable {
         adminConfig.name = "admin"
         adminConfig.limits = configuration.httpLimits
         adminConfig.maxConnections = configuration.maxConnections
+        adminConfig.loops = configuration.ioThreads
         // Liveness and readiness probes still answer when silent connections fill the cap.
         adminConfig.reservedPaths = ["/healthz", "/readyz"]
         adminConfig.logger = logger

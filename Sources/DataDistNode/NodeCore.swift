@@ -11,7 +11,7 @@ final class NodeCore: Sendable {
     let config: NodeConfiguration
     let bootID: String
     let startedAt: ContinuousClock.Instant
-    let state: Mutex<NodeState>
+    let state: NodeStateLock
     let metrics = RequestMetrics()
     let transferMetrics = TransferMetrics()
     let logger: Logger
@@ -41,7 +41,7 @@ final class NodeCore: Sendable {
         self.bootID = BootID.make()
         self.startedAt = .now
         self.logger = logger
-        self.state = Mutex(
+        self.state = NodeStateLock(
             NodeState(
                 role: RoleState(
                     clusterID: config.clusterID,

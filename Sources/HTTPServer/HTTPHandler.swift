@@ -76,6 +76,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var shutdownGraceMs: Int = 5_000
     /// How long a closing connection keeps draining input so its last response is not lost to a reset.
     public var lingerMs: Int = 2_000
+    /// Event-loop threads serving the connections (`--io-threads`, CONTRACT §9); at least 1.
+    public var loops: Int = 1
     /// A name for threads and log lines ("admin", "peer").
     public var name: String = "http"
     /// The clock every timeout runs on (a `ManualClock` in tests).
