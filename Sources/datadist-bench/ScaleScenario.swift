@@ -29,7 +29,9 @@ enum ScaleScenario {
             try d.link(to: prompt)
             let src = try prompt.allocate(tensors: 2, tensorBytes: keyBytes / 2)
             try prompt.fill(cache: src, tensors: 2, from: source)
-            fan.append(Puller(decoder: d, prompt: prompt, src: src, dst: try d.allocate(tensors: 2, tensorBytes: keyBytes / 2)))
+            fan.append(
+                Puller(decoder: d, prompt: prompt, src: src, dst: try d.allocate(tensors: 2, tensorBytes: keyBytes / 2))
+            )
         }
         var pairs: [Puller] = []
         for i in 0..<most {
@@ -40,7 +42,9 @@ enum ScaleScenario {
             try d.link(to: p)
             let src = try p.allocate(tensors: 2, tensorBytes: keyBytes / 2)
             try p.fill(cache: src, tensors: 2, from: source)
-            pairs.append(Puller(decoder: d, prompt: p, src: src, dst: try d.allocate(tensors: 2, tensorBytes: keyBytes / 2)))
+            pairs.append(
+                Puller(decoder: d, prompt: p, src: src, dst: try d.allocate(tensors: 2, tensorBytes: keyBytes / 2))
+            )
         }
         let raw = try (0..<most).map { _ throws(BenchError) in
             (try PinnedBuffer(count: keyBytes), try PinnedBuffer(count: keyBytes))
@@ -88,7 +92,7 @@ enum ScaleScenario {
             print("  prompt threads at N = \(most) (CPU s / wall s): \(busiest)")
             report.notes.append("scale: prompt threads at N=\(most): \(busiest)")
         }
-        nodes.forEach { $0.stop() }
+        for n in nodes { n.stop() }
         nodes = []
         try stripes(env, bytes: largeBytes, report: &report)
     }
@@ -116,7 +120,9 @@ enum ScaleScenario {
             )
             nodes.append(d)
             try d.link(to: prompt)
-            pullers.append(Puller(decoder: d, prompt: prompt, src: src, dst: try d.allocate(tensors: 2, tensorBytes: bytes / 2)))
+            pullers.append(
+                Puller(decoder: d, prompt: prompt, src: src, dst: try d.allocate(tensors: 2, tensorBytes: bytes / 2))
+            )
         }
         let rawSource = try PinnedBuffer(count: bytes)
         let rawDestination = try PinnedBuffer(count: bytes)
@@ -193,7 +199,9 @@ enum LoopCPU {
         guard let dir = opendir("/proc/\(pid)/task") else { return out }
         defer { closedir(dir) }
         while let entry = readdir(dir) {
-            let tid = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let tid = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             guard Int(tid) != nil, let stat = ProcStats.readText("/proc/\(pid)/task/\(tid)/stat"),
                 let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
             else { continue }
