@@ -53,14 +53,19 @@ enum ScaleScenario {
         _ = try concurrentRaw(raw)
 
         var busiest = ""
+        var lockHolds = ""
         for n in counts {
             var fanOut = Samples()
             var tcp = Samples()
             var pairRate = Samples()
             for _ in 0..<env.trials {
                 let before = LoopCPU.sample(prompt.pid)
+                let locksBefore = n == most ? try LockHolds(prompt) : nil
                 let wall = try concurrent(Array(fan[0..<n]))
-                if n == most { busiest = LoopCPU.summary(from: before, to: LoopCPU.sample(prompt.pid), wall: wall) }
+                if n == most {
+                    busiest = LoopCPU.summary(from: before, to: LoopCPU.sample(prompt.pid), wall: wall)
+                    if let locksBefore { lockHolds = try LockHolds(prompt).since(locksBefore) }
+                }
                 fanOut.add(gbPerSecond(n * keyBytes, wall))
                 tcp.add(gbPerSecond(n * keyBytes, try concurrentRaw(Array(raw[0..<n]))))
                 pairRate.add(gbPerSecond(n * keyBytes, try concurrent(Array(pairs[0..<n]))))
@@ -91,6 +96,10 @@ enum ScaleScenario {
         if !busiest.isEmpty {
             print("  prompt threads at N = \(most) (CPU s / wall s): \(busiest)")
             report.notes.append("scale: prompt threads at N=\(most): \(busiest)")
+        }
+        if !lockHolds.isEmpty {
+            print("  prompt node lock during the N = \(most) fan-out: \(lockHolds)")
+            report.notes.append("scale: prompt node lock at N=\(most): \(lockHolds)")
         }
         for n in nodes { n.stop() }
         nodes = []
@@ -224,5 +233,47 @@ enum LoopCPU {
         let total = used.reduce(0) { $0 + $1.1 }
         let top = used.prefix(8).map { "\($0.0) \(format($0.1 / wall))" }.joined(separator: ", ")
         return "\(top); all threads \(format(total / wall)) cores over \(format(wall)) s"
+    }
+}
+
+/// The prompt's node-lock hold histogram (`datadist_node_lock_hold_seconds` in /metrics), to say how long the
+/// one lock is held while many pulls run (issue 8).
+struct LockHolds {
+    var buckets: [(bound: String, count: Double)] = []
+    var count = 0.0
+    var sum = 0.0
+    var longest = 0.0
+
+    init(_ node: NodeProcess) throws(BenchError) {
+        let text = String(decoding: try node.admin.download("/metrics"), as: UTF8.self)
+        for line in text.split(separator: "\n") where line.hasPrefix("datadist_node_lock_hold") {
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, let value = Double(parts[1]) else { continue }
+            let name = parts[0]
+            if name.hasPrefix("datadist_node_lock_hold_seconds_bucket{le=\""), let end = name.lastIndex(of: "\"") {
+                let start = name.index(name.startIndex, offsetBy: "datadist_node_lock_hold_seconds_bucket{le=\"".count)
+                buckets.append((String(name[start..<end]), value))
+            } else if name == "datadist_node_lock_hold_seconds_count" {
+                count = value
+            } else if name == "datadist_node_lock_hold_seconds_sum" {
+                sum = value
+            } else if name == "datadist_node_lock_hold_max_seconds" {
+                longest = value
+            }
+        }
+    }
+
+    /// "holds, mean, share under each bound, longest since start" between `earlier` and this sample.
+    func since(_ earlier: LockHolds) -> String {
+        let n = count - earlier.count
+        guard n > 0 else { return "no holds" }
+        let mean = (sum - earlier.sum) / n * 1e6
+        var shares: [String] = []
+        for (i, b) in buckets.enumerated() where i < earlier.buckets.count && b.bound != "+Inf" {
+            let within = b.count - earlier.buckets[i].count
+            shares.append("≤\(format((Double(b.bound) ?? 0) * 1e6)) µs \(format(100 * within / n))%")
+        }
+        return "\(Int(n)) holds, mean \(format(mean)) µs; \(shares.joined(separator: ", ")); "
+            + "longest since start \(format(longest * 1e6)) µs"
     }
 }
