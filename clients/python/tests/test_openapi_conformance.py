@@ -6,6 +6,7 @@ so there a missing validator fails instead of skipping."""
 from __future__ import annotations
 
 import os
+import time
 from typing import Callable, Dict, List, Set, Tuple
 
 import pytest
@@ -20,8 +21,14 @@ from openapi_spec import load_spec, request_problems, response_problems  # noqa:
 
 PROMPT_ID = 1
 DECODER_ID = 2
-# Two slots of 4 tensors of 256 fp16 values: 512 bytes per slot and tensor.
-DESC = {"num_tensors": 4, "shape": [2, 256], "data_type": "DT_FLOAT16", "placement": "HOST"}
+# Two slots of 4 tensors (2 layers of K and V) of 256 fp16 values: 512 bytes per slot and tensor.
+NUM_TENSORS = 4
+DESC: Dict[str, object] = {
+    "num_tensors": NUM_TENSORS,
+    "shape": [2, 256],
+    "data_type": "DT_FLOAT16",
+    "placement": "HOST",
+}
 SLOT_BYTES = 512
 
 
@@ -56,16 +63,45 @@ def allocate_source(prompt: Client, req_ids: List[int]) -> int:
     keys = [{"prompt_cluster_id": PROMPT_ID, "req_id": r} for r in req_ids]
     cache_id = int(prompt.allocate_cache(DESC, cache_keys=keys)["cache_id"])
     for slot, req_id in enumerate(req_ids):
-        for tensor in range(DESC["num_tensors"]):
+        for tensor in range(NUM_TENSORS):
             prompt.write_tensor(cache_id, tensor, slot_bytes(tensor, req_id), batch_index=slot)
     return cache_id
+
+
+def wait_for(what: str, probe: Callable[[], bool], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not probe():
+        assert time.monotonic() < deadline, f"not within {seconds} s: {what}"
+        time.sleep(0.05)
+
+
+def drain_switch(prompt: Client, decoder: Client, destination: int, cluster: List[Dict[str, object]]) -> None:
+    """A drain-aware switch (CONTRACT §12) while a pull waits on a progressive source: new links, transfers and
+    key bindings answer 503 NODE_DRAINING until the pull ends; then the switch unlinks and applies."""
+    key9 = {"prompt_cluster_id": PROMPT_ID, "req_id": 9}
+    progressive = int(prompt.allocate_cache(DESC, cache_keys=[key9], progressive=True)["cache_id"])
+    waiting = decoder.submit_transfer("pull", destination, cache_key=key9, timeout_ms=30000)
+    accepted = decoder.switch_role("MIX", unlink="graceful", drain_timeout_ms=30000, respond_async=True)
+    assert accepted["role"] == "DECODER", accepted
+    wait_for("the decoder drains", lambda: decoder.load()["draining"] is True)
+    expect_error(lambda: decoder.link_clusters(cluster, timeout_ms=5000), 503, "NODE_DRAINING")
+    expect_error(lambda: decoder.pull_cache(destination, cache_key=key9, timeout_ms=5000), 503, "NODE_DRAINING")
+    expect_error(lambda: decoder.submit_transfer("pull", destination, cache_key=key9), 503, "NODE_DRAINING")
+    own_key = [{"prompt_cluster_id": DECODER_ID, "req_id": 1}]
+    expect_error(lambda: decoder.allocate_cache(DESC, cache_keys=own_key), 503, "NODE_DRAINING")
+    for tensor in range(NUM_TENSORS):
+        prompt.write_tensor(progressive, tensor, slot_bytes(tensor, 9), batch_index=0)
+    prompt.mark_ready(progressive, layers=NUM_TENSORS // 2, batch_index=0)
+    assert decoder.get_transfer(waiting["transfer_id"], wait_ms=30000)["state"] == "done"
+    wait_for("the switch applies", lambda: decoder.get_role()["role"] == "MIX")
+    assert decoder.read_tensor(destination, 3, batch_index=0) == slot_bytes(3, 9)
 
 
 def test_seed_flow_answers_as_openapi_yaml_says(start_node: NodeFactory) -> None:
     spec = load_spec()
     recorder = ExchangeRecorder()
     prompt_node = start_node(role="decoder", cluster_id=PROMPT_ID, extra=["--enable-switch-role"])
-    decoder_node = start_node(role="decoder", cluster_id=DECODER_ID)
+    decoder_node = start_node(role="decoder", cluster_id=DECODER_ID, extra=["--enable-switch-role"])
     guarded_node = start_node(role="decoder", cluster_id=3, extra=["--admin-token", "spec-token"])
     prompt = recorder.client(prompt_node.admin)
     decoder = recorder.client(decoder_node.admin)
@@ -111,7 +147,7 @@ def test_seed_flow_answers_as_openapi_yaml_says(start_node: NodeFactory) -> None
     # Pull by key: the bytes arrive and the key is consumed; a synchronous and an asynchronous pull.
     pulled = decoder.pull_cache(destination, cache_key=key7, batch_index=0, timeout_ms=10000)
     assert pulled["status"] == "LLM_SUCCESS"
-    for tensor in range(DESC["num_tensors"]):
+    for tensor in range(NUM_TENSORS):
         assert decoder.read_tensor(destination, tensor, batch_index=0) == slot_bytes(tensor, 7)
     expect_error(
         lambda: decoder.pull_cache(destination, cache_key=key7, timeout_ms=5000), 404, "LLM_KV_CACHE_NOT_EXIST"
@@ -124,7 +160,11 @@ def test_seed_flow_answers_as_openapi_yaml_says(start_node: NodeFactory) -> None
     assert decoder.list_transfers()["transfers"]
     expect_error(lambda: decoder.get_transfer("no-such-transfer"), 404, "NOT_FOUND")
 
-    # Unlink, then the prompt may switch back; caches go.
+    drain_switch(prompt, decoder, destination, cluster)
+
+    # The drain unlinked both sides; an unlink of a cluster no longer linked is a success. The prompt may now
+    # switch back; caches go.
+    assert prompt.list_links()["links"] == []
     assert decoder.unlink_cluster(PROMPT_ID)["status"] == "LLM_SUCCESS"
     assert prompt.switch_role("DECODER")["role_epoch"] == 2
     assert decoder.deallocate_cache(destination)["status"] == "LLM_SUCCESS"
@@ -155,7 +195,7 @@ def test_seed_flow_answers_as_openapi_yaml_says(start_node: NodeFactory) -> None
     wanted = {
         ("GET", 200), ("PUT", 200), ("POST", 201), ("POST", 202), ("PUT", 400), ("POST", 400), ("GET", 400),
         ("GET", 401), ("GET", 404), ("POST", 404), ("GET", 409), ("POST", 409), ("PUT", 409), ("POST", 502),
-        ("POST", 507), ("DELETE", 200),
+        ("POST", 503), ("POST", 507), ("DELETE", 200), ("PUT", 202),
     }  # fmt: skip
     assert wanted <= seen, f"the flow missed {sorted(wanted - seen)}"
     statuses: Dict[int, int] = {}
