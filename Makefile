@@ -42,10 +42,11 @@ test: test-deps
 
 # The Python client and llm_datadist facade (clients/python) against live nodes of the debug build. pytest runs in
 # a venv of test-only PyPI packages (scripts/venv.sh, made when missing): pytest, and openapi-core, which checks a
-# live node's answers against openapi.yaml (issue 13). The client package itself stays standard library only.
+# live node's answers against openapi.yaml, and PyYAML, which reads deploy/ (issue 13). The client package itself
+# stays standard library only.
 PYTHON       ?= python3
 PYTEST_VENV  := .build-pytest/venv
-PYTEST_PINS  := pytest==9.0.3 openapi-core==0.23.1
+PYTEST_PINS  := pytest==9.0.3 openapi-core==0.23.1 PyYAML==6.0.3
 
 # Debian's python3 keeps venv and ensurepip in python3-venv.
 python-venv:
