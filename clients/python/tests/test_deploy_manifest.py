@@ -149,6 +149,7 @@ def test_the_node_starts_with_the_manifests_arguments_and_answers_the_probes(nod
         assert health == {"status": "ok"}
         assert get(f"{scheme}://127.0.0.1:{port}/readyz", context)["status"] == "ready"
         assert sorted(p.name for p in (node_dir / "shm").iterdir()), "no pool file in --shm-dir"
+        print(f"the manifest's node answered its probes over {scheme}")
     finally:
         process.terminate()
         process.wait(timeout=15)
