@@ -1,6 +1,7 @@
 import DataDistModel
 import Dispatch
 import HTTPCore
+import Logging
 import Synchronization
 
 /// The open `/v1/events` streams (CONTRACT §12): admits at most `--max-event-streams`, wakes them when an event
@@ -55,6 +56,8 @@ final class EventStreams: Sendable {
 
 /// One `/v1/events` response: an open-ended body the server polls. Each `next` frames the events recorded since
 /// the last one (read from the node's ring under its lock) into a buffer it owns until the following call.
+/// A reader that stops reading costs the node its socket buffers and one batch: the server stops polling a full
+/// socket (and closes it after the idle timeout); one that falls behind the ring is ended (CONTRACT §12).
 ///
 /// `@unchecked Sendable`: `buffer` is touched only from the server loop's calls (`next`, `finish`), which the loop
 /// makes one at a time and only once the previous regions were written; everything else sits behind `state`.
@@ -115,6 +118,16 @@ final class EventStreamProducer: HTTPBodyProducer, @unchecked Sendable {
         if ended { return false }
         let (bootID, firstHeld, events) = core.state.withLock { s in
             (core.bootID, s.events.firstHeld, s.events.events(after: cursor, limit: 256).events)
+        }
+        // The reader fell so far behind (its socket full while events were recorded) that the ring no longer
+        // holds what it has not been sent: end the stream rather than skip events in silence. Its reconnect
+        // with Last-Event-ID starts with `reset`. Memory per stream stays one batch, whatever the reader does.
+        if !reset && cursor + 1 < firstHeld {
+            core.logger.notice(
+                "event stream ended: its reader fell behind the event history",
+                metadata: ["sent_up_to": "\(cursor)", "first_held": "\(firstHeld)"]
+            )
+            return false
         }
         var text = ""
         if reset {
