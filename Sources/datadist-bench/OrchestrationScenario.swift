@@ -11,6 +11,9 @@ enum OrchestrationScenario {
     static let pulls = 8
     static let streams = 64
     static let events = 10_000
+    /// Events a second while `/healthz` is compared: what the node keeps up with on a loaded 2-core machine with
+    /// 64 streams open, so both phases see the same offered load.
+    static let eventRate = 1000.0
     /// The node's `--event-history` (its default).
     static let history = 4096
 
@@ -190,19 +193,23 @@ enum OrchestrationScenario {
         /// Streams that got every one of the events, in order.
         var complete: Int
         var bytesPerEvent: Double
+        /// Events a second the producer achieved.
+        var rate: Double
     }
 
     private static func manyStreams(_ env: BenchEnvironment, report: inout Report) throws(BenchError) {
         let node = try NodeProcess(env, clusterID: 1, role: "decoder", pool: 16 * MiB)
         defer { node.stop() }
         let fresh = Double(node.rssBytes) / Double(MiB)
-        _ = try produce(node, events: 2 * history)  // warm-up: the ring is full before either phase
+        try produce(node, events: 2 * history)  // warm-up: the ring is full before either phase
         var withP99 = Samples()
         var withoutP99 = Samples()
         var complete = Samples()
         var extra = Samples()
         var peakWith = Samples()
         var perEvent = Samples()
+        var rates = Samples()
+        var ratesWithout = Samples()
         for _ in 0..<env.trials {
             let without = try phase(node, streams: 0)
             let with = try phase(node, streams: streams)
@@ -212,8 +219,12 @@ enum OrchestrationScenario {
             extra.add(Double(with.peakRSS - without.peakRSS) / Double(MiB))
             peakWith.add(Double(with.peakRSS) / Double(MiB))
             perEvent.add(with.bytesPerEvent)
+            rates.add(with.rate)
+            ratesWithout.add(without.rate)
         }
-        let how = "\(events) events (cache allocate/free) per phase; streams and no streams interleaved"
+        let how =
+            "\(events) events (cache allocate/free) per phase paced at \(Int(eventRate))/s (achieved: "
+            + "\(Int(rates.median))/s with streams, \(Int(ratesWithout.median))/s without); phases interleaved"
         report.add(
             Figure(
                 name,
@@ -280,7 +291,8 @@ enum OrchestrationScenario {
                 usleep(2000)
             }
         }
-        let produced = Result { () throws(BenchError) in try produce(node, events: events) }
+        // Paced, so both phases put the same load on the node and only the streams differ.
+        let produced = Result { () throws(BenchError) in try produce(node, events: events, perSecond: eventRate) }
         // Every stream must reach the last event; a stream making no progress for 10 s has failed.
         var lastProgress = monotonicSeconds()
         var seen = -1
@@ -297,7 +309,7 @@ enum OrchestrationScenario {
         running.store(false, ordering: .relaxed)
         prober.join()
         sampler.join()
-        _ = try produced.get()
+        let seconds = try produced.get()
         let tallies = readers.map(\.tally)
         let complete = tallies.filter { $0.events == events && $0.outOfOrder == 0 && $0.last - $0.first + 1 == events }
         let bytes = tallies.reduce(0) { $0 + $1.bytes }
@@ -307,7 +319,8 @@ enum OrchestrationScenario {
             peakRSS: peak.load(ordering: .relaxed),
             rssBefore: rssBefore,
             complete: complete.count,
-            bytesPerEvent: count > 0 ? Double(bytes) / Double(count) : .nan
+            bytesPerEvent: count > 0 ? Double(bytes) / Double(count) : .nan,
+            rate: Double(events) / seconds
         )
     }
 
@@ -318,16 +331,27 @@ enum OrchestrationScenario {
         while monotonicSeconds() < deadline {
             let metrics = String(decoding: try node.admin.download("/metrics"), as: UTF8.self)
             if metrics.contains("\ndatadist_event_streams 0\n") { return }
-            _ = try produce(node, events: 2)
+            try produce(node, events: 2)
             usleep(10_000)
         }
         throw BenchError("event streams of the last phase are still open after 10 s")
     }
 
-    /// `events` events: a small cache allocated and freed `events / 2` times.
-    private static func produce(_ node: NodeProcess, events: Int) throws(BenchError) -> Double {
+    /// `events` events: a small cache allocated and freed `events / 2` times, at most `perSecond` events a second
+    /// (nil: as fast as the node answers); seconds taken.
+    @discardableResult
+    private static func produce(
+        _ node: NodeProcess,
+        events: Int,
+        perSecond: Double? = nil
+    ) throws(BenchError) -> Double {
         let started = monotonicSeconds()
-        for _ in 0..<(events / 2) {
+        for i in 0..<(events / 2) {
+            if let perSecond {
+                let due = started + Double(2 * i) / perSecond
+                let wait = due - monotonicSeconds()
+                if wait > 0 { usleep(useconds_t(wait * 1e6)) }
+            }
             let id = try node.allocate(tensors: 1, tensorBytes: 64)
             let freed = try node.admin.call("DELETE", "/v1/cache/\(id)")
             guard freed["error"] == nil else { throw BenchError("free: \(freed.serialized)") }
