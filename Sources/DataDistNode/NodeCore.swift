@@ -38,7 +38,8 @@ final class NodeCore: Sendable {
         self.clock = clock
         self.asyncTransfers = AsyncTransfers(capacity: config.transferHistory, clock: clock)
         self.memory = memory
-        self.bootID = BootID.make()
+        let bootID = BootID.make()
+        self.bootID = bootID
         self.startedAt = .now
         self.logger = logger
         self.state = NodeStateLock(
@@ -57,7 +58,7 @@ final class NodeCore: Sendable {
                     hostPoolBytes: config.hostPoolBytes,
                     pageShift: config.pageShift
                 ),
-                events: EventLog(capacity: config.eventHistory),
+                events: EventLog(capacity: config.eventHistory, bootID: bootID),
                 leases: KeyLeases(durationMs: Int64(config.kvLeaseMs))
             )
         )
