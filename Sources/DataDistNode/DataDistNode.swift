@@ -30,6 +30,9 @@ public final class DataDistNode: Sendable {
         adminConfig.bodyTimeoutMs = configuration.bodyTimeoutMs
         adminConfig.idleTimeoutMs = configuration.idleTimeoutMs
         let core = self.core
+        // Link offers carry the admin port as the callback address: known before the first request is served
+        // (a link sent as soon as /healthz answers once saw port 0 while `start` was still spawning loops).
+        adminConfig.onListening = { port in core.state.withLock { $0.adminPort = port } }
         sweeper = TransferSweeper(core: core)
         admin = HTTPServer(
             configuration: adminConfig,
@@ -65,8 +68,6 @@ public final class DataDistNode: Sendable {
             core.memory.removeFiles()
             throw NodeStartError(message: "--admin \(core.config.admin): \(error)")
         }
-        let bound = admin.port
-        core.state.withLock { $0.adminPort = bound }
         core.logger.info(
             "datadist node started",
             metadata: [

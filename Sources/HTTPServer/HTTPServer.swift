@@ -42,6 +42,7 @@ public final class HTTPServer: Sendable {
                 current = nil
             }
             let loops = try makeLoops()
+            configuration.onListening?(stats.port.load(ordering: .acquiring))
             stats.runningLoops.store(loops.count, ordering: .releasing)
             var threads: [LoopThread] = []
             for (i, loop) in loops.enumerated() {
