@@ -12,7 +12,8 @@ import Synchronization
 final class FaultyRelay: @unchecked Sendable {
     /// `flip` a byte, `pause` the stream, or (`dropAckAnswer`) let one `POST /v1/peer/pull/ack` through and close
     /// its connection instead of relaying the answer: the ack happened, its answer was lost.
-    enum Fault: Sendable { case flip, pause, dropAckAnswer }
+    /// `cut` closes the connection (both ways) once `after` bytes went through: a stream killed mid-transfer.
+    enum Fault: Sendable { case flip, pause, dropAckAnswer, cut }
 
     /// Per connection: an ack request went upstream and its answer must be swallowed.
     private final class AckTrap: Sendable {
@@ -156,6 +157,11 @@ final class FaultyRelay: @unchecked Sendable {
                 if fault == .flip { buffer[split] ^= 0x5A }
             }
             guard send(buffer[0..<split], to: to) else { break }
+            if split < n, fault == .cut {
+                shutdown(to, Int32(SHUT_RDWR))
+                shutdown(from, Int32(SHUT_RDWR))
+                break
+            }
             if split < n {
                 if fault == .pause {
                     holding.store(true, ordering: .sequentiallyConsistent)
