@@ -13,6 +13,9 @@ struct PeerTransferService: Sendable {
         [
             Route("POST", "/v1/peer/pull", needsAuth: false, servePull),
             Route("POST", "/v1/peer/pull/stream", needsAuth: false, serveStream),
+            Route("POST", "/v1/peer/pull/stream/release", needsAuth: false) { ctx throws(APIError) in
+                .json(200, try releaseStreams(ctx))
+            },
             Route("POST", "/v1/peer/pull/ack", needsAuth: false) { ctx throws(APIError) in
                 .json(200, try acknowledge(ctx))
             },
@@ -154,9 +157,7 @@ struct PeerTransferService: Sendable {
         } catch {
             unpin(source.id)
             core.state.withLock { s in
-                for i in 1..<stripes.count where s.transfers.takeStream(transferID, index: i, requester: requester) != nil {
-                    _ = s.caches.unpin(source.id)
-                }
+                for id in s.transfers.dropStripedPull(transferID) { _ = s.caches.unpin(id) }
             }
             throw APIError(.LLM_FAILED, "cannot frame the transfer: \(error)")
         }
@@ -211,6 +212,18 @@ struct PeerTransferService: Sendable {
     }
 
     private func unpin(_ id: Int64) { core.state.withLock { _ = $0.caches.unpin(id) } }
+
+    /// `POST /v1/peer/pull/stream/release`: the puller failed a striped pull and will ask for no more streams.
+    private func releaseStreams(_ ctx: RouteContext) throws(APIError) -> JSONValue {
+        let requester = try authorize(ctx.request.headers)
+        let f = try RequestFields(try ctx.request.jsonBody(), known: ["stream_id"])
+        guard let id = f["stream_id"]?.stringValue else { throw .paramInvalid("stream_id is required") }
+        core.state.withLock { s in
+            guard s.transfers.stripedPulls[id]?.requester == requester else { return }
+            for cacheID in s.transfers.dropStripedPull(id) { _ = s.caches.unpin(cacheID) }
+        }
+        return ["status": "LLM_SUCCESS", "code": 0]
+    }
 
     /// A stream of a striped pull broke off: the puller fails the whole pull and asks for no more streams, so the
     /// pins held for them are released now rather than at expiry.

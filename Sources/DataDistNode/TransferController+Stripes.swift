@@ -103,4 +103,19 @@ extension TransferController {
         control?.add(encoder.payloadLength)
         return .success(encoder.payloadLength)
     }
+
+    /// Tells the owner, best effort and off this thread, that a failed striped pull will ask for no more streams,
+    /// so it releases their pins now instead of when the transfer's entry expires.
+    func releaseStreams(_ streamID: String, route: Route) {
+        let calls = core.peerCalls
+        BlockingWorkers(name: "datadist-notice").async {
+            _ = calls.post(
+                route.address,
+                "/v1/peer/pull/stream/release",
+                ["stream_id": .string(streamID)],
+                timeoutMs: 2000,
+                link: route.credential
+            )
+        }
+    }
 }

@@ -217,7 +217,10 @@ final class TransferController: Sendable {
             let destination = StreamMemory(writable: memory.regions(dst, plan.destination))
             if stripes.count > 1 {
                 guard let streamID = preamble.streamID else {
-                    throw APIError(.LLM_FAILED, "cluster \(route.remote) announced \(stripes.count) streams without an id")
+                    throw APIError(
+                        .LLM_FAILED,
+                        "cluster \(route.remote) announced \(stripes.count) streams without an id"
+                    )
                 }
                 for index in 1..<stripes.count {
                     let share = StreamMemory(writable: StripeRegions.slice(destination.writable, stripes.shares[index]))
@@ -263,12 +266,13 @@ final class TransferController: Sendable {
             _ = try core.peers.perform(
                 peerRequest,
                 expectedLength: nil,
-                onHead: { receiver.announce(contentLength: $0) }
-            ) { chunk in
-                let ok = receiver.consume(chunk)
-                control?.add(chunk.count)
-                return ok
-            }
+                onHead: { receiver.announce(contentLength: $0) },
+                sink: { chunk in
+                    let ok = receiver.consume(chunk)
+                    control?.add(chunk.count)
+                    return ok
+                }
+            )
             do throws(APIError) {
                 firstStream = .success(try receiver.finish())
             } catch {
@@ -288,7 +292,9 @@ final class TransferController: Sendable {
         // Done only when every stream is verified; a failing one has cancelled the others and is what we report.
         let verified: Int
         switch (firstStream, streams.wait()) {
-        case (_, .failure(let e)), (.failure(let e), _): return .failure(e)
+        case (_, .failure(let e)), (.failure(let e), _):
+            if let id = receiver.preamble?.streamID { releaseStreams(id, route: route) }
+            return .failure(e)
         case (.success(let first), .success(let rest)): verified = first + rest
         }
         // libcurl checks its timer only now and then: a fast transfer can finish past a tiny bound. The

@@ -34,15 +34,19 @@ import Testing
             #expect(frames.max()! - frames.min()! <= 1)
         }
         // 5 frames over 4 streams: the first share gets the extra frame.
-        #expect(try TransferStripes(payloadBytes: 5 << 20, frameSize: 1 << 20, count: 4).shares.map(\.count) == [
-            2 << 20, 1 << 20, 1 << 20, 1 << 20,
-        ])
+        #expect(
+            try TransferStripes(payloadBytes: 5 << 20, frameSize: 1 << 20, count: 4).shares.map(\.count) == [
+                2 << 20, 1 << 20, 1 << 20, 1 << 20,
+            ]
+        )
     }
 
     @Test func countsAPayloadCannotCarryAreMalformed() {
         #expect(throws: APIError.self) { try TransferStripes(payloadBytes: 100, frameSize: 64, count: 3) }
         #expect(throws: APIError.self) { try TransferStripes(payloadBytes: 100, frameSize: 64, count: 0) }
-        #expect(throws: APIError.self) { try TransferStripes(payloadBytes: 1 << 20, frameSize: 1, count: 9, maxCount: 8) }
+        #expect(throws: APIError.self) {
+            try TransferStripes(payloadBytes: 1 << 20, frameSize: 1, count: 9, maxCount: 8)
+        }
         #expect((try? TransferStripes(payloadBytes: 0, frameSize: 64, count: 1))?.shares == [0..<0])
     }
 
@@ -83,6 +87,11 @@ import Testing
         #expect(stream == PullStreamRequest(streamID: "abc", index: 3))
         let plan = PushPlan(transferID: "t", dstGeometry: geometry, dstSlot: 0, payloadBytes: 8, frameSize: 4)
         #expect(plan.json.objectValue?["streams"] == nil)
-        #expect(try PushPlan.decode(PushPlan(transferID: "t", dstGeometry: geometry, dstSlot: 0, payloadBytes: 8, frameSize: 4, streams: 2).json).streams == 2)
+        #expect(
+            try PushPlan.decode(
+                PushPlan(transferID: "t", dstGeometry: geometry, dstSlot: 0, payloadBytes: 8, frameSize: 4, streams: 2)
+                    .json
+            ).streams == 2
+        )
     }
 }

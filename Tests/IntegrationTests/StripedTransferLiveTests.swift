@@ -57,7 +57,10 @@ import Testing
                 #expect(byteMismatch(decoders[i].readTensor(dsts[i], t), want) == nil, "decoder \(i) tensor \(t)")
             }
             // Consumed exactly once: the key is gone.
-            let again = decoders[i].post("/v1/cache/\(dsts[i])/pull", #"{"cache_key":\#(requestKey(0, UInt64(100 + i)))}"#)
+            let again = decoders[i].post(
+                "/v1/cache/\(dsts[i])/pull",
+                #"{"cache_key":\#(requestKey(0, UInt64(100 + i)))}"#
+            )
             #expect(again?.status == 404, "\(again?.text ?? "")")
         }
         #expect(p.deallocate(src) == 200)
@@ -174,7 +177,9 @@ import Testing
         let relay = FaultyRelay(upstream: p.node.peerPort ?? 0, fault: .dropAckAnswer, after: 0)
         defer { relay.stop() }
         #expect(d.link([(0, relay.address)])?.status == 200)
-        let src = try p.allocate(#"{"cache_desc":\#(uint8Desc(2, [2, Self.mib])),"cache_keys":[\#(requestKey(0, 1)),\#(requestKey(0, 2))]}"#)
+        let src = try p.allocate(
+            #"{"cache_desc":\#(uint8Desc(2, [2, Self.mib])),"cache_keys":[\#(requestKey(0, 1)),\#(requestKey(0, 2))]}"#
+        )
         let data = PullCacheLiveTests.fill(p, src, tensors: 2, bytes: 2 * Self.mib, seed: 9400)
         let dst = try d.allocate(#"{"cache_desc":\#(uint8Desc(2, [1, Self.mib]))}"#)
         relay.arm()
