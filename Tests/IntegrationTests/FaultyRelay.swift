@@ -13,7 +13,9 @@ final class FaultyRelay: @unchecked Sendable {
     /// `flip` a byte, `pause` the stream, or (`dropAckAnswer`) let one `POST /v1/peer/pull/ack` through and close
     /// its connection instead of relaying the answer: the ack happened, its answer was lost.
     /// `cut` closes the connection (both ways) once `after` bytes went through: a stream killed mid-transfer.
-    enum Fault: Sendable { case flip, pause, dropAckAnswer, cut }
+    /// `shortenLength` lowers the announced `Content-Length` of the next answer that has one (its last non-zero
+    /// digit, by one): the body then carries more than announced.
+    enum Fault: Sendable { case flip, pause, dropAckAnswer, cut, shortenLength }
 
     /// Per connection: an ack request went upstream and its answer must be swallowed.
     private final class AckTrap: Sendable {
@@ -144,6 +146,20 @@ final class FaultyRelay: @unchecked Sendable {
                     // The answer to the ack: swallow it and cut the client's connection.
                     shutdown(to, Int32(SHUT_RDWR))
                     break
+                }
+                guard send(buffer[0..<n], to: to) else { break }
+                total += n
+                continue
+            }
+            if fault == .shortenLength {
+                if faulty, armed.load(ordering: .sequentiallyConsistent),
+                    let field = buffer[0..<n].firstRange(of: Array("Content-Length: ".utf8)),
+                    let last = buffer[field.upperBound..<n].prefix(while: { (48...57).contains($0) }).lastIndex(where: {
+                        $0 > UInt8(ascii: "0")
+                    }),
+                    !triggered.exchange(true, ordering: .sequentiallyConsistent)
+                {
+                    buffer[last] -= 1
                 }
                 guard send(buffer[0..<n], to: to) else { break }
                 total += n

@@ -196,4 +196,54 @@ import Testing
         #expect(p.deallocate(src) == 200 && d.deallocate(dst) == 200)
         #expect(p.poolsDrain())
     }
+
+    /// An owner's answer announcing fewer bytes than its preamble needs is refused before any frame is consumed,
+    /// and its connection (which still holds the surplus) is never reused: the next pull is clean.
+    @Test(arguments: [1, 4])
+    func aContentLengthShortOfThePreambleFailsThePullAndPoisonsNothing(_ k: Int) throws {
+        let p = try LiveNode.prompt(0)
+        let d = try LiveNode.decoder(1, Self.striping(k))
+        let relay = FaultyRelay(upstream: p.node.peerPort ?? 0, fault: .shortenLength, after: 0)
+        defer { relay.stop() }
+        #expect(d.link([(0, relay.address)])?.status == 200)
+        let src = try p.allocate(#"{"cache_desc":\#(uint8Desc(4, [1, Self.mib])),"cache_keys":[\#(requestKey(0, 5))]}"#)
+        let data = PullCacheLiveTests.fill(p, src, tensors: 4, bytes: Self.mib, seed: 9500)
+        let dst = try d.allocate(#"{"cache_desc":\#(uint8Desc(4, [1, Self.mib]))}"#)
+        relay.arm()
+        let pull = #"{"cache_key":\#(requestKey(0, 5)),"timeout_ms":30000}"#
+        let bad = try #require(d.post("/v1/cache/\(dst)/pull", pull))
+        #expect(relay.didTrigger)
+        #expect(bad.status == 500 && bad.status_ == "LLM_FAILED", "\(bad.text)")
+        #expect(bad.text.contains("announced"), "\(bad.text)")
+        let good = try #require(d.post("/v1/cache/\(dst)/pull", pull))
+        #expect(good.status == 200, "\(good.text)")
+        for t in 0..<4 { #expect(byteMismatch(d.readTensor(dst, t), data[t]) == nil, "tensor \(t)") }
+        #expect(p.deallocate(src) == 200 && d.deallocate(dst) == 200)
+        #expect(p.poolsDrain(within: 10))
+        #expect(d.poolsDrain())
+    }
+
+    /// A share of a striped push cut mid-transfer fails the push; the receiver releases its pin and a retry
+    /// delivers every byte.
+    @Test func aCutShareFailsTheStripedPushAndReleasesTheReceiversPin() throws {
+        let p = try LiveNode.prompt(0)
+        let d = try LiveNode.decoder(1, Self.striping(4))
+        let relay = FaultyRelay(upstream: p.node.peerPort ?? 0, fault: .cut, after: 600_000, towardServer: true)
+        defer { relay.stop() }
+        #expect(d.link([(0, relay.address)])?.status == 200)
+        let src = try d.allocate(#"{"cache_desc":\#(uint8Desc(4, [1, Self.mib]))}"#)
+        let data = PullCacheLiveTests.fill(d, src, tensors: 4, bytes: Self.mib, seed: 9600)
+        let dst = try p.allocate(#"{"cache_desc":\#(uint8Desc(4, [1, Self.mib]))}"#)
+        relay.arm()
+        let push = #"{"dst_cache_key_by_id":{"cluster_id":0,"cache_id":\#(dst)},"timeout_ms":30000}"#
+        let bad = try #require(d.post("/v1/cache/\(src)/push", push))
+        #expect(relay.didTrigger)
+        #expect(bad.status != 200, "\(bad.text)")
+        let good = try #require(d.post("/v1/cache/\(src)/push", push))
+        #expect(good.status == 200, "\(good.text)")
+        for t in 0..<4 { #expect(byteMismatch(p.readTensor(dst, t), data[t]) == nil, "tensor \(t)") }
+        #expect(p.deallocate(dst) == 200 && d.deallocate(src) == 200)
+        #expect(p.poolsDrain(within: 10))
+        #expect(d.poolsDrain())
+    }
 }
