@@ -1,6 +1,7 @@
 import DataDistModel
 import DataDistNode
 import Dispatch
+import Foundation
 import Synchronization
 import Testing
 
@@ -39,13 +40,22 @@ import Testing
         let dsts = try decoders.map { try $0.allocate(#"{"cache_desc":\#(uint8Desc(4, [1, Self.mib]))}"#) }
         let servedBefore = Self.servedStreams(p)
         let statuses = Mutex<[Int: String]>([:])
-        DispatchQueue.concurrentPerform(iterations: n) { i in
-            let r = decoders[i].post(
-                "/v1/cache/\(dsts[i])/pull",
-                #"{"cache_key":\#(requestKey(0, UInt64(100 + i))),"timeout_ms":60000}"#
-            )
-            statuses.withLock { $0[i] = r.map { "\($0.status) \($0.text)" } ?? "no answer" }
+        // A thread per decoder, so all twelve pulls are in flight at once (concurrentPerform would run only as
+        // many at a time as there are cores).
+        let group = DispatchGroup()
+        for i in 0..<n {
+            let (d, dst) = (decoders[i], dsts[i])
+            group.enter()
+            Thread {
+                let r = d.post(
+                    "/v1/cache/\(dst)/pull",
+                    #"{"cache_key":\#(requestKey(0, UInt64(100 + i))),"timeout_ms":60000}"#
+                )
+                statuses.withLock { $0[i] = r.map { "\($0.status) \($0.text)" } ?? "no answer" }
+                group.leave()
+            }.start()
         }
+        group.wait()
         for i in 0..<n {
             let status = statuses.withLock { $0[i] } ?? ""
             #expect(status.hasPrefix("200 "), "decoder \(i): \(status)")
