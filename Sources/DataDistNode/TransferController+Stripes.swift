@@ -45,7 +45,13 @@ extension TransferController {
             if error.kind == .aborted, case .failure(let e) = decoder.finish(), decoder.receivedBytes > 0 {
                 return .failure(APIError(.LLM_FAILED, "transfer rejected: stream \(request.index): \(e)"))
             }
-            return .failure(Self.transferError(error, route: route, timeoutMs: timeoutMs))
+            let e = Self.transferError(error, route: route, timeoutMs: timeoutMs)
+            // The owner dropped the transfer's streams because another one broke off: the transfer failed, the
+            // key was not found missing.
+            if e.status == .LLM_KV_CACHE_NOT_EXIST {
+                return .failure(APIError(.LLM_FAILED, "stream \(request.index) of the pull was refused: \(e.message)"))
+            }
+            return .failure(e)
         }
         switch decoder.finish() {
         case .success(let n):
