@@ -31,11 +31,11 @@ public enum TransferSelector: Sendable, Equatable {
         let value = f[name]!
         switch kind {
         case .key:
-            let key = try CacheKey.decode(value, field: name).get()
-            try key.validateForPull().get()
+            let key = try CacheKey.decode(value, field: name)
+            try key.validateForPull()
             return .key(key)
-        case .byID: return .byID(try CacheKeyByID.decode(value, field: name).get())
-        case .blocks: return .blocks(try BlocksCacheKey.decode(value, field: name).get())
+        case .byID: return .byID(try CacheKeyByID.decode(value, field: name))
+        case .blocks: return .blocks(try BlocksCacheKey.decode(value, field: name))
         }
     }
 

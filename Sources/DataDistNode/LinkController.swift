@@ -43,8 +43,8 @@ final class LinkController: Sendable {
 
     /// Per-cluster checks that need no network, then the reservation.
     private func prepareLink(_ spec: ClusterSpec) throws(APIError) -> (ListenAddress, String?) {
-        let address = try spec.remoteAddress().get()
-        let local = try spec.localAddress().get()
+        let address = try spec.remoteAddress()
+        let local = try spec.localAddress()
         if spec.remoteClusterID == core.config.clusterID {
             throw .paramInvalid("cluster \(spec.remoteClusterID) is this node's own cluster id")
         }
@@ -57,7 +57,7 @@ final class LinkController: Sendable {
                 throw APIError(.LLM_PROCESSING_LINK, "a role switch is in progress; retry")
             }
             try Self.checkLinkGate(s.role.gateRole)
-            if let refusal = s.links.beginLink(spec.remoteClusterID, maxLinks: maxLinks) { throw refusal }
+            try s.links.beginLink(spec.remoteClusterID, maxLinks: maxLinks)
         }
         return (address, local)
     }
@@ -141,23 +141,21 @@ final class LinkController: Sendable {
         var early: [Int: APIError] = [:]
         var jobs: [(Int, Job)] = []
         for (i, spec) in request.clusters.enumerated() {
-            if !request.force, spec.remoteIPInfo != nil, case .failure(let e) = spec.remoteAddress() {
-                early[i] = e
+            let remote = spec.remoteClusterID
+            let reserved: Link?
+            do {
+                if !request.force, spec.remoteIPInfo != nil { _ = try spec.remoteAddress() }
+                reserved = try core.state.withLock { s throws(APIError) in try s.links.beginUnlink(remote) }
+            } catch {
+                early[i] = error
                 continue
             }
-            let remote = spec.remoteClusterID
-            let reserved: Result<Link?, APIError> = core.state.withLock { $0.links.beginUnlink(remote) }
-            switch reserved {
-            case .failure(let e): early[i] = e
-            case .success(nil): early[i] = nil  // not linked: nothing to do (LLM_SUCCESS)
-            case .success(let link?):
-                if request.force {
-                    dropLocally(link, reason: "force unlink")
-                } else {
-                    jobs.append(
-                        (i, { () throws(APIError) in try self.notifyAndDrop(link, timeoutMs: request.timeoutMs) })
-                    )
-                }
+            // Not linked: nothing to do (LLM_SUCCESS).
+            guard let link = reserved else { continue }
+            if request.force {
+                dropLocally(link, reason: "force unlink")
+            } else {
+                jobs.append((i, { () throws(APIError) in try self.notifyAndDrop(link, timeoutMs: request.timeoutMs) }))
             }
         }
         run(count: request.clusters.count, early: early, jobs: jobs) { errors in

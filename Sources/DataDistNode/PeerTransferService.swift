@@ -75,14 +75,14 @@ struct PeerTransferService: Sendable {
             switch selector {
             case .key(let k):
                 try Self.checkLease(s, .key(k.identity), nowMs: now)
-                let r = try s.caches.lookup(k.identity).get()
+                let r = try s.caches.lookup(k.identity)
                 (source, slot, key) = (r.cache, r.slot, k.identity)
             case .byID(let k):
-                let r = try s.caches.lookup(cacheID: k.cacheID, batchIndex: k.batchIndex).get()
+                let r = try s.caches.lookup(cacheID: k.cacheID, batchIndex: k.batchIndex)
                 (source, slot, key) = (r.cache, r.slot, nil)
             case .blocks(let k):
                 try Self.checkLease(s, .blocks(modelID: k.modelID), nowMs: now)
-                (source, slot, key) = (try s.caches.lookupBlocks(modelID: k.modelID).get(), 0, nil)
+                (source, slot, key) = (try s.caches.lookupBlocks(modelID: k.modelID), 0, nil)
             }
             let plan = try op.plan(destination: dstGeometry, source: source.geometry, slot: slot)
             try s.caches.pin(source.id)
@@ -178,7 +178,7 @@ struct PeerTransferService: Sendable {
             }
             // Another puller may have consumed the key first, or it was removed and bound elsewhere meanwhile:
             // then this pull does not count.
-            guard case .success(let now) = s.caches.lookup(pending.identity), now.cache.id == pending.cacheID,
+            guard let now = try? s.caches.lookup(pending.identity), now.cache.id == pending.cacheID,
                 now.slot == pending.slot
             else {
                 throw APIError(.LLM_KV_CACHE_NOT_EXIST, "\(pending.identity) was consumed or re-bound during the pull")
@@ -223,10 +223,10 @@ struct PeerTransferService: Sendable {
             let (destination, slot): (CacheInfo, Int)
             switch selector {
             case .byID(let k):
-                let r = try s.caches.lookup(cacheID: k.cacheID, batchIndex: k.batchIndex).get()
+                let r = try s.caches.lookup(cacheID: k.cacheID, batchIndex: k.batchIndex)
                 (destination, slot) = (r.cache, r.slot)
             case .blocks(let k):
-                (destination, slot) = (try s.caches.lookupBlocks(modelID: k.modelID).get(), 0)
+                (destination, slot) = (try s.caches.lookupBlocks(modelID: k.modelID), 0)
             case .key:
                 throw APIError.paramInvalid("a push names its destination by cache_key_by_id or blocks_cache_key")
             }

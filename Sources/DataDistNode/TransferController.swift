@@ -79,11 +79,11 @@ final class TransferController: Sendable {
     {
         let gate: CacheRoleGate
         if case .pullBlocks = op { gate = .pullBlocks } else { gate = .pullCache }
-        if let e = CacheRoleGate.check(gate, role: core.state.withLock { $0.role.gateRole }) { throw e }
+        try CacheRoleGate.check(gate, role: core.state.withLock { $0.role.gateRole })
         if selector.clusterID == core.config.clusterID {
             throw .paramInvalid("cannot pull from this node's own cluster id \(selector.clusterID)")
         }
-        let dst = try core.state.withLock { s throws(APIError) in try s.caches.localCache(cacheID).get() }
+        let dst = try core.state.withLock { s throws(APIError) in try s.caches.localCache(cacheID) }
         switch op {
         case .pullCache(let o): if let e = TransferPlanner.checkPullCacheDestination(dst.geometry, o) { throw e }
         case .pullBlocks(let o): if let e = TransferPlanner.checkPullBlocksDestination(dst.geometry, o) { throw e }
@@ -264,7 +264,7 @@ final class TransferController: Sendable {
         completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void
     ) throws(APIError) {
         let prepared: (CacheInfo, Route)
-        let src = try core.state.withLock { s throws(APIError) in try s.caches.localCache(cacheID).get() }
+        let src = try core.state.withLock { s throws(APIError) in try s.caches.localCache(cacheID) }
         switch op {
         case .pushCache(let o): if let e = TransferPlanner.checkPushCacheSource(src.geometry, o) { throw e }
         case .pushBlocks(let o): if let e = TransferPlanner.checkPushBlocksSource(src.geometry, o) { throw e }

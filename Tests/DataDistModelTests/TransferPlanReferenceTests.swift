@@ -56,7 +56,7 @@ import Testing
         }
         #expect(mismatches == 0)
         // And the sent description survives the trip.
-        #expect(TransferSide.decode(plan.source.json) == .success(plan.source))
+        #expect(outcome { try TransferSide.decode(plan.source.json) } == .success(plan.source))
     }
 
     @Test func coalescingKeepsStreamOrder() throws {
