@@ -61,7 +61,7 @@ struct CacheRoutes: Sendable {
                 "/v1/cache/{cache_id}/tensors/{tensor}",
                 streamed: StreamedBody(
                     limit: { core.memory.largestPool },
-                    check: { head, params in checkTensorWrite(head, params: params) },
+                    check: { head, params throws(APIError) in try checkTensorWrite(head, params: params) },
                     sink: { head, params in tensorWriteSink(head, params: params) }
                 ),
                 finishTensorWrite
@@ -200,19 +200,14 @@ struct CacheRoutes: Sendable {
     }
 
     /// For `preflight`: a tensor write's target must exist and its Content-Length must equal the range.
-    func checkTensorWrite(_ head: HTTPRequestHead, params: [String: String]) -> APIError? {
+    func checkTensorWrite(_ head: HTTPRequestHead, params: [String: String]) throws(APIError) {
         guard case .contentLength(let length) = head.framing else {
-            return APIError(.LENGTH_REQUIRED, "a tensor write needs a Content-Length")
+            throw APIError(.LENGTH_REQUIRED, "a tensor write needs a Content-Length")
         }
-        do {
-            let (cache, range, _) = try pinTensorRange(head, params: params)
-            unpin(cache.id)
-            guard length == range.length else {
-                return .paramInvalid("the body has \(length) bytes but the range addressed has \(range.length)")
-            }
-            return nil
-        } catch {
-            return error
+        let (cache, range, _) = try pinTensorRange(head, params: params)
+        unpin(cache.id)
+        guard length == range.length else {
+            throw .paramInvalid("the body has \(length) bytes but the range addressed has \(range.length)")
         }
     }
 

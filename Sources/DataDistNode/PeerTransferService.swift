@@ -24,7 +24,7 @@ struct PeerTransferService: Sendable {
                 needsAuth: false,
                 streamed: StreamedBody(
                     limit: { Int.max / 2 },
-                    check: { head, params in checkPushData(head, params) },
+                    check: { head, params throws(APIError) in if let e = checkPushData(head, params) { throw e } },
                     sink: { head, params in pushSink(head, params) }
                 ),
                 finishPush

@@ -67,7 +67,7 @@ struct RegionRoutes: Sendable {
             shmDir: shmDir,
             offset: Int(offset),
             size: Int(size)
-        ).get()
+        )
         let region = core.state.withLock { s in
             let region = s.regions.add(
                 path: ([shmDir] + components).joined(separator: "/"),
