@@ -17,7 +17,7 @@ extension CacheStore {
     {
         let src = try localCache(srcID)
         let dst = try localCache(dstID)
-        let plan = try TransferPlanner.copyCache(dst: dst.geometry, src: src.geometry, options: options).get()
+        let plan = try TransferPlanner.copyCache(dst: dst.geometry, src: src.geometry, options: options)
         return LocalTransfer(source: src, destination: dst, plan: plan)
     }
 
@@ -29,7 +29,7 @@ extension CacheStore {
         -> LocalTransfer
     {
         let cache = try localCache(id)
-        let plan = try TransferPlanner.copyBlocks(cache: cache.geometry, mapping: mapping).get()
+        let plan = try TransferPlanner.copyBlocks(cache: cache.geometry, mapping: mapping)
         return LocalTransfer(source: cache, destination: cache, plan: plan)
     }
 
@@ -43,7 +43,7 @@ extension CacheStore {
     {
         let src = try localCache(srcID)
         let dst = try localCache(dstID)
-        let plan = try TransferPlanner.swapBlocks(src: src.geometry, dst: dst.geometry, pairs: pairs).get()
+        let plan = try TransferPlanner.swapBlocks(src: src.geometry, dst: dst.geometry, pairs: pairs)
         return LocalTransfer(source: src, destination: dst, plan: plan)
     }
 }

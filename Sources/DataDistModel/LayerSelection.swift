@@ -69,35 +69,31 @@ public struct LayerSelection: Hashable, Sendable {
         side: String,
         wholeLayers: Bool = false
     )
-        -> Result<Range<Int>, APIError>
+        throws(APIError) -> Range<Int>
     {
         let n = tensorsPerLayer
-        guard n > 0 else { return .failure(.paramInvalid("'tensor_num_per_layer' must be > 0")) }
+        guard n > 0 else { throw .paramInvalid("'tensor_num_per_layer' must be > 0") }
         guard let range else {
             if wholeLayers && numTensors % n != 0 {
-                return .failure(
-                    .paramInvalid("\(side) cache: \(numTensors) tensors is not a multiple of tensor_num_per_layer \(n)")
+                throw .paramInvalid(
+                    "\(side) cache: \(numTensors) tensors is not a multiple of tensor_num_per_layer \(n)"
                 )
             }
-            return .success(0..<numTensors)
+            return 0..<numTensors
         }
         guard numTensors % n == 0 else {
-            return .failure(
-                .paramInvalid("\(side) cache: \(numTensors) tensors is not a multiple of tensor_num_per_layer \(n)")
-            )
+            throw .paramInvalid("\(side) cache: \(numTensors) tensors is not a multiple of tensor_num_per_layer \(n)")
         }
         let layers = numTensors / n
         guard range.stop <= layers else {
-            return .failure(
-                .paramInvalid("\(side)_layer_range [\(range.start), \(range.stop)) exceeds the \(layers) layers")
-            )
+            throw .paramInvalid("\(side)_layer_range [\(range.start), \(range.stop)) exceeds the \(layers) layers")
         }
-        return .success(range.start * n..<range.stop * n)
+        return range.start * n..<range.stop * n
     }
 
     /// With both ranges given, their lengths must match (checked before the peer is asked).
-    func checkExplicitCounts() -> APIError? {
-        guard let src, let dst, src.count != dst.count else { return nil }
-        return .paramInvalid("src_layer_range has \(src.count) layers but dst_layer_range has \(dst.count)")
+    func checkExplicitCounts() throws(APIError) {
+        guard let src, let dst, src.count != dst.count else { return }
+        throw .paramInvalid("src_layer_range has \(src.count) layers but dst_layer_range has \(dst.count)")
     }
 }

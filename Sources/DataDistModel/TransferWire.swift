@@ -176,10 +176,10 @@ public enum TransferOperation: Sendable {
         slot: Int
     ) throws(APIError) -> TransferPlan {
         switch self {
-        case .pullCache(let o): try TransferPlanner.pullCache(dst: dst, src: src, srcSlot: slot, options: o).get()
-        case .pullBlocks(let o): try TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: slot, options: o).get()
-        case .pushCache(let o): try TransferPlanner.pushCache(src: src, dst: dst, dstSlot: slot, options: o).get()
-        case .pushBlocks(let o): try TransferPlanner.pushBlocks(src: src, dst: dst, options: o).get()
+        case .pullCache(let o): try TransferPlanner.pullCache(dst: dst, src: src, srcSlot: slot, options: o)
+        case .pullBlocks(let o): try TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: slot, options: o)
+        case .pushCache(let o): try TransferPlanner.pushCache(src: src, dst: dst, dstSlot: slot, options: o)
+        case .pushBlocks(let o): try TransferPlanner.pushBlocks(src: src, dst: dst, options: o)
         }
     }
 

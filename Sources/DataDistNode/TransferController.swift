@@ -85,8 +85,8 @@ final class TransferController: Sendable {
         }
         let dst = try core.state.withLock { s throws(APIError) in try s.caches.localCache(cacheID) }
         switch op {
-        case .pullCache(let o): if let e = TransferPlanner.checkPullCacheDestination(dst.geometry, o) { throw e }
-        case .pullBlocks(let o): if let e = TransferPlanner.checkPullBlocksDestination(dst.geometry, o) { throw e }
+        case .pullCache(let o): try TransferPlanner.checkPullCacheDestination(dst.geometry, o)
+        case .pullBlocks(let o): try TransferPlanner.checkPullBlocksDestination(dst.geometry, o)
         case .pushCache, .pushBlocks: throw .paramInvalid("not a pull")
         }
         let route = try route(to: selector.clusterID)
@@ -266,8 +266,8 @@ final class TransferController: Sendable {
         let prepared: (CacheInfo, Route)
         let src = try core.state.withLock { s throws(APIError) in try s.caches.localCache(cacheID) }
         switch op {
-        case .pushCache(let o): if let e = TransferPlanner.checkPushCacheSource(src.geometry, o) { throw e }
-        case .pushBlocks(let o): if let e = TransferPlanner.checkPushBlocksSource(src.geometry, o) { throw e }
+        case .pushCache(let o): try TransferPlanner.checkPushCacheSource(src.geometry, o)
+        case .pushBlocks(let o): try TransferPlanner.checkPushBlocksSource(src.geometry, o)
         case .pullCache, .pullBlocks: throw APIError.paramInvalid("not a push")
         }
         if selector.clusterID == core.config.clusterID {

@@ -37,21 +37,26 @@ import Testing
 
     @Test func tensorIndices() {
         let s = LayerSelection(tensorsPerLayer: 2)
-        #expect(s.tensors(nil, numTensors: 5, side: "src") == .success(0..<5))
-        #expect(s.tensors(nil, numTensors: 5, side: "src", wholeLayers: true).failureStatus == .LLM_PARAM_INVALID)
-        #expect(s.tensors(LayerRange(start: 1, stop: 3), numTensors: 6, side: "src") == .success(2..<6))
+        #expect(outcome { try s.tensors(nil, numTensors: 5, side: "src") } == .success(0..<5))
         #expect(
-            s.tensors(LayerRange(start: 1, stop: 4), numTensors: 6, side: "src").failureStatus == .LLM_PARAM_INVALID
+            outcome { try s.tensors(nil, numTensors: 5, side: "src", wholeLayers: true) }.failureStatus
+                == .LLM_PARAM_INVALID
         )
+        #expect(outcome { try s.tensors(LayerRange(start: 1, stop: 3), numTensors: 6, side: "src") } == .success(2..<6))
         #expect(
-            s.tensors(LayerRange(start: 0, stop: 1), numTensors: 5, side: "src").failureStatus == .LLM_PARAM_INVALID
-        )
-        #expect(
-            s.tensors(LayerRange(start: 0, stop: Int.max), numTensors: 6, side: "src").failureStatus
+            outcome { try s.tensors(LayerRange(start: 1, stop: 4), numTensors: 6, side: "src") }.failureStatus
                 == .LLM_PARAM_INVALID
         )
         #expect(
-            LayerSelection(tensorsPerLayer: 0).tensors(nil, numTensors: 2, side: "src").failureStatus
+            outcome { try s.tensors(LayerRange(start: 0, stop: 1), numTensors: 5, side: "src") }.failureStatus
+                == .LLM_PARAM_INVALID
+        )
+        #expect(
+            outcome { try s.tensors(LayerRange(start: 0, stop: Int.max), numTensors: 6, side: "src") }.failureStatus
+                == .LLM_PARAM_INVALID
+        )
+        #expect(
+            outcome { try LayerSelection(tensorsPerLayer: 0).tensors(nil, numTensors: 2, side: "src") }.failureStatus
                 == .LLM_PARAM_INVALID
         )
     }

@@ -32,7 +32,7 @@ import Testing
             dstBlocks: [0, 1, 2, 3],
             layers: LayerSelection(src: LayerRange(start: 1, stop: 2), dst: LayerRange(start: 0, stop: 1))
         )
-        let plan = try TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: 0, options: o).get()
+        let plan = try TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: 0, options: o)
         let received = try TransferSide.decode(plan.source.json)
         #expect(received == plan.source)
         #expect(outcome { try received.validate(against: src) }.failureStatus == nil)
