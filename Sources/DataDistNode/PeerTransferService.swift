@@ -24,7 +24,7 @@ struct PeerTransferService: Sendable {
                 needsAuth: false,
                 streamed: StreamedBody(
                     limit: { Int.max / 2 },
-                    check: { head, params throws(APIError) in if let e = checkPushData(head, params) { throw e } },
+                    check: { head, params throws(APIError) in try checkPushData(head, params) },
                     sink: { head, params in pushSink(head, params) }
                 ),
                 finishPush
@@ -253,28 +253,20 @@ struct PeerTransferService: Sendable {
         ).json
     }
 
-    private func checkPushData(_ head: HTTPRequestHead, _ params: [String: String]) -> APIError? {
-        do {
-            let requester = try authorize(head.headers)
-            guard let pending = core.state.withLock({ $0.transfers.push(params["transfer_id"] ?? "") }),
-                pending.requester == requester
-            else {
-                return APIError(
-                    .LLM_KV_CACHE_NOT_EXIST,
-                    "no push \(params["transfer_id"] ?? "") is prepared (expired or unknown)"
-                )
-            }
-            let expected = FrameFormat.encodedLength(
-                payload: pending.payloadBytes,
-                frameSize: FrameFormat.defaultFrameSize
+    private func checkPushData(_ head: HTTPRequestHead, _ params: [String: String]) throws(APIError) {
+        let requester = try authorize(head.headers)
+        guard let pending = core.state.withLock({ $0.transfers.push(params["transfer_id"] ?? "") }),
+            pending.requester == requester
+        else {
+            throw APIError(
+                .LLM_KV_CACHE_NOT_EXIST,
+                "no push \(params["transfer_id"] ?? "") is prepared (expired or unknown)"
             )
-            guard case .contentLength(let length) = head.framing, length == expected else {
-                dropPush(params["transfer_id"] ?? "")
-                return .paramInvalid("pushed data must be exactly \(expected) bytes (Content-Length)")
-            }
-            return nil
-        } catch {
-            return error
+        }
+        let expected = FrameFormat.encodedLength(payload: pending.payloadBytes, frameSize: FrameFormat.defaultFrameSize)
+        guard case .contentLength(let length) = head.framing, length == expected else {
+            dropPush(params["transfer_id"] ?? "")
+            throw .paramInvalid("pushed data must be exactly \(expected) bytes (Content-Length)")
         }
     }
 
