@@ -46,8 +46,8 @@ final class TransferController: Sendable {
         completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void
     ) throws(APIError) {
         let prepared = try preparePull(cacheID, op, selector)
-        run(.pull, prepared, completion) {
-            self.runPull($0, op, selector, $1, timeoutMs: timeoutMs, control: control)
+        run(.pull, prepared, completion) { cache, route throws(APIError) in
+            try self.runPull(cache, op, selector, route, timeoutMs: timeoutMs, control: control)
         }
     }
 
@@ -56,12 +56,13 @@ final class TransferController: Sendable {
         _ kind: TransferMetrics.Kind,
         _ prepared: (CacheInfo, Route),
         _ completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void,
-        _ body: @escaping @Sendable (CacheInfo, Route) -> Result<Int, APIError>
+        _ body: @escaping @Sendable (CacheInfo, Route) throws(APIError) -> Int
     ) {
         workers.async {
             let (cache, route) = prepared
             let started = ContinuousClock.now
-            let result = body(cache, route)
+            // The worker's outcome, a value: recorded and answered after the pin is released.
+            let result = Result { () throws(APIError) in try body(cache, route) }
             self.core.state.withLock { s in
                 _ = s.caches.unpin(cache.id)
                 s.activeTransfers -= 1
@@ -105,38 +106,43 @@ final class TransferController: Sendable {
         _ route: Route,
         timeoutMs: Int,
         control: TransferControl?
-    ) -> Result<Int, APIError> {
+    ) throws(APIError) -> Int {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
         let received: (verified: Int, transferID: String?)
-        switch receivePull(dst, op, selector, route, timeoutMs: timeoutMs, deadline: deadline, control: control) {
-        case .success(let r): received = r
-        case .failure(let e) where control?.isCancelled == true:
-            _ = e
-            return .failure(TransferControl.cancelledError)
-        case .failure(let e):
+        do throws(APIError) {
+            received = try receivePull(
+                dst,
+                op,
+                selector,
+                route,
+                timeoutMs: timeoutMs,
+                deadline: deadline,
+                control: control
+            )
+        } catch  where control?.isCancelled == true {
+            throw TransferControl.cancelledError
+        } catch {
             // CONTRACT §6: a failed pull leaves the prompt's key bound, and says so.
             guard case .key(let key) = selector, !key.identity.isPrefix, case .pullCache = op,
-                e.status != .LLM_KV_CACHE_NOT_EXIST, e.status != .KV_LEASE_EXPIRED
-            else { return .failure(e) }
-            return .failure(
-                APIError(
-                    e.status,
-                    "\(e.message); the key stays bound on cluster \(route.remote) and can be pulled again"
-                )
+                error.status != .LLM_KV_CACHE_NOT_EXIST, error.status != .KV_LEASE_EXPIRED
+            else { throw error }
+            throw APIError(
+                error.status,
+                "\(error.message); the key stays bound on cluster \(route.remote) and can be pulled again"
             )
         }
         // Verified: now (and only now) the owner may consume the key — unless the pull was cancelled meanwhile.
-        if control?.isCancelled == true { return .failure(TransferControl.cancelledError) }
+        if control?.isCancelled == true { throw TransferControl.cancelledError }
         if let transferID = received.transferID {
-            if let failure = acknowledge(transferID, route: route, deadline: deadline) { return .failure(failure) }
+            try acknowledge(transferID, route: route, deadline: deadline)
         }
-        return .success(received.verified)
+        return received.verified
     }
 
     /// Sends the ack that consumes the key. The owner answers a repeated ack with success, so an ack whose answer
     /// was lost (connection closed, garbled, late) is retried until the pull's deadline; only when the outcome stays
     /// unknown does the pull fail, saying the key may have been consumed. A refusal is final.
-    private func acknowledge(_ transferID: String, route: Route, deadline: ContinuousClock.Instant) -> APIError? {
+    private func acknowledge(_ transferID: String, route: Route, deadline: ContinuousClock.Instant) throws(APIError) {
         var attempt = 0
         while true {
             attempt += 1
@@ -151,16 +157,16 @@ final class TransferController: Sendable {
                 link: route.credential
             ) {
             case .success:
-                return nil
+                return
             case .failure(.refused(let e, let status)):
-                return Self.ackError(.refused(e, httpStatus: status), route: route)
+                throw Self.ackError(.refused(e, httpStatus: status), route: route)
             case .failure(let f):
                 if ContinuousClock.now + .milliseconds(20) < deadline {
                     usleep(UInt32(min(100, 10 * attempt)) * 1000)  // a short pause between tries, inside the bound
                     continue
                 }
                 let e = Self.ackError(f, route: route)
-                return APIError(
+                throw APIError(
                     e.status,
                     "\(e.message); after \(attempt) tries the outcome is unknown: the key may have been consumed"
                 )
@@ -177,7 +183,7 @@ final class TransferController: Sendable {
         timeoutMs: Int,
         deadline: ContinuousClock.Instant,
         control: TransferControl?
-    ) -> Result<(verified: Int, transferID: String?), APIError> {
+    ) throws(APIError) -> (verified: Int, transferID: String?) {
         let memory = core.memory
         let devices = memory.deviceCount
         let request = PullRequest(
@@ -228,8 +234,8 @@ final class TransferController: Sendable {
                 return ok
             }
         } catch {
-            if error.kind == .aborted, let e = receiver.error { return .failure(e) }
-            return .failure(Self.transferError(error, route: route, timeoutMs: timeoutMs))
+            if error.kind == .aborted, let e = receiver.error { throw e }
+            throw Self.transferError(error, route: route, timeoutMs: timeoutMs)
         }
         let verified: Int
         do throws(APIError) {
@@ -238,19 +244,17 @@ final class TransferController: Sendable {
             // libcurl completed the exchange but the payload failed verification: the owner may still be
             // writing on that connection, so it must not carry the next pull.
             core.peers.discardConnections(peer: route.address)
-            return .failure(error)
+            throw error
         }
         // libcurl checks its timer only now and then: a fast transfer can finish past a tiny bound. The
         // bound is the contract, so enforce it here, before anything is acknowledged.
         if ContinuousClock.now > deadline {
-            return .failure(
-                APIError(
-                    .LLM_TIMEOUT,
-                    "the pull from cluster \(route.remote) took longer than its \(timeoutMs) ms bound"
-                )
+            throw APIError(
+                .LLM_TIMEOUT,
+                "the pull from cluster \(route.remote) took longer than its \(timeoutMs) ms bound"
             )
         }
-        return .success((verified, receiver.preamble?.transferID))
+        return (verified, receiver.preamble?.transferID)
     }
 
     // MARK: push
@@ -280,8 +284,8 @@ final class TransferController: Sendable {
             s.activeTransfers += 1
         }
         prepared = (src, route)
-        run(.push, prepared, completion) {
-            self.runPush($0, op, selector, $1, timeoutMs: timeoutMs, control: control)
+        run(.push, prepared, completion) { cache, route throws(APIError) in
+            try self.runPush(cache, op, selector, route, timeoutMs: timeoutMs, control: control)
         }
     }
 
@@ -292,7 +296,7 @@ final class TransferController: Sendable {
         _ route: Route,
         timeoutMs: Int,
         control: TransferControl?
-    ) -> Result<Int, APIError> {
+    ) throws(APIError) -> Int {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
         let devices = core.memory.deviceCount
         let calls = core.peerCalls
@@ -311,27 +315,20 @@ final class TransferController: Sendable {
             timeoutMs: timeoutMs,
             link: route.credential
         ) {
-        case .failure(let f): return .failure(Self.callError(f, route: route))
+        case .failure(let f): throw Self.callError(f, route: route)
         case .success(let a): answer = a
         }
         guard let pushPlan = try? PushPlan.decode(answer) else {
-            return .failure(APIError(.LLM_FAILED, "cluster \(route.remote) answered the push with a malformed plan"))
+            throw APIError(.LLM_FAILED, "cluster \(route.remote) answered the push with a malformed plan")
         }
         let (transferID, dstGeometry, slot, payload, frameSize) = (
             pushPlan.transferID, pushPlan.dstGeometry, pushPlan.dstSlot, pushPlan.payloadBytes, pushPlan.frameSize
         )
-        let plan: TransferPlan
-        do throws(APIError) {
-            plan = try op.plan(destination: dstGeometry, source: src.geometry, slot: slot)
-        } catch {
-            return .failure(error)
-        }
+        let plan = try op.plan(destination: dstGeometry, source: src.geometry, slot: slot)
         guard Int(payload) == plan.totalBytes * devices else {
-            return .failure(
-                APIError(
-                    .LLM_FAILED,
-                    "cluster \(route.remote) expects \(payload) bytes, the plan has \(plan.totalBytes * devices)"
-                )
+            throw APIError(
+                .LLM_FAILED,
+                "cluster \(route.remote) expects \(payload) bytes, the plan has \(plan.totalBytes * devices)"
             )
         }
         let regions = core.memory.regions(src, plan.source).map { UnsafeRawBufferPointer($0) }
@@ -339,7 +336,7 @@ final class TransferController: Sendable {
         do {
             encoder = try FrameEncoder(regions: regions, frameSize: Int(frameSize))
         } catch {
-            return .failure(APIError(.LLM_FAILED, "cannot frame the push: \(error)"))
+            throw APIError(.LLM_FAILED, "cannot frame the push: \(error)")
         }
         let remaining = max(1, Int((deadline - ContinuousClock.now).milliseconds))
         let stream = PeerUploadStream(
@@ -364,16 +361,17 @@ final class TransferController: Sendable {
         do {
             _ = try core.peers.perform(request)
         } catch {
-            if control?.isCancelled == true { return .failure(TransferControl.cancelledError) }
-            return .failure(Self.transferError(error, route: route, timeoutMs: timeoutMs))
+            if control?.isCancelled == true { throw TransferControl.cancelledError }
+            throw Self.transferError(error, route: route, timeoutMs: timeoutMs)
         }
         control?.add(encoder.payloadLength)
         if ContinuousClock.now > deadline {
-            return .failure(
-                APIError(.LLM_TIMEOUT, "the push to cluster \(route.remote) took longer than its \(timeoutMs) ms bound")
+            throw APIError(
+                .LLM_TIMEOUT,
+                "the push to cluster \(route.remote) took longer than its \(timeoutMs) ms bound"
             )
         }
-        return .success(encoder.payloadLength)
+        return encoder.payloadLength
     }
 
     // MARK: shared
