@@ -149,23 +149,24 @@ final class TransferController: Sendable {
             // At least 1 s for the first try: the bytes are verified, the key must not be lost to a tight bound.
             let remaining = Int((deadline - ContinuousClock.now).milliseconds)
             let bound = attempt == 1 ? max(1000, remaining) : max(1, remaining)
-            switch core.peerCalls.post(
-                route.address,
-                "/v1/peer/pull/ack",
-                ["transfer_id": .string(transferID)],
-                timeoutMs: bound,
-                link: route.credential
-            ) {
-            case .success:
+            do throws(PeerCalls.Failure) {
+                _ = try core.peerCalls.post(
+                    route.address,
+                    "/v1/peer/pull/ack",
+                    ["transfer_id": .string(transferID)],
+                    timeoutMs: bound,
+                    link: route.credential
+                )
                 return
-            case .failure(.refused(let e, let status)):
-                throw Self.ackError(.refused(e, httpStatus: status), route: route)
-            case .failure(let f):
+            } catch {
+                if case .refused(let e, let status) = error {
+                    throw Self.ackError(.refused(e, httpStatus: status), route: route)
+                }
                 if ContinuousClock.now + .milliseconds(20) < deadline {
                     usleep(UInt32(min(100, 10 * attempt)) * 1000)  // a short pause between tries, inside the bound
                     continue
                 }
-                let e = Self.ackError(f, route: route)
+                let e = Self.ackError(error, route: route)
                 throw APIError(
                     e.status,
                     "\(e.message); after \(attempt) tries the outcome is unknown: the key may have been consumed"
@@ -308,15 +309,16 @@ final class TransferController: Sendable {
             timeoutMs: timeoutMs
         ).json
         let answer: JSONValue
-        switch calls.post(
-            route.address,
-            "/v1/peer/push/prepare",
-            prepareBody,
-            timeoutMs: timeoutMs,
-            link: route.credential
-        ) {
-        case .failure(let f): throw Self.callError(f, route: route)
-        case .success(let a): answer = a
+        do throws(PeerCalls.Failure) {
+            answer = try calls.post(
+                route.address,
+                "/v1/peer/push/prepare",
+                prepareBody,
+                timeoutMs: timeoutMs,
+                link: route.credential
+            )
+        } catch {
+            throw Self.callError(error, route: route)
         }
         guard let pushPlan = try? PushPlan.decode(answer) else {
             throw APIError(.LLM_FAILED, "cluster \(route.remote) answered the push with a malformed plan")
