@@ -294,15 +294,16 @@ struct PeerTransferService: Sendable {
             dropPush(ctx.param("transfer_id"))
             throw APIError(.LLM_KV_CACHE_NOT_EXIST, "the prepared push is gone (expired or its cache was freed)")
         }
-        switch sink.finish() {
-        case .success(let bytes):
-            if let requester = try? authorize(ctx.request.headers) {
-                core.state.withLock { $0.links.count(requester, pulled: UInt64(bytes)) }
-            }
-            return .json(200, ["status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(bytes))])
-        case .failure(let e):
-            throw APIError(.LLM_FAILED, "pushed data rejected: \(e)")
+        let bytes: Int
+        do {
+            bytes = try sink.finish()
+        } catch {
+            throw APIError(.LLM_FAILED, "pushed data rejected: \(error)")
         }
+        if let requester = try? authorize(ctx.request.headers) {
+            core.state.withLock { $0.links.count(requester, pulled: UInt64(bytes)) }
+        }
+        return .json(200, ["status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(bytes))])
     }
     /// A key whose lease ran out answers 410 KV_LEASE_EXPIRED (CONTRACT §11), never bytes.
     static func checkLease(_ s: NodeState, _ key: LeasedKey, nowMs: Int64) throws(APIError) {
