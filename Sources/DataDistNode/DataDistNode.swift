@@ -14,7 +14,7 @@ public final class DataDistNode: Sendable {
 
     /// Reserves the pools' address space (a size that cannot be reserved throws, naming its flag).
     public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "datadist")) throws(NodeStartError) {
-        core = NodeCore(config: configuration, logger: logger, memory: try PoolMemorySet.reserve(configuration).get())
+        core = NodeCore(config: configuration, logger: logger, memory: try PoolMemorySet.reserve(configuration))
         links = LinkController(core: core)
         roles = RoleController(core: core, links: links)
         transfers = TransferController(core: core)
