@@ -14,7 +14,13 @@ public final class DataDistNode: Sendable {
 
     /// Reserves the pools' address space (a size that cannot be reserved throws, naming its flag).
     public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "datadist")) throws(NodeStartError) {
-        core = NodeCore(config: configuration, logger: logger, memory: try PoolMemorySet.reserve(configuration).get())
+        let tls = try NodeTLS(configuration.tls)
+        core = NodeCore(
+            config: configuration,
+            logger: logger,
+            memory: try PoolMemorySet.reserve(configuration).get(),
+            tls: tls
+        )
         links = LinkController(core: core)
         roles = RoleController(core: core, links: links)
         transfers = TransferController(core: core)
@@ -28,6 +34,7 @@ public final class DataDistNode: Sendable {
         adminConfig.headerTimeoutMs = configuration.headerTimeoutMs
         adminConfig.bodyTimeoutMs = configuration.bodyTimeoutMs
         adminConfig.idleTimeoutMs = configuration.idleTimeoutMs
+        adminConfig.tls = tls.admin
         let core = self.core
         sweeper = TransferSweeper(core: core)
         admin = HTTPServer(
