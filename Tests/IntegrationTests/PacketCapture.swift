@@ -50,9 +50,20 @@ final class PacketCapture: Sendable {
         )
     }
 
-    /// Stops the capture and returns the pcap file's bytes (headers and packets).
+    /// Stops the capture and returns the pcap file's bytes (headers and packets). SIGKILL: tcpdump inherits the
+    /// test thread's blocked signal mask, so SIGINT would never reach it; with -U every packet is already written.
     func stop() throws -> [UInt8] {
-        if process.isRunning { kill(process.processIdentifier, SIGINT) }
+        // tcpdump writes what the kernel handed it a little after the packets crossed: wait until the file has
+        // stopped growing (bounded) so the capture holds the whole exchange.
+        var last = -1
+        let deadline = ContinuousClock.now + .seconds(3)
+        while ContinuousClock.now < deadline {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            if size == last { break }
+            last = size
+            usleep(200_000)
+        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
     }
