@@ -17,7 +17,9 @@ final class NodeProcess: Sendable {
         clusterID: UInt64,
         role: String,
         pool: Int,
-        switchRole: Bool = false
+        switchRole: Bool = false,
+        extraArguments: [String] = [],
+        adminClient: PeerClient? = nil
     ) throws(BenchError) {
         let adminPort = try Loopback.freePort()
         var args = [
@@ -33,13 +35,15 @@ final class NodeProcess: Sendable {
             listen = nil
         }
         if switchRole { args.append("--enable-switch-role") }
+        args += extraArguments
         self.clusterID = clusterID
         process = try ChildProcess(
             env.datadistPath,
             args,
             outputPath: "\(env.workDir)/node-\(clusterID)-\(adminPort).log"
         )
-        admin = AdminClient(port: adminPort, client: env.client)
+        // A TLS node's admin API needs an https client (`adminClient`, with the CA).
+        admin = AdminClient(port: adminPort, client: adminClient ?? env.client)
         let deadline = monotonicSeconds() + 20
         while !admin.healthy() {
             guard process.isRunning, monotonicSeconds() < deadline else {
