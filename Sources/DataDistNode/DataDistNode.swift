@@ -28,6 +28,7 @@ public final class DataDistNode: Sendable {
         adminConfig.name = "admin"
         adminConfig.limits = configuration.httpLimits
         adminConfig.maxConnections = configuration.maxConnections
+        adminConfig.loops = configuration.ioThreads
         // Liveness and readiness probes still answer when silent connections fill the cap.
         adminConfig.reservedPaths = ["/healthz", "/readyz"]
         adminConfig.logger = logger
@@ -36,6 +37,9 @@ public final class DataDistNode: Sendable {
         adminConfig.idleTimeoutMs = configuration.idleTimeoutMs
         adminConfig.tls = tls.admin
         let core = self.core
+        // Link offers carry the admin port as the callback address: known before the first request is served
+        // (a link sent as soon as /healthz answers once saw port 0 while `start` was still spawning loops).
+        adminConfig.onListening = { port in core.state.withLock { $0.adminPort = port } }
         sweeper = TransferSweeper(core: core)
         admin = HTTPServer(
             configuration: adminConfig,
@@ -71,8 +75,6 @@ public final class DataDistNode: Sendable {
             core.memory.removeFiles()
             throw NodeStartError(message: "--admin \(core.config.admin): \(error)")
         }
-        let bound = admin.port
-        core.state.withLock { $0.adminPort = bound }
         core.logger.info(
             "datadist node started",
             metadata: [

@@ -18,7 +18,7 @@ final class NodeProcess: Sendable {
         role: String,
         pool: Int,
         switchRole: Bool = false,
-        extraArguments: [String] = [],
+        extraArgs: [String] = [],
         adminClient: PeerClient? = nil
     ) throws(BenchError) {
         let adminPort = try Loopback.freePort()
@@ -35,7 +35,7 @@ final class NodeProcess: Sendable {
             listen = nil
         }
         if switchRole { args.append("--enable-switch-role") }
-        args += extraArguments
+        args += extraArgs
         self.clusterID = clusterID
         process = try ChildProcess(
             env.datadistPath,

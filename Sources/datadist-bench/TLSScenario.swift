@@ -25,7 +25,7 @@ enum TLSScenario {
             clusterID: 3,
             role: "prompt",
             pool: pool,
-            extraArguments: tlsFlags,
+            extraArgs: tlsFlags,
             adminClient: https
         )
         defer { tlsPrompt.stop() }
@@ -34,7 +34,7 @@ enum TLSScenario {
             clusterID: 4,
             role: "decoder",
             pool: pool,
-            extraArguments: tlsFlags,
+            extraArgs: tlsFlags,
             adminClient: https
         )
         defer { tlsDecoder.stop() }

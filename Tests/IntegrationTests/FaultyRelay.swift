@@ -12,7 +12,10 @@ import Synchronization
 final class FaultyRelay: @unchecked Sendable {
     /// `flip` a byte, `pause` the stream, or (`dropAckAnswer`) let one `POST /v1/peer/pull/ack` through and close
     /// its connection instead of relaying the answer: the ack happened, its answer was lost.
-    enum Fault: Sendable { case flip, pause, dropAckAnswer }
+    /// `cut` closes the connection (both ways) once `after` bytes went through: a stream killed mid-transfer.
+    /// `shortenLength` lowers the announced `Content-Length` of the next answer that has one (its last non-zero
+    /// digit, by one): the body then carries more than announced.
+    enum Fault: Sendable { case flip, pause, dropAckAnswer, cut, shortenLength }
 
     /// Per connection: an ack request went upstream and its answer must be swallowed.
     private final class AckTrap: Sendable {
@@ -148,6 +151,20 @@ final class FaultyRelay: @unchecked Sendable {
                 total += n
                 continue
             }
+            if fault == .shortenLength {
+                if faulty, armed.load(ordering: .sequentiallyConsistent),
+                    let field = buffer[0..<n].firstRange(of: Array("Content-Length: ".utf8)),
+                    let last = buffer[field.upperBound..<n].prefix(while: { (48...57).contains($0) }).lastIndex(where: {
+                        $0 > UInt8(ascii: "0")
+                    }),
+                    !triggered.exchange(true, ordering: .sequentiallyConsistent)
+                {
+                    buffer[last] -= 1
+                }
+                guard send(buffer[0..<n], to: to) else { break }
+                total += n
+                continue
+            }
             var split = n  // bytes to send before the fault acts
             if faulty, total + n > after, armed.load(ordering: .sequentiallyConsistent),
                 !triggered.exchange(true, ordering: .sequentiallyConsistent)
@@ -156,6 +173,11 @@ final class FaultyRelay: @unchecked Sendable {
                 if fault == .flip { buffer[split] ^= 0x5A }
             }
             guard send(buffer[0..<split], to: to) else { break }
+            if split < n, fault == .cut {
+                shutdown(to, Int32(SHUT_RDWR))
+                shutdown(from, Int32(SHUT_RDWR))
+                break
+            }
             if split < n {
                 if fault == .pause {
                     holding.store(true, ordering: .sequentiallyConsistent)
