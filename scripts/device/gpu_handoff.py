@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import glob
+import importlib
 import json
 import mmap
 import os
@@ -44,6 +45,7 @@ from datadist import Client, DataDistError  # noqa: E402
 MiB = 1 << 20
 TARGET = 0.9  # registered pool mapping ÷ pinned memory (issue 9)
 CUDA_HOST_REGISTER_PORTABLE = 1
+CUDA_HOST_REGISTER_DEFAULT = 0
 
 
 def emit(result: Dict[str, Any]) -> None:
@@ -55,7 +57,7 @@ def find_torch(no_cuda: bool) -> Tuple[Optional[ModuleType], str]:
     if no_cuda:
         return None, "--no-cuda given"
     try:
-        import torch
+        torch = importlib.import_module("torch")  # not `import torch`: the script type-checks without it
     except ImportError as e:
         return None, f"torch not importable: {e}"
     if not torch.cuda.is_available():
@@ -209,28 +211,46 @@ class TorchCopies:
         self.torch.cuda.synchronize()
         return time.perf_counter() - started
 
-    def _cudart(self) -> Tuple[Any, str]:
-        """torch's libcudart bindings, else libcudart through ctypes (the copy torch loaded, found by name)."""
+    def _cudarts(self) -> List[Tuple[Any, str]]:
+        """torch's libcudart bindings, then libcudart through ctypes (torch's copy first, found by its path)."""
+        found: List[Tuple[Any, str]] = []
         try:
-            return self.torch.cuda.cudart(), "torch.cuda.cudart()"
-        except (AttributeError, RuntimeError):
+            bindings = self.torch.cuda.cudart()
+            if hasattr(bindings, "cudaHostRegister"):
+                found.append((bindings, "torch.cuda.cudart()"))
+        except (AttributeError, AssertionError, RuntimeError):
             pass
-        roots = [os.path.dirname(self.torch.__file__)] + [p for p in sys.path if p]
-        for root in roots:
-            for pattern in ("lib/libcudart.so*", "nvidia/*/lib/libcudart.so*", "../nvidia/*/lib/libcudart.so*"):
-                for path in sorted(glob.glob(os.path.join(root, pattern))):
-                    return _CtypesCudart(ctypes.CDLL(path)), f"ctypes {path}"
-        return _CtypesCudart(ctypes.CDLL("libcudart.so")), "ctypes libcudart.so"
+        roots = [os.path.dirname(self.torch.__file__ or ".")] + [p for p in sys.path if p]
+        patterns = ("lib/libcudart.so*", "nvidia/*/lib/libcudart.so*")
+        paths = sorted({p for r in roots for g in patterns for p in glob.glob(os.path.join(r, g))})
+        for path in paths + ["libcudart.so.13", "libcudart.so.12", "libcudart.so"]:
+            try:
+                found.append((_CtypesCudart(ctypes.CDLL(path)), f"ctypes {path}"))
+                break
+            except (OSError, AttributeError):
+                continue
+        return found
 
     def register(self, mapping: Mapping) -> Dict[str, Any]:
-        cudart, via = self._cudart()
-        self._unregister = cudart
-        started = time.perf_counter()
-        code = int(cudart.cudaHostRegister(mapping.base, mapping.length, CUDA_HOST_REGISTER_PORTABLE))
-        return {"ok": code == 0, "cuda_error": code, "ms": 1000 * (time.perf_counter() - started), "via": via}
+        """cudaHostRegister on the whole mapping; every attempt is reported (a failure leaves the figures unpinned)."""
+        attempts: List[Dict[str, Any]] = []
+        for cudart, via in self._cudarts():
+            for flags in (CUDA_HOST_REGISTER_PORTABLE, CUDA_HOST_REGISTER_DEFAULT):
+                started = time.perf_counter()
+                try:
+                    code = int(cudart.cudaHostRegister(mapping.base, mapping.length, flags))
+                except Exception as e:  # a binding that cannot be called: try the next one
+                    attempts.append({"via": via, "flags": flags, "error": f"{type(e).__name__}: {e}"})
+                    break
+                ms = round(1000 * (time.perf_counter() - started), 2)
+                attempts.append({"via": via, "flags": flags, "cuda_error": code, "ms": ms})
+                if code == 0:
+                    self._registered = cudart
+                    return {"ok": True, "via": via, "flags": flags, "ms": ms, "attempts": attempts}
+        return {"ok": False, "attempts": attempts}
 
     def unregister(self, mapping: Mapping) -> None:
-        cudart = getattr(self, "_unregister", None)
+        cudart = getattr(self, "_registered", None)
         if cudart is not None:
             cudart.cudaHostUnregister(mapping.base)
 
