@@ -64,8 +64,7 @@ enum HandoffScenario {
         let decoderView = try PoolFileMapping(cache: try nodes.decoder.admin.call("GET", "/v1/cache/\(dst)"))
 
         // Cold: the first write takes the pool file's pages (tmpfs) / fresh anonymous pages, once.
-        let fresh = try PinnedBuffer(count: size, prefault: false)
-        let coldMemcpy = timed { memcpy(fresh.base, source.base, size) }
+        let coldMemcpy = try coldCopy(source)
         let coldShm = timed { engine.write(from: source) }
         try nodes.anonPrompt.fill(cache: srcAnon, tensors: 2, from: source)
 
@@ -193,6 +192,12 @@ enum HandoffScenario {
 
     private static func check(_ view: PoolFileMapping, _ source: PinnedBuffer, _ when: String) throws(BenchError) {
         guard view.matches(source) else { throw BenchError("decoder's bytes differ from the engine's \(when)") }
+    }
+
+    /// A memcpy of `source` into fresh anonymous pages (freed at once: 512 MiB need not stay for the trials).
+    private static func coldCopy(_ source: PinnedBuffer) throws(BenchError) -> Double {
+        let fresh = try PinnedBuffer(count: source.count, prefault: false)
+        return timed { memcpy(fresh.base, source.base, source.count) }
     }
 
     private static func timed(_ body: () -> Void) -> Double {
