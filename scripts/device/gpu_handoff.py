@@ -13,7 +13,10 @@ JSON's "met" says whether the target held) and also when there is no GPU (the JS
     python3 scripts/device/gpu_handoff.py --no-cuda       # here: the "no GPU" answer
     python3 scripts/device/gpu_handoff.py --host-only     # here: every step but CUDA, host memory copies instead
 
-Binaries: `../shared/tools/device-bundle` builds `.devrun/bin/datadist` (a wrapper that finds its libraries).
+Binaries: `../shared/tools/device-bundle` builds `.devrun/bin/datadist` (a wrapper that finds its libraries). The
+device check, from the project root: `../shared/tools/device-bundle` here, then the device tool's
+run(command="python3 scripts/device/gpu_handoff.py", carry=[".devrun"], timeout_s=180). The measurement stops
+itself after --deadline seconds (60) and still prints what it had measured.
 """
 
 from __future__ import annotations
@@ -286,8 +289,9 @@ def gbps(size: int, seconds: List[float]) -> Dict[str, float]:
     return {"median": round(statistics.median(rates), 3), "min": round(min(rates), 3), "max": round(max(rates), 3)}
 
 
-def measure(copies: Any, prompt: Node, decoder: Node, size: int, trials: int) -> Dict[str, Any]:
-    out: Dict[str, Any] = {"copies": copies.name}
+def measure(copies: Any, prompt: Node, decoder: Node, size: int, trials: int, out: Dict[str, Any]) -> None:
+    """Fills `out` as it goes, so that a failure or the deadline still reports what was measured."""
+    out["copies"] = copies.name
     desc = {"num_tensors": 1, "shape": [1, size], "data_type": "DT_UINT8", "placement": "DEVICE"}
     cache = prompt.client.allocate_cache(desc)
     out["prompt_cache"] = {"cache_id": cache["cache_id"], "memory": cache["memory"]}
@@ -338,7 +342,6 @@ def measure(copies: Any, prompt: Node, decoder: Node, size: int, trials: int) ->
     out["gpu_then_put_ms"] = round(1000 * (time.perf_counter() - started), 1)
     out["registered_copy_ms"] = round(1000 * statistics.median(times["pool_registered"]), 2)
     copies.unregister(pool_map)
-    return out
 
 
 class Deadline(Exception):
@@ -354,7 +357,7 @@ def main() -> int:
     parser.add_argument("--datadist", default=str(REPO / ".devrun" / "bin" / "datadist"), help="the node binary")
     parser.add_argument("--mib", type=int, default=512, help="cache size in MiB")
     parser.add_argument("--trials", type=int, default=10, help="interleaved trials per destination")
-    parser.add_argument("--deadline", type=int, default=120, help="give up after this many seconds")
+    parser.add_argument("--deadline", type=int, default=60, help="give up after this many seconds")
     parser.add_argument("--no-cuda", action="store_true", help="act as on a machine without a GPU")
     parser.add_argument("--host-only", action="store_true", help="no CUDA: check every other step with host copies")
     args = parser.parse_args()
@@ -386,7 +389,7 @@ def main() -> int:
         copies: Any = TorchCopies(torch, size) if torch is not None else HostCopies(size)
         nodes.append(Node(args.datadist, 1, "prompt", shm_dir, pool))
         nodes.append(Node(args.datadist, 2, "decoder", shm_dir, pool))
-        result.update(measure(copies, nodes[0], nodes[1], size, args.trials))
+        measure(copies, nodes[0], nodes[1], size, args.trials, result)
         verified = bool(result["pool_equals_gpu_bytes"] and result["decoder_bytes_equal"])
         result["verified"] = verified
         if torch is not None:
