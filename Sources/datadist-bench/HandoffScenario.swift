@@ -13,10 +13,6 @@ enum HandoffScenario {
         let shmPrompt: NodeProcess
         let anonPrompt: NodeProcess
         let decoder: NodeProcess
-
-        func stop() {
-            for n in [shmPrompt, anonPrompt, decoder] { n.stop() }
-        }
     }
 
     private struct Trials {

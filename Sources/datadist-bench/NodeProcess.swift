@@ -11,7 +11,7 @@ final class NodeProcess: Sendable {
     /// Seconds from spawn to the first `/healthz` 200.
     let startupSeconds: Double
 
-    /// Starts a node and waits (at most 20 s) for `/healthz` 200; `extraArgs` go after the others (e.g. `--shm-dir`).
+    /// Starts a node and waits (at most 20 s) for `/healthz` 200.
     init(
         _ env: BenchEnvironment,
         clusterID: UInt64,
