@@ -15,6 +15,7 @@ struct BenchCommand: ParsableCommand {
     static let scenarios = [
         LargePullScenario.name, ScatteredBlocksScenario.name, FanOutScenario.name, ControlPlaneScenario.name,
         MemoryScenario.name, StartupScenario.name, CPUScenario.name,
+        AsyncScenario.name,
     ]
 
     @Flag(help: "Smaller sizes and 3 trials (under 2 minutes).") var quick = false
@@ -88,6 +89,7 @@ struct BenchCommand: ParsableCommand {
             }
             if let cost { CPUScenario.report(cost, report: &report) }
         }
+        if wants(AsyncScenario.name) { try AsyncScenario.run(env, report: &report) }
     }
 
     /// `name` in the directory of this executable.
