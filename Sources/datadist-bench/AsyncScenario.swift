@@ -163,10 +163,14 @@ enum AsyncScenario {
         tensors: Int,
         tensorBytes: Int
     ) throws(BenchError) {
+        let chunk = 4 * MiB  // the bench client's largest body
         for t in 0..<tensors {
-            let got = try node.admin.download("/v1/cache/\(cache)/tensors/\(t)")
-            guard got.count == tensorBytes, source.matches(got, at: t * tensorBytes) else {
-                throw BenchError("cache \(cache) tensor \(t) differs from what was written")
+            for offset in stride(from: 0, to: tensorBytes, by: chunk) {
+                let size = min(chunk, tensorBytes - offset)
+                let got = try node.read(cache: cache, tensor: t, offset: offset, size: size)
+                guard got.count == size, source.matches(got, at: t * tensorBytes + offset) else {
+                    throw BenchError("cache \(cache) tensor \(t) differs from what was written at \(offset)")
+                }
             }
         }
     }
