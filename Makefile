@@ -8,7 +8,7 @@ STRICT     := -Xswiftc -warnings-as-errors
 RUN_ARGS   ?= --enable-switch-role
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps test-deps install-pkgs build run test pytest lint clean bench bench-deps schemathesis fuzz
+.PHONY: deps test-deps install-pkgs build run test pytest python-venv lint clean bench bench-deps schemathesis fuzz
 
 deps:
 	@$(MAKE) --no-print-directory install-pkgs PKGS="$(SYS_PKGS)"
@@ -40,17 +40,36 @@ test: test-deps
 	$(if $(SUDO),,NETNS_TESTS=require) $(SWIFT) test --skip-build
 	@$(MAKE) --no-print-directory pytest
 
-# The Python client and llm_datadist facade (clients/python) against live nodes of the debug build; pytest comes
-# from Debian (python3-pytest), or from PyPI when the python3 on PATH is not Debian's.
-PYTHON ?= python3
-pytest:
-	@$(PYTHON) -c 'import pytest' 2>/dev/null || $(MAKE) --no-print-directory install-pkgs PKGS=python3-pytest
-	@$(PYTHON) -c 'import pytest' 2>/dev/null || $(PYTHON) -m pip install -q pytest
-	$(SWIFT) build --product datadist $(STRICT)
-	cd clients/python && DATADIST_BIN=$(CURDIR)/.build/debug/datadist $(PYTHON) -m pytest -q
+# The Python client and llm_datadist facade (clients/python) against live nodes of the debug build. pytest runs in
+# a venv of test-only PyPI packages (scripts/venv.sh, made when missing): pytest, and openapi-core, which checks a
+# live node's answers against openapi.yaml, and PyYAML, which reads deploy/ (issue 13). The client package itself
+# stays standard library only.
+PYTHON       ?= python3
+PYTEST_VENV  := .build-pytest/venv
+PYTEST_PINS  := pytest==9.0.3 openapi-core==0.23.1 PyYAML==6.0.3
 
-lint:
+# Debian's python3 keeps venv and ensurepip in python3-venv.
+python-venv:
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || $(MAKE) --no-print-directory install-pkgs PKGS=python3-venv
+
+pytest: python-venv
+	@PYTHON=$(PYTHON) scripts/venv.sh $(PYTEST_VENV) $(PYTEST_PINS)
+	$(SWIFT) build --product datadist $(STRICT)
+	cd clients/python && DATADIST_BIN=$(CURDIR)/.build/debug/datadist DATADIST_REQUIRE_OPENAPI_CORE=1 \
+	  $(CURDIR)/$(PYTEST_VENV)/bin/python -m pytest -q
+
+# Style; and deploy/ (issue 13): the manifests with kubernetes-validate --strict (PyPI, offline schemas, into
+# .build-lint/venv) for the Kubernetes versions named here — 1.32, where the pod-index label the manifest reads
+# went GA, and the newest the validator knows — and the systemd unit with systemd-analyze verify (Debian systemd).
+K8S_VERSIONS ?= 1.32.0 1.37.0
+LINT_VENV    := .build-lint/venv
+LINT_PINS    := kubernetes-validate==1.37.0
+
+lint: python-venv
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+	@$(MAKE) --no-print-directory install-pkgs PKGS=systemd
+	@PYTHON=$(PYTHON) scripts/venv.sh $(LINT_VENV) $(LINT_PINS)
+	scripts/lint-deploy.sh $(LINT_VENV)/bin/kubernetes-validate $(K8S_VERSIONS)
 
 clean:
 	rm -rf .build

@@ -40,7 +40,7 @@ let package = Package(
         .target(
             name: "DataDistNode",
             dependencies: [
-                "DataDistModel", "HTTPCore", "HTTPServer", "PeerClient", "KVFraming",
+                "DataDistModel", "HTTPCore", "HTTPServer", "PeerClient", "KVFraming", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -5,6 +5,9 @@ public struct NodeEvent: Sendable, Equatable {
     /// Unix milliseconds (shown as RFC 3339).
     public var atUnixMs: Int64
     public var fields: [(key: String, value: JSONValue)]
+    /// `sse(bootID:)` as bytes, rendered once when the event was recorded by a log that knows its boot id: every
+    /// open stream sends the same text, and 64 streams must not serialize each event 64 times.
+    public internal(set) var framed: [UInt8] = []
 
     public static func == (a: NodeEvent, b: NodeEvent) -> Bool {
         a.seq == b.seq && a.type == b.type && a.atUnixMs == b.atUnixMs && a.fields.map(\.key) == b.fields.map(\.key)
@@ -32,15 +35,18 @@ public struct NodeEvent: Sendable, Equatable {
 /// The last `capacity` events, numbered from 1 (CONTRACT §12). Pure; the node keeps it under its lock.
 public struct EventLog: Sendable {
     public let capacity: Int
+    /// Rendered into each event's `framed` bytes; empty: events are not pre-rendered.
+    public let bootID: String
     private var ring: [NodeEvent] = []
     /// Index in `ring` of the oldest event once the ring is full.
     private var head = 0
     /// The sequence number the next event gets.
     public private(set) var nextSeq: UInt64 = 1
 
-    public init(capacity: Int) {
+    public init(capacity: Int, bootID: String = "") {
         precondition(capacity > 0)
         self.capacity = capacity
+        self.bootID = bootID
         ring.reserveCapacity(min(capacity, 4096))
     }
 
@@ -58,7 +64,8 @@ public struct EventLog: Sendable {
     )
         -> NodeEvent
     {
-        let event = NodeEvent(seq: nextSeq, type: type, atUnixMs: atUnixMs, fields: fields)
+        var event = NodeEvent(seq: nextSeq, type: type, atUnixMs: atUnixMs, fields: fields)
+        if !bootID.isEmpty { event.framed = Array(event.sse(bootID: bootID).utf8) }
         nextSeq += 1
         if ring.count < capacity {
             ring.append(event)

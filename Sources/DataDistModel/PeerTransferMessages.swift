@@ -8,31 +8,37 @@ public struct PullRequest: Sendable {
     public var dstGeometry: CacheGeometry
     public var deviceCount: Int
     public var timeoutMs: Int
+    /// The puller's striping limits; nil (K = 1) keeps the request as it was before striping.
+    public var striping: StripeOffer?
 
     public init(
         operation: TransferOperation,
         selector: TransferSelector,
         dstGeometry: CacheGeometry,
         deviceCount: Int,
-        timeoutMs: Int
+        timeoutMs: Int,
+        striping: StripeOffer? = nil
     ) {
         self.operation = operation
         self.selector = selector
         self.dstGeometry = dstGeometry
         self.deviceCount = deviceCount
         self.timeoutMs = timeoutMs
+        self.striping = striping
     }
 
     public static let fields: Set<String> = [
-        "operation", "selector", "options", "dst_geometry", "device_count", "timeout_ms",
+        "operation", "selector", "options", "dst_geometry", "device_count", "timeout_ms", "streams", "stripe_bytes",
     ]
 
     public var json: JSONValue {
-        [
+        var o: JSONObject = [
             "operation": .string(operation.wireName), "selector": .object(selector.json),
             "options": .object(operation.optionsJSON), "dst_geometry": dstGeometry.json,
             "device_count": JSONValue(Int64(deviceCount)), "timeout_ms": JSONValue(Int64(timeoutMs)),
         ]
+        striping?.add(to: &o)
+        return .object(o)
     }
 
     /// The owner's reading: LLM_PARAM_INVALID / TYPE_ERROR / VALUE_ERROR for what it cannot serve;
@@ -48,7 +54,8 @@ public struct PullRequest: Sendable {
             selector: selector,
             dstGeometry: try CacheGeometry.decode(g),
             deviceCount: try f.int("device_count", default: 1),
-            timeoutMs: try f.timeoutMs(default: defaultTimeoutMs)
+            timeoutMs: try f.timeoutMs(default: defaultTimeoutMs),
+            striping: try StripeOffer.decode(f)
         )
     }
 }
@@ -63,6 +70,10 @@ public struct PullPreamble: Sendable {
     public var frameSize: Int
     /// The source is progressive: frames follow as its layers become ready (an older owner omits it: false).
     public var progressive: Bool
+    /// Streams the payload travels on (1: this response carries it all) and, when more, the id that names the
+    /// striped transfer in `POST /v1/peer/pull/stream`. Absent from the JSON for a single stream.
+    public var streams: Int
+    public var streamID: String?
 
     public init(
         srcGeometry: CacheGeometry,
@@ -70,7 +81,9 @@ public struct PullPreamble: Sendable {
         transferID: String?,
         payloadBytes: Int,
         frameSize: Int,
-        progressive: Bool = false
+        progressive: Bool = false,
+        streams: Int = 1,
+        streamID: String? = nil
     ) {
         self.srcGeometry = srcGeometry
         self.srcSlot = srcSlot
@@ -78,15 +91,22 @@ public struct PullPreamble: Sendable {
         self.payloadBytes = payloadBytes
         self.frameSize = frameSize
         self.progressive = progressive
+        self.streams = streams
+        self.streamID = streamID
     }
 
     public var json: JSONValue {
-        [
+        var o: JSONObject = [
             "src_geometry": srcGeometry.json, "src_slot": JSONValue(Int64(srcSlot)),
             "transfer_id": transferID.map { .string($0) } ?? .null,
             "payload_bytes": JSONValue(Int64(payloadBytes)), "frame_size": JSONValue(Int64(frameSize)),
             "progressive": .bool(progressive),
         ]
+        if streams > 1, let streamID {
+            o["streams"] = JSONValue(Int64(streams))
+            o["stream_id"] = .string(streamID)
+        }
+        return .object(o)
     }
 
     /// The puller's reading of what an owner sent: LLM_FAILED when it is not a preamble.
@@ -101,7 +121,9 @@ public struct PullPreamble: Sendable {
             transferID: o["transfer_id"]?.stringValue,
             payloadBytes: try count(o, "payload_bytes"),
             frameSize: try frameSizeField(o),
-            progressive: o["progressive"] == .bool(true)
+            progressive: o["progressive"] == .bool(true),
+            streams: o["streams"] == nil ? 1 : try count(o, "streams"),
+            streamID: o["stream_id"]?.stringValue
         )
     }
 }
@@ -113,31 +135,37 @@ public struct PushPrepare: Sendable {
     public var srcGeometry: CacheGeometry
     public var deviceCount: Int
     public var timeoutMs: Int
+    /// The pusher's striping limits; nil (K = 1) keeps the request as it was before striping.
+    public var striping: StripeOffer?
 
     public init(
         operation: TransferOperation,
         selector: TransferSelector,
         srcGeometry: CacheGeometry,
         deviceCount: Int,
-        timeoutMs: Int
+        timeoutMs: Int,
+        striping: StripeOffer? = nil
     ) {
         self.operation = operation
         self.selector = selector
         self.srcGeometry = srcGeometry
         self.deviceCount = deviceCount
         self.timeoutMs = timeoutMs
+        self.striping = striping
     }
 
     public static let fields: Set<String> = [
-        "operation", "selector", "options", "src_geometry", "device_count", "timeout_ms",
+        "operation", "selector", "options", "src_geometry", "device_count", "timeout_ms", "streams", "stripe_bytes",
     ]
 
     public var json: JSONValue {
-        [
+        var o: JSONObject = [
             "operation": .string(operation.wireName), "selector": .object(selector.json),
             "options": .object(operation.optionsJSON), "src_geometry": srcGeometry.json,
             "device_count": JSONValue(Int64(deviceCount)), "timeout_ms": JSONValue(Int64(timeoutMs)),
         ]
+        striping?.add(to: &o)
+        return .object(o)
     }
 
     public static func decode(_ value: JSONValue, defaultTimeoutMs: Int) throws(APIError) -> PushPrepare {
@@ -151,7 +179,8 @@ public struct PushPrepare: Sendable {
             selector: selector,
             srcGeometry: try CacheGeometry.decode(g),
             deviceCount: try f.int("device_count", default: 1),
-            timeoutMs: try f.timeoutMs(default: defaultTimeoutMs)
+            timeoutMs: try f.timeoutMs(default: defaultTimeoutMs),
+            striping: try StripeOffer.decode(f)
         )
     }
 }
@@ -163,21 +192,33 @@ public struct PushPlan: Sendable {
     public var dstSlot: Int
     public var payloadBytes: Int
     public var frameSize: Int
+    /// Data requests the payload is split into (`POST /v1/peer/push/{id}/{index}`); absent from the JSON for one.
+    public var streams: Int
 
-    public init(transferID: String, dstGeometry: CacheGeometry, dstSlot: Int, payloadBytes: Int, frameSize: Int) {
+    public init(
+        transferID: String,
+        dstGeometry: CacheGeometry,
+        dstSlot: Int,
+        payloadBytes: Int,
+        frameSize: Int,
+        streams: Int = 1
+    ) {
         self.transferID = transferID
         self.dstGeometry = dstGeometry
         self.dstSlot = dstSlot
         self.payloadBytes = payloadBytes
         self.frameSize = frameSize
+        self.streams = streams
     }
 
     public var json: JSONValue {
-        [
+        var o: JSONObject = [
             "transfer_id": .string(transferID), "dst_geometry": dstGeometry.json,
             "dst_slot": JSONValue(Int64(dstSlot)), "payload_bytes": JSONValue(Int64(payloadBytes)),
             "frame_size": JSONValue(Int64(frameSize)),
         ]
+        if streams > 1 { o["streams"] = JSONValue(Int64(streams)) }
+        return .object(o)
     }
 
     /// The pusher's reading of the owner's answer: LLM_FAILED when it is not a push plan.
@@ -192,7 +233,8 @@ public struct PushPlan: Sendable {
             dstGeometry: geometry,
             dstSlot: try count(o, "dst_slot"),
             payloadBytes: try count(o, "payload_bytes"),
-            frameSize: try frameSizeField(o)
+            frameSize: try frameSizeField(o),
+            streams: o["streams"] == nil ? 1 : try count(o, "streams")
         )
     }
 }

@@ -1,6 +1,5 @@
 import DataDistModel
 import Dispatch
-import Foundation
 import HTTPCore
 import HTTPServer
 import Synchronization
@@ -27,9 +26,19 @@ final class AsyncTransfers: Sendable {
         state = Mutex(State(history: TransferHistory(capacity: capacity)))
     }
 
+    /// A random (version 4) UUID in lower case, e.g. `f977835a-1c2b-4d3e-8f40-123456789abc`.
+    static func randomUUID() -> String {
+        var rng = SystemRandomNumberGenerator()
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        bytes[6] = bytes[6] & 0x0f | 0x40
+        bytes[8] = bytes[8] & 0x3f | 0x80
+        let hex = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+        return [0..<4, 4..<6, 6..<8, 8..<10, 10..<16].map { hex[$0].joined() }.joined(separator: "-")
+    }
+
     /// Registers a transfer about to start; returns its id and control.
     func begin(op: String, cacheID: Int64) -> (String, TransferControl) {
-        let id = UUID().uuidString.lowercased()
+        let id = Self.randomUUID()
         let control = TransferControl(clock: clock)
         let record = TransferRecord(id: id, op: op, cacheID: cacheID, createdAtUnixMs: NodeCore.nowUnixMs())
         state.withLock { s in

@@ -1,5 +1,6 @@
+import CLinux
 import Dispatch
-import Foundation
+import Glibc
 
 /// Runs blocking peer I/O (libcurl handshakes, pulls, pushes, notices) on a dedicated thread per job.
 ///
@@ -12,12 +13,41 @@ import Foundation
 struct BlockingWorkers: Sendable {
     let name: String
 
-    /// Starts `work` on its own thread now.
+    /// Starts `work` on its own detached thread (1 MiB stack, named) now. A thread that cannot be created (the
+    /// process is out of threads) runs the job on a Dispatch queue instead: late, never lost.
     func async(_ work: @escaping @Sendable () -> Void) {
-        let thread = Thread { work() }
-        thread.name = name
-        thread.stackSize = 1 << 20
-        thread.start()
+        let job = Unmanaged.passRetained(Job(name: name, work: work)).toOpaque()
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstacksize(&attributes, 1 << 20)
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        var thread = pthread_t()
+        let code = pthread_create(
+            &thread,
+            &attributes,
+            { argument in
+                let job = Unmanaged<Job>.fromOpaque(argument!).takeRetainedValue()
+                clinux_set_thread_name(job.name)
+                job.work()
+                return nil
+            },
+            job
+        )
+        if code != 0 {
+            let job = Unmanaged<Job>.fromOpaque(job).takeRetainedValue()
+            DispatchQueue.global().async { job.work() }
+        }
+    }
+
+    /// What a worker thread runs (passed through `pthread_create`'s one pointer).
+    private final class Job: Sendable {
+        let name: String
+        let work: @Sendable () -> Void
+        init(name: String, work: @escaping @Sendable () -> Void) {
+            self.name = name
+            self.work = work
+        }
     }
 
     /// Starts `work` on its own thread as part of `group`.

@@ -22,6 +22,7 @@ public final class DataDistNode: Sendable {
         adminConfig.name = "admin"
         adminConfig.limits = configuration.httpLimits
         adminConfig.maxConnections = configuration.maxConnections
+        adminConfig.loops = configuration.ioThreads
         // Liveness and readiness probes still answer when silent connections fill the cap.
         adminConfig.reservedPaths = ["/healthz", "/readyz"]
         adminConfig.logger = logger
@@ -29,6 +30,9 @@ public final class DataDistNode: Sendable {
         adminConfig.bodyTimeoutMs = configuration.bodyTimeoutMs
         adminConfig.idleTimeoutMs = configuration.idleTimeoutMs
         let core = self.core
+        // Link offers carry the admin port as the callback address: known before the first request is served
+        // (a link sent as soon as /healthz answers once saw port 0 while `start` was still spawning loops).
+        adminConfig.onListening = { port in core.state.withLock { $0.adminPort = port } }
         sweeper = TransferSweeper(core: core)
         admin = HTTPServer(
             configuration: adminConfig,
@@ -64,8 +68,6 @@ public final class DataDistNode: Sendable {
             core.memory.removeFiles()
             throw NodeStartError(message: "--admin \(core.config.admin): \(error)")
         }
-        let bound = admin.port
-        core.state.withLock { $0.adminPort = bound }
         core.logger.info(
             "datadist node started",
             metadata: [

@@ -1,15 +1,25 @@
 import DataDistModel
 import Dispatch
 import HTTPCore
+import Logging
 import Synchronization
 
-/// The open `/v1/events` streams (CONTRACT §12): admits at most `--max-event-streams`, wakes them when an event
-/// is recorded, and asks each for a `: ping` every 15 s.
+/// The open `/v1/events` streams (CONTRACT §12): admits at most `--max-event-streams`, wakes them when events
+/// are recorded, and asks each for a `: ping` every 15 s.
+///
+/// Wakes are coalesced over `wakeDelayMs`: each stream then writes the events of that window at once instead of
+/// one write per event (measured on 2 cores, 64 streams at 1000 events/s: one write per event per stream costs the
+/// loop enough to move `/healthz` p99 from 1.5 to 4 ms). The delay stays far below the 50 ms an orchestrator
+/// may wait for `role_changed` (issue 12).
 final class EventStreams: Sendable {
     static let pingIntervalMs = 15_000
+    static let wakeDelayMs = 5
 
     private let open = Mutex<[ObjectIdentifier: EventStreamProducer]>([:])
     private let timer = Mutex<(any DispatchSourceTimer)?>(nil)
+    /// A coalesced wake is scheduled and has not started waking the streams yet.
+    private let wakeScheduled = Atomic<Bool>(false)
+    private let wakeQueue = DispatchQueue(label: "datadist.event-wakes")
 
     var count: Int { open.withLock { $0.count } }
 
@@ -28,8 +38,17 @@ final class EventStreams: Sendable {
         _ = open.withLock { $0.removeValue(forKey: ObjectIdentifier(stream)) }
     }
 
+    /// Called after an event was recorded: the streams read it at the latest `wakeDelayMs` later. An event
+    /// recorded while a wake is scheduled is covered by it: the flag drops before the streams are woken, and
+    /// each stream reads everything recorded up to its next poll.
     func wakeAll() {
-        for stream in open.withLock({ Array($0.values) }) { stream.wake(ping: false) }
+        guard open.withLock({ !$0.isEmpty }) else { return }
+        guard !wakeScheduled.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        wakeQueue.asyncAfter(deadline: .now() + .milliseconds(Self.wakeDelayMs)) { [weak self] in
+            guard let self else { return }
+            self.wakeScheduled.store(false, ordering: .releasing)
+            for stream in self.open.withLock({ Array($0.values) }) { stream.wake(ping: false) }
+        }
     }
 
     /// One timer for every stream, started with the first.
@@ -55,6 +74,8 @@ final class EventStreams: Sendable {
 
 /// One `/v1/events` response: an open-ended body the server polls. Each `next` frames the events recorded since
 /// the last one (read from the node's ring under its lock) into a buffer it owns until the following call.
+/// A reader that stops reading costs the node its socket buffers and one batch: the server stops polling a full
+/// socket (and closes it after the idle timeout); one that falls behind the ring is ended (CONTRACT §12).
 ///
 /// `@unchecked Sendable`: `buffer` is touched only from the server loop's calls (`next`, `finish`), which the loop
 /// makes one at a time and only once the previous regions were written; everything else sits behind `state`.
@@ -116,21 +137,36 @@ final class EventStreamProducer: HTTPBodyProducer, @unchecked Sendable {
         let (bootID, firstHeld, events) = core.state.withLock { s in
             (core.bootID, s.events.firstHeld, s.events.events(after: cursor, limit: 256).events)
         }
-        var text = ""
+        // The reader fell so far behind (its socket full while events were recorded) that the ring no longer
+        // holds what it has not been sent: end the stream rather than skip events in silence. Its reconnect
+        // with Last-Event-ID starts with `reset`. Memory per stream stays one batch, whatever the reader does.
+        if !reset && cursor + 1 < firstHeld {
+            core.logger.notice(
+                "event stream ended: its reader fell behind the event history",
+                metadata: ["sent_up_to": "\(cursor)", "first_held": "\(firstHeld)"]
+            )
+            return false
+        }
+        var bytes: [UInt8] = []
         if reset {
             let data: JSONValue = [
                 "type": "reset", "boot_id": .string(bootID), "first_seq": JSONValue.uint(firstHeld).normalized,
             ]
-            text += "event: reset\ndata: \(data.serialized)\n\n"
+            bytes += Array("event: reset\ndata: \(data.serialized)\n\n".utf8)
         }
-        for event in events { text += event.sse(bootID: bootID) }
-        if text.isEmpty && ping { text = ": ping\n\n" }
+        for event in events {
+            if event.framed.isEmpty {
+                bytes += Array(event.sse(bootID: bootID).utf8)
+            } else {
+                bytes += event.framed
+            }
+        }
+        if bytes.isEmpty && ping { bytes = Array(": ping\n\n".utf8) }
         if let last = events.last {
             state.withLock { $0.cursor = last.seq }
             if events.count == 256 { wake(ping: false) }  // more are waiting: come back after these
         }
-        guard !text.isEmpty else { return true }
-        let bytes = Array(text.utf8)
+        guard !bytes.isEmpty else { return true }
         let region = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
         bytes.withUnsafeBytes { region.copyMemory(from: $0) }
         buffer = region

@@ -6,7 +6,8 @@ import KVFraming
 import Synchronization
 
 /// A pull's response body: a 4-byte little-endian length, a JSON preamble, then the framed payload read
-/// straight from pinned cache memory. The pin ends with `finish`.
+/// straight from pinned cache memory. The pin ends with `finish`. A striped pull's later streams have no
+/// preamble (`preamble: nil`): only frames.
 ///
 /// From a progressive cache (CONTRACT §11) only whole frames of ready bytes go out; the producer then waits
 /// (the server stops polling it) until a watermark rises or its deadline passes, when it ends the body short —
@@ -37,19 +38,24 @@ final class FramedResponseProducer: HTTPBodyProducer, @unchecked Sendable {
     var isWaiting: Bool { waiting.load(ordering: .relaxed) }
 
     init(
-        preamble: JSONValue,
+        preamble: JSONValue?,
         encoder: FrameEncoder,
         progressive: Progressive? = nil,
         release: @escaping @Sendable (Bool) -> Void
     ) {
         self.progressive = progressive
-        let json = preamble.serializedBytes
-        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 + json.count, alignment: 4)
-        bytes.storeBytes(of: UInt32(json.count).littleEndian, as: UInt32.self)
-        json.withUnsafeBytes {
-            bytes.baseAddress!.advanced(by: 4).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+        if let preamble {
+            let json = preamble.serializedBytes
+            let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 + json.count, alignment: 4)
+            bytes.storeBytes(of: UInt32(json.count).littleEndian, as: UInt32.self)
+            json.withUnsafeBytes {
+                bytes.baseAddress!.advanced(by: 4).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+            }
+            prefix = bytes
+        } else {
+            prefix = UnsafeMutableRawBufferPointer.allocate(byteCount: 0, alignment: 4)
         }
-        prefix = bytes
+        let bytes = prefix
         self.encoder = encoder
         self.contentLength = bytes.count + encoder.contentLength
         self.release = release
@@ -62,7 +68,7 @@ final class FramedResponseProducer: HTTPBodyProducer, @unchecked Sendable {
 
     func next(maxBytes: Int, into out: inout [UnsafeRawBufferPointer]) -> Bool {
         var budget = maxBytes
-        if !prefixSent.exchange(true, ordering: .acquiringAndReleasing) {
+        if !prefixSent.exchange(true, ordering: .acquiringAndReleasing), prefix.count > 0 {
             out.append(UnsafeRawBufferPointer(prefix))
             handedOut.add(prefix.count, ordering: .relaxed)
             budget = max(1, maxBytes - prefix.count)

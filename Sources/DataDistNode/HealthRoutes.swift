@@ -104,6 +104,7 @@ struct HealthRoutes: Sendable {
             streams: core.eventStreams.count
         )
         out += core.transferMetrics.exposition
+        out += core.state.holds.exposition()
         return HTTPResponse(status: 200, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(out.utf8))
     }
 

@@ -11,7 +11,7 @@ final class NodeCore: Sendable {
     let config: NodeConfiguration
     let bootID: String
     let startedAt: ContinuousClock.Instant
-    let state: Mutex<NodeState>
+    let state: NodeStateLock
     let metrics = RequestMetrics()
     let transferMetrics = TransferMetrics()
     let logger: Logger
@@ -38,10 +38,11 @@ final class NodeCore: Sendable {
         self.clock = clock
         self.asyncTransfers = AsyncTransfers(capacity: config.transferHistory, clock: clock)
         self.memory = memory
-        self.bootID = BootID.make()
+        let bootID = BootID.make()
+        self.bootID = bootID
         self.startedAt = .now
         self.logger = logger
-        self.state = Mutex(
+        self.state = NodeStateLock(
             NodeState(
                 role: RoleState(
                     clusterID: config.clusterID,
@@ -57,7 +58,7 @@ final class NodeCore: Sendable {
                     hostPoolBytes: config.hostPoolBytes,
                     pageShift: config.pageShift
                 ),
-                events: EventLog(capacity: config.eventHistory),
+                events: EventLog(capacity: config.eventHistory, bootID: bootID),
                 leases: KeyLeases(durationMs: Int64(config.kvLeaseMs))
             )
         )

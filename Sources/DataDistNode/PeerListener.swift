@@ -11,6 +11,7 @@ struct PeerListener: Sendable {
         configuration.name = "peer"
         configuration.limits = core.config.httpLimits
         configuration.maxConnections = core.config.maxConnections
+        configuration.loops = core.config.ioThreads
         configuration.headerTimeoutMs = core.config.headerTimeoutMs
         configuration.bodyTimeoutMs = core.config.bodyTimeoutMs
         configuration.idleTimeoutMs = core.config.idleTimeoutMs

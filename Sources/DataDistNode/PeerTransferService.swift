@@ -12,6 +12,10 @@ struct PeerTransferService: Sendable {
     var routes: [Route] {
         [
             Route("POST", "/v1/peer/pull", needsAuth: false, servePull),
+            Route("POST", "/v1/peer/pull/stream", needsAuth: false, serveStream),
+            Route("POST", "/v1/peer/pull/stream/release", needsAuth: false) { ctx throws(APIError) in
+                .json(200, try releaseStreams(ctx))
+            },
             Route("POST", "/v1/peer/pull/ack", needsAuth: false) { ctx throws(APIError) in
                 .json(200, try acknowledge(ctx))
             },
@@ -21,6 +25,18 @@ struct PeerTransferService: Sendable {
             Route(
                 "POST",
                 "/v1/peer/push/{transfer_id}",
+                needsAuth: false,
+                streamed: StreamedBody(
+                    limit: { Int.max / 2 },
+                    check: { head, params in checkPushData(head, params) },
+                    sink: { head, params in pushSink(head, params) }
+                ),
+                finishPush
+            ),
+            // Share `index` of a striped push (docs/peer-protocol.md "Striped transfers").
+            Route(
+                "POST",
+                "/v1/peer/push/{transfer_id}/{index}",
                 needsAuth: false,
                 streamed: StreamedBody(
                     limit: { Int.max / 2 },
@@ -46,11 +62,18 @@ struct PeerTransferService: Sendable {
 
     private func sweep() { core.expireTransfers() }
 
-    /// Ends a prepared push that will not get its data: drops it and releases its pin.
+    /// Ends a prepared push that will not get (all) its data: drops it and releases its pin, at once when no
+    /// share is being received, else when the last one receiving ends.
     private func dropPush(_ id: String) {
         core.state.withLock { s in
-            if let p = s.transfers.takePush(id) { _ = s.caches.unpin(p.cacheID) }
+            if let cacheID = s.transfers.abandonPush(id) { _ = s.caches.unpin(cacheID) }
         }
+    }
+
+    /// The share a push data request carries: `{index}` of a striped push, else the only one.
+    private static func shareIndex(_ params: [String: String]) -> Int? {
+        guard let text = params["index"] else { return 0 }
+        return Int(text)
     }
 
     // MARK: pull
@@ -69,7 +92,8 @@ struct PeerTransferService: Sendable {
         }
         let transferID = BootID.make()
         let now = core.clock.nowMs
-        let (source, slot, plan, consumes, progressive) = try core.state.withLock { s throws(APIError) in
+        let devices = core.memory.deviceCount
+        let (source, slot, plan, consumes, progressive, stripes) = try core.state.withLock { s throws(APIError) in
             try s.admit("transfers")
             let (source, slot, key): (CacheInfo, Int, KeyIdentity?)
             switch selector {
@@ -85,7 +109,29 @@ struct PeerTransferService: Sendable {
                 (source, slot, key) = (try s.caches.lookupBlocks(modelID: k.modelID).get(), 0, nil)
             }
             let plan = try op.plan(destination: dstGeometry, source: source.geometry, slot: slot)
-            try s.caches.pin(source.id)
+            let progressive = s.caches.readyTensors(source.id, slot: slot) != nil
+            // A progressive source goes out on one stream: its frames follow the readiness watermark in order.
+            let stripes = StripeOffer.stripes(
+                progressive ? nil : request.striping,
+                payloadBytes: plan.totalBytes * devices,
+                frameSize: FrameFormat.defaultFrameSize
+            )
+            // One pin per stream: stream 0 releases its own, the entry below hands the others to their streams.
+            for _ in 0..<stripes.count { try s.caches.pin(source.id) }
+            if stripes.count > 1 {
+                s.transfers.addStripedPull(
+                    transferID,
+                    .init(
+                        requester: requester,
+                        cache: source,
+                        side: plan.source,
+                        stripes: stripes,
+                        frameSize: FrameFormat.defaultFrameSize,
+                        // The later streams are asked for as soon as the preamble arrives.
+                        expiresAtMs: now + Int64(timeoutMs) + 1000
+                    )
+                )
+            }
             // Only a pull_cache by request key consumes (CONTRACT §6), once the puller confirms receipt.
             var consumes = false
             if case .pullCache = op, let key, !key.isPrefix {
@@ -102,23 +148,28 @@ struct PeerTransferService: Sendable {
                     )
                 )
             }
-            return (source, slot, plan, consumes, s.caches.readyTensors(source.id, slot: slot) != nil)
+            return (source, slot, plan, consumes, progressive, stripes)
         }
         let regions = core.memory.regions(source, plan.source).map { UnsafeRawBufferPointer($0) }
         let encoder: FrameEncoder
         do {
-            encoder = try FrameEncoder(regions: regions)
+            encoder = try FrameEncoder(regions: StripeRegions.slice(regions, stripes.shares[0]))
         } catch {
             unpin(source.id)
+            core.state.withLock { s in
+                for id in s.transfers.dropStripedPull(transferID) { _ = s.caches.unpin(id) }
+            }
             throw APIError(.LLM_FAILED, "cannot frame the transfer: \(error)")
         }
         let preamble = PullPreamble(
             srcGeometry: source.geometry,
             srcSlot: slot,
             transferID: consumes ? transferID : nil,
-            payloadBytes: encoder.payloadLength,
+            payloadBytes: stripes.payloadBytes,
             frameSize: encoder.frameSize,
-            progressive: progressive
+            progressive: progressive,
+            streams: stripes.count,
+            streamID: stripes.count > 1 ? transferID : nil
         )
         let metrics = core.transferMetrics
         let started = ContinuousClock.now
@@ -145,6 +196,7 @@ struct PeerTransferService: Sendable {
             completed in
             if let p = producerBox.withLock({ $0.take() }) { sources.remove(p, cacheID: source.id) }
             unpin(source.id)
+            if !completed, stripes.count > 1 { dropStripes(transferID) }
             if completed {
                 metrics.record(.served, bytes: payload, seconds: (ContinuousClock.now - started).seconds)
                 core.state.withLock { $0.links.count(requester, pushed: UInt64(payload)) }
@@ -160,6 +212,65 @@ struct PeerTransferService: Sendable {
     }
 
     private func unpin(_ id: Int64) { core.state.withLock { _ = $0.caches.unpin(id) } }
+
+    /// `POST /v1/peer/pull/stream/release`: the puller failed a striped pull and will ask for no more streams.
+    private func releaseStreams(_ ctx: RouteContext) throws(APIError) -> JSONValue {
+        let requester = try authorize(ctx.request.headers)
+        let f = try RequestFields(try ctx.request.jsonBody(), known: ["stream_id"])
+        guard let id = f["stream_id"]?.stringValue else { throw .paramInvalid("stream_id is required") }
+        core.state.withLock { s in
+            guard s.transfers.stripedPulls[id]?.requester == requester else { return }
+            for cacheID in s.transfers.dropStripedPull(id) { _ = s.caches.unpin(cacheID) }
+        }
+        return ["status": "LLM_SUCCESS", "code": 0]
+    }
+
+    /// A stream of a striped pull broke off: the puller fails the whole pull and asks for no more streams, so the
+    /// pins held for them are released now rather than at expiry.
+    private func dropStripes(_ streamID: String) {
+        core.state.withLock { s in
+            for id in s.transfers.dropStripedPull(streamID) { _ = s.caches.unpin(id) }
+        }
+    }
+
+    /// `POST /v1/peer/pull/stream`: one later stream of a striped pull — the frames of its share, no preamble,
+    /// from the plan and a pin taken by the pull's first request (no second resolution).
+    private func serveStream(_ ctx: RouteContext) throws(APIError) -> HTTPResponse {
+        let requester = try authorize(ctx.request.headers)
+        let request = try PullStreamRequest.decode(try ctx.request.jsonBody())
+        guard
+            let pull = core.state.withLock({
+                $0.transfers.takeStream(request.streamID, index: request.index, requester: requester)
+            })
+        else {
+            throw APIError(
+                .LLM_KV_CACHE_NOT_EXIST,
+                "no stream \(request.index) of pull \(request.streamID) awaits (expired, unknown or already sent)"
+            )
+        }
+        let share = pull.stripes.shares[request.index]
+        let regions = core.memory.regions(pull.cache, pull.side).map { UnsafeRawBufferPointer($0) }
+        let encoder: FrameEncoder
+        do {
+            encoder = try FrameEncoder(regions: StripeRegions.slice(regions, share), frameSize: pull.frameSize)
+        } catch {
+            unpin(pull.cache.id)
+            throw APIError(.LLM_FAILED, "cannot frame the transfer: \(error)")
+        }
+        let (core, metrics, started, id) = (core, core.transferMetrics, ContinuousClock.now, pull.cache.id)
+        let streamID = request.streamID
+        let producer = FramedResponseProducer(preamble: nil, encoder: encoder) { completed in
+            core.state.withLock { _ = $0.caches.unpin(id) }
+            if !completed { dropStripes(streamID) }
+            if completed {
+                metrics.record(.served, bytes: share.count, seconds: (ContinuousClock.now - started).seconds)
+                core.state.withLock { $0.links.count(requester, pushed: UInt64(share.count)) }
+            }
+        }
+        var response = HTTPResponse(status: 200, headers: ["Content-Type": "application/octet-stream"])
+        response.producer = producer
+        return response
+    }
 
     /// `POST /v1/peer/pull/ack`: the puller verified every byte; consume the key now.
     /// How long an acknowledged pull is remembered for repeats (longer than any retry within a pull's timeout).
@@ -218,7 +329,8 @@ struct PeerTransferService: Sendable {
         }
         let transferID = BootID.make()
         let now = core.clock.nowMs
-        let (destination, slot, plan) = try core.state.withLock { s throws(APIError) in
+        let devices = core.memory.deviceCount
+        let (destination, slot, plan, stripes) = try core.state.withLock { s throws(APIError) in
             try s.admit("transfers")
             let (destination, slot): (CacheInfo, Int)
             switch selector {
@@ -231,6 +343,11 @@ struct PeerTransferService: Sendable {
                 throw APIError.paramInvalid("a push names its destination by cache_key_by_id or blocks_cache_key")
             }
             let plan = try op.plan(destination: destination.geometry, source: srcGeometry, slot: slot)
+            let stripes = StripeOffer.stripes(
+                request.striping,
+                payloadBytes: plan.totalBytes * devices,
+                frameSize: FrameFormat.defaultFrameSize
+            )
             try s.caches.pin(destination.id)
             s.transfers.addPush(
                 transferID,
@@ -238,18 +355,20 @@ struct PeerTransferService: Sendable {
                     requester: requester,
                     cacheID: destination.id,
                     destination: plan.destination,
-                    payloadBytes: plan.totalBytes * core.memory.deviceCount,
-                    expiresAtMs: now + Int64(timeoutMs) + 1000  // the data request follows at once
+                    payloadBytes: plan.totalBytes * devices,
+                    expiresAtMs: now + Int64(timeoutMs) + 1000,  // the data requests follow at once
+                    stripes: stripes
                 )
             )
-            return (destination, slot, plan)
+            return (destination, slot, plan, stripes)
         }
         return PushPlan(
             transferID: transferID,
             dstGeometry: destination.geometry,
             dstSlot: slot,
-            payloadBytes: plan.totalBytes * core.memory.deviceCount,
-            frameSize: FrameFormat.defaultFrameSize
+            payloadBytes: plan.totalBytes * devices,
+            frameSize: FrameFormat.defaultFrameSize,
+            streams: stripes.count
         ).json
     }
 
@@ -264,8 +383,11 @@ struct PeerTransferService: Sendable {
                     "no push \(params["transfer_id"] ?? "") is prepared (expired or unknown)"
                 )
             }
+            guard let index = Self.shareIndex(params), pending.stripes.shares.indices.contains(index) else {
+                return APIError(.LLM_KV_CACHE_NOT_EXIST, "push \(params["transfer_id"] ?? "") has no such share")
+            }
             let expected = FrameFormat.encodedLength(
-                payload: pending.payloadBytes,
+                payload: pending.stripes.shares[index].count,
                 frameSize: FrameFormat.defaultFrameSize
             )
             guard case .contentLength(let length) = head.framing, length == expected else {
@@ -280,21 +402,25 @@ struct PeerTransferService: Sendable {
 
     private func pushSink(_ head: HTTPRequestHead, _ params: [String: String]) -> (any HTTPBodySink)? {
         let id = params["transfer_id"] ?? ""
-        guard
+        guard let index = Self.shareIndex(params),
             let (pending, cache) = core.state.withLock({ s in
-                s.transfers.startReceiving(id).flatMap { p in s.caches.pinnedCache(p.cacheID).map { (p, $0) } }
+                s.transfers.startReceiving(id, index: index).flatMap { p in
+                    s.caches.pinnedCache(p.cacheID).map { (p, $0) }
+                }
             })
         else { return nil }
-        let destinations = core.memory.regions(cache, pending.destination)
-        guard let decoder = try? FrameDecoder(destinations: destinations, payloadLength: pending.payloadBytes) else {
-            dropPush(id)
-            return nil
-        }
-        return FramedRequestSink(decoder: decoder) { _ in
+        let share = pending.stripes.shares[index]
+        let destinations = StripeRegions.slice(core.memory.regions(cache, pending.destination), share)
+        let end: @Sendable (Bool) -> Void = { verified in
             core.state.withLock { s in
-                if let p = s.transfers.takePush(id) { _ = s.caches.unpin(p.cacheID) }
+                if let cacheID = s.transfers.endReceiving(id, verified: verified) { _ = s.caches.unpin(cacheID) }
             }
         }
+        guard let decoder = try? FrameDecoder(destinations: destinations, payloadLength: share.count) else {
+            end(false)
+            return nil
+        }
+        return FramedRequestSink(decoder: decoder, end: end)
     }
 
     private func finishPush(_ ctx: RouteContext) throws(APIError) -> HTTPResponse {

@@ -13,6 +13,9 @@ struct PullReceiver {
     private(set) var preamble: PullPreamble?
     private var decoder: FrameDecoder?
     private(set) var error: APIError?
+    /// The answer's Content-Length: once the preamble is read it must be exactly the prefix and the frames
+    /// of the payload (or of stream 0's share) — checked before any frame is consumed.
+    private var announcedLength: Int?
     /// The cluster sending the pull (named when its preamble is malformed).
     private let owner: UInt64
     private let prepare: (PullPreamble) throws(APIError) -> FrameDecoder
@@ -20,6 +23,12 @@ struct PullReceiver {
     init(owner: UInt64, prepare: @escaping (PullPreamble) throws(APIError) -> FrameDecoder) {
         self.owner = owner
         self.prepare = prepare
+    }
+
+    /// Keeps the answer's announced length (from its head); always accepts it, the check needs the preamble.
+    mutating func announce(contentLength: Int?) -> Bool {
+        announcedLength = contentLength
+        return true
     }
 
     mutating func consume(_ chunk: UnsafeRawBufferPointer) -> Bool {
@@ -52,6 +61,15 @@ struct PullReceiver {
                 decoder = try prepare(p)
             } catch {
                 return fail(error)
+            }
+            if let announced = announcedLength, announced != header.count + decoder!.encodedLength {
+                return fail(
+                    APIError(
+                        .LLM_FAILED,
+                        "cluster \(owner) announced a \(announced)-byte body, its preamble needs "
+                            + "\(header.count + decoder!.encodedLength)"
+                    )
+                )
             }
         }
         guard !rest.isEmpty else { return true }

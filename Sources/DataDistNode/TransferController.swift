@@ -7,13 +7,13 @@ import PeerClient
 /// pull_cache / pull_blocks / push_cache / push_blocks on the initiating side (CONTRACT §6). Local checks
 /// run at once; the transfer itself (libcurl, blocking) runs on a worker thread with the local cache pinned.
 final class TransferController: Sendable {
-    private let core: NodeCore
+    let core: NodeCore
     private let workers = BlockingWorkers(name: "datadist-transfer")
 
     init(core: NodeCore) { self.core = core }
 
     /// What a transfer needs from the link it uses.
-    private struct Route: Sendable {
+    struct Route: Sendable {
         let remote: UInt64
         let address: String
         let credential: String
@@ -170,7 +170,8 @@ final class TransferController: Sendable {
         }
     }
 
-    /// The pull up to verified receipt: the request, the preamble, the frames scattered into `dst`.
+    /// The pull up to verified receipt: the request, the preamble, the frames scattered into `dst` — on one
+    /// connection, or striped: the preamble names the streams and each later one runs on its own thread.
     private func receivePull(
         _ dst: CacheInfo,
         _ op: TransferOperation,
@@ -182,13 +183,19 @@ final class TransferController: Sendable {
     ) -> Result<(verified: Int, transferID: String?), APIError> {
         let memory = core.memory
         let devices = memory.deviceCount
+        let offer = StripeOffer.of(
+            streamsPerTransfer: core.config.streamsPerTransfer,
+            stripeBytes: core.config.stripeBytes
+        )
         let request = PullRequest(
             operation: op,
             selector: selector,
             dstGeometry: dst.geometry,
             deviceCount: devices,
-            timeoutMs: timeoutMs
+            timeoutMs: timeoutMs,
+            striping: offer
         )
+        let streams = StripeStreams(parent: control?.cancellation)
         var receiver = PullReceiver(owner: route.remote) { preamble throws(APIError) in
             let payload = preamble.payloadBytes
             // Plan with the same function the owner used, from this node's own geometry: the destination
@@ -202,10 +209,43 @@ final class TransferController: Sendable {
                     "cluster \(route.remote) announced \(payload) bytes, the plan has \(plan.totalBytes * devices)"
                 )
             }
+            // The shares follow from the payload, the frame size and the stream count (at most what we offered).
+            let stripes = try TransferStripes(
+                payloadBytes: payload,
+                frameSize: preamble.frameSize,
+                count: preamble.streams,
+                maxCount: offer?.maxStreams ?? 1
+            )
+            let destination = StreamMemory(writable: memory.regions(dst, plan.destination))
+            if stripes.count > 1 {
+                guard let streamID = preamble.streamID else {
+                    throw APIError(
+                        .LLM_FAILED,
+                        "cluster \(route.remote) announced \(stripes.count) streams without an id"
+                    )
+                }
+                for index in 1..<stripes.count {
+                    let share = StreamMemory(writable: StripeRegions.slice(destination.writable, stripes.shares[index]))
+                    let length = stripes.shares[index].count
+                    streams.start {
+                        self.receiveStream(
+                            PullStreamRequest(streamID: streamID, index: index),
+                            into: share,
+                            payloadBytes: length,
+                            frameSize: preamble.frameSize,
+                            route: route,
+                            timeoutMs: timeoutMs,
+                            deadline: deadline,
+                            streams: streams,
+                            control: control
+                        )
+                    }
+                }
+            }
             do {
                 return try FrameDecoder(
-                    destinations: memory.regions(dst, plan.destination),
-                    payloadLength: payload,
+                    destinations: StripeRegions.slice(destination.writable, stripes.shares[0]),
+                    payloadLength: stripes.shares[0].count,
                     frameSize: preamble.frameSize
                 )
             } catch {
@@ -222,25 +262,42 @@ final class TransferController: Sendable {
             connectTimeoutMs: timeoutMs,
             totalTimeoutMs: timeoutMs
         )
-        peerRequest.cancellation = control?.cancellation
+        peerRequest.cancellation = streams.cancellation
+        var firstStream: Result<Int, APIError>
         do {
-            _ = try core.peers.perform(peerRequest, expectedLength: nil) { chunk in
-                let ok = receiver.consume(chunk)
-                control?.add(chunk.count)
-                return ok
+            _ = try core.peers.perform(
+                peerRequest,
+                expectedLength: nil,
+                onHead: { receiver.announce(contentLength: $0) },
+                sink: { chunk in
+                    let ok = receiver.consume(chunk)
+                    control?.add(chunk.count)
+                    return ok
+                }
+            )
+            do throws(APIError) {
+                firstStream = .success(try receiver.finish())
+            } catch {
+                // libcurl completed the exchange but the payload failed verification: the owner may still be
+                // writing on that connection, so it must not carry the next pull.
+                core.peers.discardConnections(peer: route.address)
+                firstStream = .failure(error)
             }
         } catch {
-            if error.kind == .aborted, let e = receiver.error { return .failure(e) }
-            return .failure(Self.transferError(error, route: route, timeoutMs: timeoutMs))
+            if error.kind == .aborted, let e = receiver.error {
+                firstStream = .failure(e)
+            } else {
+                firstStream = .failure(Self.transferError(error, route: route, timeoutMs: timeoutMs))
+            }
         }
+        if case .failure(let e) = firstStream { streams.fail(e) }
+        // Done only when every stream is verified; a failing one has cancelled the others and is what we report.
         let verified: Int
-        do throws(APIError) {
-            verified = try receiver.finish()
-        } catch {
-            // libcurl completed the exchange but the payload failed verification: the owner may still be
-            // writing on that connection, so it must not carry the next pull.
-            core.peers.discardConnections(peer: route.address)
-            return .failure(error)
+        switch (firstStream, streams.wait()) {
+        case (_, .failure(let e)), (.failure(let e), _):
+            if let id = receiver.preamble?.streamID { releaseStreams(id, route: route) }
+            return .failure(e)
+        case (.success(let first), .success(let rest)): verified = first + rest
         }
         // libcurl checks its timer only now and then: a fast transfer can finish past a tiny bound. The
         // bound is the contract, so enforce it here, before anything is acknowledged.
@@ -298,12 +355,17 @@ final class TransferController: Sendable {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
         let devices = core.memory.deviceCount
         let calls = core.peerCalls
+        let offer = StripeOffer.of(
+            streamsPerTransfer: core.config.streamsPerTransfer,
+            stripeBytes: core.config.stripeBytes
+        )
         let prepareBody = PushPrepare(
             operation: op,
             selector: selector,
             srcGeometry: src.geometry,
             deviceCount: devices,
-            timeoutMs: timeoutMs
+            timeoutMs: timeoutMs,
+            striping: offer
         ).json
         let answer: JSONValue
         switch calls.post(
@@ -334,6 +396,30 @@ final class TransferController: Sendable {
                     .LLM_FAILED,
                     "cluster \(route.remote) expects \(payload) bytes, the plan has \(plan.totalBytes * devices)"
                 )
+            )
+        }
+        let stripes: TransferStripes
+        do throws(APIError) {
+            stripes = try TransferStripes(
+                payloadBytes: payload,
+                frameSize: frameSize,
+                count: pushPlan.streams,
+                maxCount: offer?.maxStreams ?? 1
+            )
+        } catch {
+            return .failure(error)
+        }
+        if stripes.count > 1 {
+            return pushStriped(
+                src,
+                plan.source,
+                stripes,
+                transferID: transferID,
+                frameSize: frameSize,
+                route: route,
+                timeoutMs: timeoutMs,
+                deadline: deadline,
+                control: control
             )
         }
         let regions = core.memory.regions(src, plan.source).map { UnsafeRawBufferPointer($0) }
@@ -376,6 +462,56 @@ final class TransferController: Sendable {
             )
         }
         return .success(encoder.payloadLength)
+    }
+
+    /// A push the receiver split into `stripes`: one data request per share, each on its own thread; done when
+    /// every share was verified by the receiver, failed (and the others cancelled) when one was not.
+    private func pushStriped(
+        _ src: CacheInfo,
+        _ side: TransferSide,
+        _ stripes: TransferStripes,
+        transferID: String,
+        frameSize: Int,
+        route: Route,
+        timeoutMs: Int,
+        deadline: ContinuousClock.Instant,
+        control: TransferControl?
+    ) -> Result<Int, APIError> {
+        control?.setTotal(stripes.payloadBytes)
+        let source = core.memory.regions(src, side)
+        let streams = StripeStreams(parent: control?.cancellation)
+        for (index, share) in stripes.shares.enumerated() {
+            let memory = StreamMemory(writable: StripeRegions.slice(source, share))
+            streams.start {
+                self.sendStream(
+                    transferID: transferID,
+                    index: index,
+                    from: memory,
+                    frameSize: frameSize,
+                    route: route,
+                    timeoutMs: timeoutMs,
+                    deadline: deadline,
+                    streams: streams,
+                    control: control
+                )
+            }
+        }
+        switch streams.wait() {
+        case .failure where control?.isCancelled == true:
+            return .failure(TransferControl.cancelledError)
+        case .failure(let e):
+            return .failure(e)
+        case .success(let bytes):
+            if ContinuousClock.now > deadline {
+                return .failure(
+                    APIError(
+                        .LLM_TIMEOUT,
+                        "the push to cluster \(route.remote) took longer than its \(timeoutMs) ms bound"
+                    )
+                )
+            }
+            return .success(bytes)
+        }
     }
 
     // MARK: shared
@@ -427,7 +563,7 @@ final class TransferController: Sendable {
 
     /// A failed data exchange: the peer's own error when it sent one, else what broke.
     /// A data request that failed: a transfer that broke off says how, in the client's own words.
-    private static func transferError(_ error: PeerError, route: Route, timeoutMs: Int) -> APIError {
+    static func transferError(_ error: PeerError, route: Route, timeoutMs: Int) -> APIError {
         var failure = PeerCalls.classify(error, address: route.address, timeoutMs: timeoutMs)
         if case .notDataDist = failure { failure = .notDataDist(error.message) }
         return failure.apiError(.transfer, remote: route.remote)

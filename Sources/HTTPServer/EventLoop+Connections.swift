@@ -31,19 +31,47 @@ extension EventLoop {
             } catch {
                 log("\(error)", nil)  // served anyway, only with Nagle's delay
             }
-            let overCap = activeCount >= configuration.maxConnections
-            if overCap && live.count - activeCount >= max(16, min(configuration.maxConnections, 256)) {
+            let overCap = stats.active.load(ordering: .relaxed) >= configuration.maxConnections
+            if !overCap {
+                stats.active.add(1, ordering: .relaxed)
+                handOff(fd)
+                continue
+            }
+            if live.count - localActive >= max(16, min(configuration.maxConnections, 256)) {
                 Glibc.close(fd)  // too many 503s already lingering: just drop it
                 continue
             }
-            let reserved = overCap && !configuration.reservedPaths.isEmpty
+            let reserved = !configuration.reservedPaths.isEmpty
             if reserved { makeRoomForReserved() }
-            guard let connection = register(fd: fd, countsTowardCap: !overCap, reserved: reserved) else { continue }
-            if overCap && !reserved {
+            guard let connection = register(fd: fd, countsTowardCap: false, reserved: reserved) else { continue }
+            if !reserved {
                 respondAndClose(connection, overCapResponse())
                 service(connection)
             }
         }
+    }
+
+    /// Gives a connection (already counted in `stats.active`) to the next loop in turn, this one included.
+    private func handOff(_ fd: Int32) {
+        let target = group.isEmpty ? self : group[nextInGroup % group.count]
+        nextInGroup &+= 1
+        if target === self || !target.adopt(fd) {
+            adoptAccepted(fd)  // the target has stopped (the server is stopping): serve it here
+        }
+    }
+
+    /// Registers a connection the acceptor counted toward the cap.
+    func adoptAccepted(_ fd: Int32) {
+        guard !stopping else { return dropAccepted(fd) }
+        if register(fd: fd, countsTowardCap: true, reserved: false) == nil {
+            stats.active.subtract(1, ordering: .relaxed)
+        }
+    }
+
+    /// Closes a handed-over connection this loop will never serve (it exited first).
+    func dropAccepted(_ fd: Int32) {
+        Glibc.close(fd)
+        stats.active.subtract(1, ordering: .relaxed)
     }
 
     func overCapResponse() -> HTTPResponse {
@@ -86,9 +114,9 @@ extension EventLoop {
         slots[Int(fd)] = connection
         connection.index = live.count
         live.append(connection)
-        if countsTowardCap { activeCount += 1 }
+        if countsTowardCap { localActive += 1 }
         if reserved { reservedWaiting.append(connection) }
-        stats.connections.store(live.count, ordering: .relaxed)
+        stats.connections.add(1, ordering: .relaxed)
         return connection
     }
 
@@ -271,7 +299,8 @@ extension EventLoop {
         }
         if connection.countsTowardCap {  // it can do no more work: free its slot under the cap
             connection.countsTowardCap = false
-            activeCount -= 1
+            localActive -= 1
+            stats.active.subtract(1, ordering: .relaxed)
         }
     }
 
@@ -297,9 +326,12 @@ extension EventLoop {
             live[connection.index] = last
             last.index = connection.index
         }
-        if connection.countsTowardCap { activeCount -= 1 }
+        if connection.countsTowardCap {
+            localActive -= 1
+            stats.active.subtract(1, ordering: .relaxed)
+        }
         abandonSink(connection)
         connection.output.removeAll()
-        stats.connections.store(live.count, ordering: .relaxed)
+        stats.connections.subtract(1, ordering: .relaxed)
     }
 }

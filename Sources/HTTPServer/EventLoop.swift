@@ -28,7 +28,15 @@ final class EventLoop: @unchecked Sendable {
     let stats: ServerStats
     let epollFD: Int32
     let wakeFD: Int32
+    /// Position among the server's loops (thread names); loop 0 accepts for all.
+    let index: Int
+    /// The listening socket on the acceptor loop; -1 on the others and once stopped.
     var listenFD: Int32
+    /// Every loop of the server, the acceptor's own included; set on the acceptor before the threads start and
+    /// only read by its thread after.
+    var group: [EventLoop] = []
+    /// The loop the acceptor hands the next connection to.
+    var nextInGroup = 0
     let inbox = Mutex(ResponseInbox())
     /// pthread id of the running loop thread, 0 when not running.
     let loopThread = Atomic<UInt64>(0)
@@ -53,36 +61,46 @@ final class EventLoop: @unchecked Sendable {
     /// Inbox deliveries swapped out under the lock (reused to avoid allocating).
     var taken: [Delivery] = []
     var nextID: UInt64 = 0
-    var activeCount = 0
     var now: Int64
     var nextSweep: Int64 = 0
     var stopping = false
     var gracefulStop: GracefulStop?
+    /// Connections on this loop counting toward the cap (the rest of `live` are over-cap or lingering).
+    var localActive = 0
     /// Set while accepting is paused after EMFILE/ENFILE (level-triggered would spin otherwise).
     var listenerPausedUntil: Int64?
 
-    /// Binds the listener and creates the epoll and wake descriptors; closes them all on failure.
-    init(configuration: HTTPServerConfiguration, handler: any HTTPHandler, stats: ServerStats) throws(HTTPServerError) {
-        let listener = try ListeningSocket.open(host: configuration.host, port: configuration.port)
+    /// Creates the epoll and wake descriptors and registers `listener` (the acceptor loop's; nil for the
+    /// others). Closes what it opened on failure; the listener stays the caller's until this succeeds.
+    init(
+        configuration: HTTPServerConfiguration,
+        handler: any HTTPHandler,
+        stats: ServerStats,
+        index: Int,
+        listener: ListeningSocket?
+    ) throws(HTTPServerError) {
         var epoll: Int32 = -1
         var wake: Int32 = -1
         do {
             epoll = try Syscall.run("epoll_create1") { clinux_epoll_create() }
             wake = try Syscall.run("eventfd") { clinux_eventfd() }
-            _ = try Syscall.run("epoll_ctl") {
-                clinux_epoll_ctl(epoll, clinux_epoll_add(), listener.fd, clinux_epollin(), Self.listenerToken)
+            if let listener {
+                _ = try Syscall.run("epoll_ctl") {
+                    clinux_epoll_ctl(epoll, clinux_epoll_add(), listener.fd, clinux_epollin(), Self.listenerToken)
+                }
             }
             _ = try Syscall.run("epoll_ctl") {
                 clinux_epoll_ctl(epoll, clinux_epoll_add(), wake, clinux_epollin(), Self.wakeToken)
             }
         } catch {
-            for fd in [listener.fd, epoll, wake] where fd >= 0 { Glibc.close(fd) }
+            for fd in [epoll, wake] where fd >= 0 { Glibc.close(fd) }
             throw error.serverError(error.operation)
         }
         self.configuration = configuration
         self.handler = handler
         self.stats = stats
-        self.listenFD = listener.fd
+        self.index = index
+        self.listenFD = listener?.fd ?? -1
         self.epollFD = epoll
         self.wakeFD = wake
         self.timeouts = ConnectionStateMachine.Timeouts(configuration)
@@ -95,7 +113,6 @@ final class EventLoop: @unchecked Sendable {
         self.iovecs = .allocate(capacity: OutputQueue.maxIOVecs)
         self.events = .allocate(capacity: Self.maxEvents)
         self.now = configuration.clock.nowMs
-        stats.port.store(listener.port, ordering: .releasing)
     }
 
     deinit {
@@ -110,11 +127,23 @@ final class EventLoop: @unchecked Sendable {
         Glibc.close(epollFD)
         Glibc.close(wakeFD)
         listenFD = -1
+        group = []
     }
 
     var isLoopThread: Bool { loopThread.load(ordering: .acquiring) == clinux_thread_self() }
 
     // MARK: - Cross-thread entry points
+
+    /// Gives the loop an accepted connection (counted toward the cap) to own from now on. Any thread; false
+    /// once the loop has exited (the caller still owns the descriptor).
+    func adopt(_ fd: Int32) -> Bool {
+        inbox.withLock { inbox in
+            guard !inbox.closed else { return false }
+            inbox.adopted.append(fd)
+            wakeLocked(&inbox)
+            return true
+        }
+    }
 
     /// Hands a response to the loop. Any thread; dropped once the loop has exited.
     /// A producer that can no longer be written is finished here (completed: false), on the caller's thread.
@@ -163,8 +192,7 @@ final class EventLoop: @unchecked Sendable {
     /// The loop thread's body: returns after a stop once every connection is closed (or the grace ran out).
     func run() {
         loopThread.store(clinux_thread_self(), ordering: .releasing)
-        clinux_set_thread_name("\(configuration.name)-loop")
-        stats.running.store(true, ordering: .releasing)
+        clinux_set_thread_name("\(configuration.name)-loop\(index)")
         now = clock.nowMs
         nextSweep = now + tickMs
         while !(gracefulStop?.isOver(now: now, openConnections: live.count) ?? false) {
@@ -200,11 +228,17 @@ final class EventLoop: @unchecked Sendable {
 
     private func takeInbox() {
         _ = clinux_eventfd_drain(wakeFD)
-        let (stop, wakes) = inbox.withLock { inbox in
+        let (stop, wakes, adopted) = inbox.withLock { inbox in
             swap(&inbox.deliveries, &taken)
             inbox.wakePending = false
-            defer { inbox.wakes.removeAll() }
-            return (inbox.stopRequested, inbox.wakes)
+            defer {
+                inbox.wakes.removeAll()
+                inbox.adopted.removeAll()
+            }
+            return (inbox.stopRequested, inbox.wakes, inbox.adopted)
+        }
+        for fd in adopted {
+            adoptAccepted(fd)
         }
         for delivery in taken {
             deliver(delivery)
@@ -242,12 +276,16 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func exitLoop() {
-        let dropped = inbox.withLock { inbox in
+        let (dropped, orphans) = inbox.withLock { inbox in
             inbox.closed = true
-            defer { inbox.deliveries.removeAll() }
-            return inbox.deliveries
+            defer {
+                inbox.deliveries.removeAll()
+                inbox.adopted.removeAll()
+            }
+            return (inbox.deliveries, inbox.adopted)
         }
         for delivery in dropped { delivery.response.producer?.finish(completed: false) }
+        for fd in orphans { dropAccepted(fd) }
         loopThread.store(0, ordering: .releasing)
         for i in stride(from: live.count - 1, through: 0, by: -1) {
             close(live[i])
@@ -255,8 +293,8 @@ final class EventLoop: @unchecked Sendable {
         closeListener()
         Glibc.close(epollFD)
         Glibc.close(wakeFD)
-        stats.connections.store(0, ordering: .releasing)
-        stats.running.store(false, ordering: .releasing)
+        group = []
+        stats.runningLoops.subtract(1, ordering: .releasing)
     }
 
     // MARK: - Timeouts

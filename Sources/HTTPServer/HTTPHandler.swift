@@ -76,6 +76,11 @@ public struct HTTPServerConfiguration: Sendable {
     public var shutdownGraceMs: Int = 5_000
     /// How long a closing connection keeps draining input so its last response is not lost to a reset.
     public var lingerMs: Int = 2_000
+    /// Event-loop threads serving the connections (`--io-threads`, CONTRACT §9); at least 1.
+    public var loops: Int = 1
+    /// Told the bound port once the socket listens, before any loop thread runs (so before any request is served):
+    /// what a handler needs to know about its own address is in place before the first request asks.
+    public var onListening: (@Sendable (Int) -> Void)?
     /// A name for threads and log lines ("admin", "peer").
     public var name: String = "http"
     /// The clock every timeout runs on (a `ManualClock` in tests).

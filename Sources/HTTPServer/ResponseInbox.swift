@@ -13,6 +13,8 @@ struct ResponseInbox: ~Copyable {
     var deliveries: [Delivery] = []
     /// Connections whose open-ended producer has more to send (fd, connection id).
     var wakes: [(fd: Int32, connectionID: UInt64)] = []
+    /// Accepted connections handed over by the acceptor loop, to register here.
+    var adopted: [Int32] = []
     var stopRequested = false
     /// The eventfd has been signalled and the loop has not yet taken the inbox.
     var wakePending = false

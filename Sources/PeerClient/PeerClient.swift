@@ -64,23 +64,30 @@ public final class PeerClient: Sendable {
     /// before any byte reaches the sink, and the sink never gets more than `expectedLength` bytes in total);
     /// a chunked or close-delimited body of another length fails with `.badResponse`. `sink` returning false
     /// stops the transfer with `.aborted`. Bytes already given to the sink stay there on failure.
+    ///
+    /// `onHead` sees a 2xx answer's announced Content-Length (nil when none) before any body byte: returning false
+    /// refuses the answer (`.aborted`), e.g. when the length cannot carry what the caller expects.
     public func perform(
         _ request: PeerRequest,
         expectedLength: Int?,
+        onHead: (_ contentLength: Int?) -> Bool = { _ in true },
         sink: (UnsafeRawBufferPointer) -> Bool
     ) throws(PeerError) -> (status: Int, headers: [PeerHeader]) {
-        let outcome = withoutActuallyEscaping(sink) { sink -> Result<(Int, [PeerHeader]), PeerError> in
-            let state = TransferState(
-                destination: .sink(sink),
-                expectedLength: expectedLength,
-                expectsBody: request.method.uppercased() != "HEAD",
-                errorBodyLimit: configuration.maxErrorBodyBytes
-            )
-            do throws(PeerError) {
-                let status = try run(request, state: state)
-                return .success((status, state.framing.headers))
-            } catch {
-                return .failure(error)
+        let outcome = withoutActuallyEscaping(onHead) { onHead in
+            withoutActuallyEscaping(sink) { sink -> Result<(Int, [PeerHeader]), PeerError> in
+                let state = TransferState(
+                    destination: .sink(sink),
+                    expectedLength: expectedLength,
+                    expectsBody: request.method.uppercased() != "HEAD",
+                    errorBodyLimit: configuration.maxErrorBodyBytes,
+                    onHead: onHead
+                )
+                do throws(PeerError) {
+                    let status = try run(request, state: state)
+                    return .success((status, state.framing.headers))
+                } catch {
+                    return .failure(error)
+                }
             }
         }
         let (status, headers) = try outcome.get()

@@ -28,7 +28,17 @@ final class TransferState {
     /// A failure detected by this client's own checks; it explains a CURLE_WRITE_ERROR.
     private(set) var failure: PeerError?
 
-    init(destination: Destination, expectedLength: Int?, expectsBody: Bool, errorBodyLimit: Int) {
+    /// Sees a 2xx answer's announced length before its body; false refuses it.
+    private let onHead: ((Int?) -> Bool)?
+
+    init(
+        destination: Destination,
+        expectedLength: Int?,
+        expectsBody: Bool,
+        errorBodyLimit: Int,
+        onHead: ((Int?) -> Bool)? = nil
+    ) {
+        self.onHead = onHead
         self.destination = destination
         self.expectedLength = expectedLength
         self.expectsBody = expectsBody
@@ -86,7 +96,11 @@ final class TransferState {
 
     /// Rejects, as soon as the header is complete, a 2xx answer whose announced length cannot be right.
     private func checkAnnouncedLength() -> Bool {
-        guard framing.isSuccess, expectsBody, let announced = framing.contentLength else { return true }
+        guard framing.isSuccess, expectsBody else { return true }
+        if let onHead, !onHead(framing.contentLength) {
+            return fail(.aborted, "the receiver refused the answer's announced length")
+        }
+        guard let announced = framing.contentLength else { return true }
         if let expected = expectedLength, announced != expected {
             return fail(.badResponse, "Content-Length \(announced) differs from the expected \(expected) bytes")
         }

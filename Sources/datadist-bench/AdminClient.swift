@@ -55,7 +55,8 @@ struct AdminClient: Sendable {
         do {
             return try client.perform(request)
         } catch {
-            throw BenchError("\(method) 127.0.0.1:\(port)\(path) failed: \(error)")
+            let answer = error.body.isEmpty ? "" : ": " + String(decoding: error.body.prefix(512), as: UTF8.self)
+            throw BenchError("\(method) 127.0.0.1:\(port)\(path) failed: \(error.message)\(answer)")
         }
     }
 

@@ -14,8 +14,8 @@ struct BenchCommand: ParsableCommand {
 
     static let scenarios = [
         LargePullScenario.name, ScatteredBlocksScenario.name, FanOutScenario.name, ControlPlaneScenario.name,
-        MemoryScenario.name, StartupScenario.name, CPUScenario.name,
-        AsyncScenario.name,
+        MemoryScenario.name, StartupScenario.name, CPUScenario.name, ScaleScenario.name,
+        OrchestrationScenario.name, AsyncScenario.name,
     ]
 
     @Flag(help: "Smaller sizes and 3 trials (under 2 minutes).") var quick = false
@@ -82,6 +82,10 @@ struct BenchCommand: ParsableCommand {
         if wants(ControlPlaneScenario.name) { try ControlPlaneScenario.run(env, report: &report) }
         if wants(MemoryScenario.name) { try MemoryScenario.run(env, pullBytes: largest, report: &report) }
         if wants(StartupScenario.name) { try StartupScenario.run(env, report: &report) }
+        if wants(ScaleScenario.name) {
+            try ScaleScenario.run(env, keyBytes: quick ? 64 * MiB : 256 * MiB, largeBytes: largest, report: &report)
+        }
+        if wants(OrchestrationScenario.name) { try OrchestrationScenario.run(env, report: &report) }
         if wants(CPUScenario.name) {
             if cost == nil {
                 var scratch = Report()

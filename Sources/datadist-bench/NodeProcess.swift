@@ -17,7 +17,8 @@ final class NodeProcess: Sendable {
         clusterID: UInt64,
         role: String,
         pool: Int,
-        switchRole: Bool = false
+        switchRole: Bool = false,
+        extraArgs: [String] = []
     ) throws(BenchError) {
         let adminPort = try Loopback.freePort()
         var args = [
@@ -33,6 +34,7 @@ final class NodeProcess: Sendable {
             listen = nil
         }
         if switchRole { args.append("--enable-switch-role") }
+        args += extraArgs
         self.clusterID = clusterID
         process = try ChildProcess(
             env.datadistPath,

@@ -124,5 +124,13 @@ import Testing
             e.sse(bootID: "b")
                 == "id: 1\nevent: link_up\ndata: {\"seq\":1,\"type\":\"link_up\",\"at\":\"1970-01-01T00:00:00.000Z\",\"boot_id\":\"b\",\"remote_cluster_id\":7}\n\n"
         )
+        #expect(e.framed.isEmpty, "a log without a boot id renders nothing ahead")
+    }
+
+    @Test func aLogWithItsBootIDRendersEachEventOnce() {
+        var log = EventLog(capacity: 2, bootID: "b")
+        let e = log.append("cache_freed", atUnixMs: 5, [(key: "cache_id", value: .int(3))])
+        #expect(e.framed == Array(e.sse(bootID: "b").utf8))
+        #expect(log.events(after: 0).events.map(\.framed) == [e.framed], "streams read the rendered bytes")
     }
 }

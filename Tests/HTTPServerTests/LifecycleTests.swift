@@ -163,7 +163,7 @@ extension LiveServerTests {
 }
 
 /// Lets a handler reach the server it runs in.
-private final class ServerBox: Sendable {
+final class ServerBox: Sendable {
     private let value = Mutex<HTTPServer?>(nil)
     var server: HTTPServer? {
         get { value.withLock { $0 } }

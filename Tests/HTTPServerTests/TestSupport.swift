@@ -72,10 +72,12 @@ func eventually(timeoutMs: Int = 5_000, _ condition: () -> Bool) -> Bool {
     return true
 }
 
-/// A configuration on 127.0.0.1 with an ephemeral port, adjusted by `edit`.
+/// A configuration on 127.0.0.1 with an ephemeral port and three event loops (so every live test crosses the
+/// acceptor's hand-off), adjusted by `edit`.
 func testConfiguration(_ edit: (inout HTTPServerConfiguration) -> Void = { _ in }) -> HTTPServerConfiguration {
     var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
     configuration.name = "test"
+    configuration.loops = 3
     edit(&configuration)
     return configuration
 }

@@ -14,13 +14,16 @@ final class FaultyRelay: @unchecked Sendable {
     /// ack happened): `dropAckAnswer` closes its connection instead of relaying it, `garbleAckAnswer` relays it with
     /// its body bytes flipped (same length, no longer JSON), `lateAckAnswer` relays it `ms` later. Each hits the
     /// first ack only, or with `everyAck` (late answers) every ack.
+    /// `cut` closes the connection (both ways) once `after` bytes went through: a stream killed mid-transfer.
+    /// `shortenLength` lowers the announced `Content-Length` of the next answer that has one (its last non-zero
+    /// digit, by one): the body then carries more than announced.
     enum Fault: Sendable, Equatable {
-        case flip, pause, dropAckAnswer, garbleAckAnswer
+        case flip, pause, dropAckAnswer, garbleAckAnswer, cut, shortenLength
         case lateAckAnswer(ms: Int, everyAck: Bool)
 
         var isAckFault: Bool {
             switch self {
-            case .flip, .pause: false
+            case .flip, .pause, .cut, .shortenLength: false
             case .dropAckAnswer, .garbleAckAnswer, .lateAckAnswer: true
             }
         }
@@ -174,6 +177,20 @@ final class FaultyRelay: @unchecked Sendable {
                 total += n
                 continue
             }
+            if fault == .shortenLength {
+                if faulty, armed.load(ordering: .sequentiallyConsistent),
+                    let field = buffer[0..<n].firstRange(of: Array("Content-Length: ".utf8)),
+                    let last = buffer[field.upperBound..<n].prefix(while: { (48...57).contains($0) }).lastIndex(where: {
+                        $0 > UInt8(ascii: "0")
+                    }),
+                    !triggered.exchange(true, ordering: .sequentiallyConsistent)
+                {
+                    buffer[last] -= 1
+                }
+                guard send(buffer[0..<n], to: to) else { break }
+                total += n
+                continue
+            }
             var split = n  // bytes to send before the fault acts
             if faulty, total + n > after, armed.load(ordering: .sequentiallyConsistent),
                 !triggered.exchange(true, ordering: .sequentiallyConsistent)
@@ -182,6 +199,11 @@ final class FaultyRelay: @unchecked Sendable {
                 if fault == .flip { buffer[split] ^= 0x5A }
             }
             guard send(buffer[0..<split], to: to) else { break }
+            if split < n, fault == .cut {
+                shutdown(to, Int32(SHUT_RDWR))
+                shutdown(from, Int32(SHUT_RDWR))
+                break
+            }
             if split < n {
                 if fault == .pause {
                     holding.store(true, ordering: .sequentiallyConsistent)
