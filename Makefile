@@ -2,8 +2,8 @@
 SWIFT      ?= swift
 SYS_PKGS   := libcurl4-openssl-dev libssl-dev pkg-config
 # What the tests need besides the build: promtool (checks /metrics, CONTRACT §12); ip and iptables for the
-# multi-host tests in network namespaces (issue 15).
-TEST_PKGS  := prometheus iproute2 iptables
+# multi-host tests in network namespaces (issue 15); tcpdump captures a TLS pull to prove no plaintext leaves.
+TEST_PKGS  := prometheus iproute2 iptables tcpdump
 STRICT     := -Xswiftc -warnings-as-errors
 RUN_ARGS   ?= --enable-switch-role
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "KVFraming", dependencies: ["CChecksum"], swiftSettings: strict),
         .target(
             name: "HTTPServer",
-            dependencies: ["HTTPCore", "CLinux", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HTTPCore", "CLinux", "TLSTransport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
@@ -40,7 +40,7 @@ let package = Package(
         .target(
             name: "DataDistNode",
             dependencies: [
-                "DataDistModel", "HTTPCore", "HTTPServer", "PeerClient", "KVFraming", "CLinux",
+                "DataDistModel", "HTTPCore", "HTTPServer", "PeerClient", "KVFraming", "CLinux", "TLSTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "HTTPServerTests",
-            dependencies: ["HTTPServer", "HTTPCore", "CLinux", "TestSupport"],
+            dependencies: ["HTTPServer", "HTTPCore", "CLinux", "TLSTransport", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -90,7 +90,9 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["DataDistNode", "DataDistModel", "HTTPCore", "HTTPServer", "PeerClient", "TestSupport"],
+            dependencies: [
+                "DataDistNode", "DataDistModel", "HTTPCore", "HTTPServer", "PeerClient", "TLSTransport", "TestSupport",
+            ],
             swiftSettings: strict
         ),
     ]

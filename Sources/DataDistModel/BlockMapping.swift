@@ -3,43 +3,37 @@
 public enum BlockMapping {
     /// `{"src": [dst, ...]}`: not an object, a key that is not a decimal integer, a value that is not an
     /// array of integers → TYPE_ERROR; negative or beyond 2^32-1 → VALUE_ERROR.
-    public static func decodeOneToMany(_ value: JSONValue, field: String) -> Result<[(src: Int, dsts: [Int])], APIError>
+    public static func decodeOneToMany(_ value: JSONValue, field: String) throws(APIError) -> [(src: Int, dsts: [Int])]
     {
-        guard case .object(let o) = value else { return .failure(.typeError("'\(field)' must be an object")) }
+        guard case .object(let o) = value else { throw .typeError("'\(field)' must be an object") }
         var result: [(src: Int, dsts: [Int])] = []
         for (key, item) in o.members {
             guard let src = index(key) else {
-                return .failure(.typeError("'\(field)' keys must be block indices, got '\(key)'"))
+                throw .typeError("'\(field)' keys must be block indices, got '\(key)'")
             }
             guard case .array(let items) = item else {
-                return .failure(.typeError("'\(field)[\(key)]' must be an array of block indices"))
+                throw .typeError("'\(field)[\(key)]' must be an array of block indices")
             }
             var dsts: [Int] = []
             for v in items {
-                switch JSONInteger.uint32(v, field: "\(field)[\(key)]") {
-                case .success(let d): dsts.append(d)
-                case .failure(let e): return .failure(e)
-                }
+                dsts.append(try JSONInteger.uint32(v, field: "\(field)[\(key)]"))
             }
             result.append((src, dsts))
         }
-        return .success(result)
+        return result
     }
 
     /// `{"src": dst}` with the same rules.
-    public static func decodeOneToOne(_ value: JSONValue, field: String) -> Result<[(src: Int, dst: Int)], APIError> {
-        guard case .object(let o) = value else { return .failure(.typeError("'\(field)' must be an object")) }
+    public static func decodeOneToOne(_ value: JSONValue, field: String) throws(APIError) -> [(src: Int, dst: Int)] {
+        guard case .object(let o) = value else { throw .typeError("'\(field)' must be an object") }
         var result: [(src: Int, dst: Int)] = []
         for (key, item) in o.members {
             guard let src = index(key) else {
-                return .failure(.typeError("'\(field)' keys must be block indices, got '\(key)'"))
+                throw .typeError("'\(field)' keys must be block indices, got '\(key)'")
             }
-            switch JSONInteger.uint32(item, field: "\(field)[\(key)]") {
-            case .success(let d): result.append((src, d))
-            case .failure(let e): return .failure(e)
-            }
+            result.append((src, try JSONInteger.uint32(item, field: "\(field)[\(key)]")))
         }
-        return .success(result)
+        return result
     }
 
     /// A decimal key in [0, 2^32-1].

@@ -37,38 +37,34 @@ public struct CacheDesc: Sendable, Equatable {
         dataType: DataType,
         placement: Placement = .device,
         seqLenDimIndex: Int = -1
-    ) -> Result<CacheDesc, APIError> {
+    ) throws(APIError) -> CacheDesc {
         guard numTensors > 0, numTensors <= Int(UInt32.max) else {
-            return .failure(.paramInvalid("num_tensors must be in 1...\(UInt32.max), got \(numTensors)"))
+            throw .paramInvalid("num_tensors must be in 1...\(UInt32.max), got \(numTensors)")
         }
         guard !shape.isEmpty, shape.count <= maxDims else {
-            return .failure(.paramInvalid("shape must have 1...\(maxDims) dims, got \(shape.count)"))
+            throw .paramInvalid("shape must have 1...\(maxDims) dims, got \(shape.count)")
         }
         if let bad = shape.firstIndex(where: { $0 <= 0 }) {
-            return .failure(.paramInvalid("shape[\(bad)] must be > 0, got \(shape[bad])"))
+            throw .paramInvalid("shape[\(bad)] must be > 0, got \(shape[bad])")
         }
         guard seqLenDimIndex == -1 || (0..<shape.count).contains(seqLenDimIndex) else {
-            return .failure(
-                .paramInvalid("seq_len_dim_index must be -1 or in [0, \(shape.count)), got \(seqLenDimIndex)")
-            )
+            throw .paramInvalid("seq_len_dim_index must be -1 or in [0, \(shape.count)), got \(seqLenDimIndex)")
         }
         var size = dataType.size
         for dim in shape {
             let (product, overflow) = size.multipliedReportingOverflow(by: Int(dim))
             guard !overflow else {
-                return .failure(.paramInvalid("tensor size of shape \(shape) × \(dataType.rawValue) overflows"))
+                throw .paramInvalid("tensor size of shape \(shape) × \(dataType.rawValue) overflows")
             }
             size = product
         }
-        return .success(
-            CacheDesc(
-                numTensors: numTensors,
-                shape: shape,
-                dataType: dataType,
-                placement: placement,
-                seqLen: seqLenDimIndex,
-                size: size
-            )
+        return CacheDesc(
+            numTensors: numTensors,
+            shape: shape,
+            dataType: dataType,
+            placement: placement,
+            seqLen: seqLenDimIndex,
+            size: size
         )
     }
 

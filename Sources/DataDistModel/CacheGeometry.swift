@@ -33,9 +33,10 @@ public struct CacheGeometry: Sendable, Equatable {
         guard let descValue = value["cache_desc"] else {
             throw .paramInvalid("cache geometry: 'cache_desc' is required")
         }
-        switch CacheDesc.decode(descValue) {
-        case .success(let desc): return CacheGeometry(kind: kind, desc: desc)
-        case .failure(let e): throw .paramInvalid("cache geometry: \(e.message)")
+        do {
+            return CacheGeometry(kind: kind, desc: try CacheDesc.decode(descValue))
+        } catch {
+            throw .paramInvalid("cache geometry: \(error.message)")
         }
     }
 }

@@ -22,16 +22,15 @@ public struct CacheKey: Hashable, Sendable {
     public var isPlaceholder: Bool { identity.isPlaceholder }
 
     /// Pulling needs exactly one of `req_id`, `prefix_id` valid (< 2^64-1), else LLM_PARAM_INVALID.
-    public func validateForPull() -> Result<Void, APIError> {
+    public func validateForPull() throws(APIError) {
         let reqValid = reqID != KeyIdentity.invalidID
         let prefixValid = prefixID != KeyIdentity.invalidID
         if !reqValid && !prefixValid {
-            return .failure(.paramInvalid("one of req_id and prefix_id should contain a valid value"))
+            throw .paramInvalid("one of req_id and prefix_id should contain a valid value")
         }
         if reqValid && prefixValid {
-            return .failure(.paramInvalid("only one of req_id and prefix_id may contain a valid value"))
+            throw .paramInvalid("only one of req_id and prefix_id may contain a valid value")
         }
-        return .success(())
     }
 
     public var json: JSONValue {
@@ -42,20 +41,19 @@ public struct CacheKey: Hashable, Sendable {
     }
 
     /// `prompt_cluster_id` and `req_id` required, `model_id` (0) and `prefix_id` (2^64-1) optional.
-    public static func decode(_ value: JSONValue, field: String = "cache_key") -> Result<CacheKey, APIError> {
-        KeyFields.decode(
+    public static func decode(_ value: JSONValue, field: String = "cache_key") throws(APIError) -> CacheKey {
+        let f = try KeyFields.decode(
             value,
             field: field,
             required: ["prompt_cluster_id", "req_id"],
             optional: ["model_id": 0, "prefix_id": KeyIdentity.invalidID]
-        ).map { f in
-            CacheKey(
-                promptClusterID: f["prompt_cluster_id"]!,
-                reqID: f["req_id"]!,
-                modelID: f["model_id"]!,
-                prefixID: f["prefix_id"]!
-            )
-        }
+        )
+        return CacheKey(
+            promptClusterID: f["prompt_cluster_id"]!,
+            reqID: f["req_id"]!,
+            modelID: f["model_id"]!,
+            prefixID: f["prefix_id"]!
+        )
     }
 }
 
@@ -76,22 +74,19 @@ public struct CacheKeyByID: Hashable, Sendable {
     }
 
     /// `cluster_id` (UInt64) and `cache_id` (Int64) required, `batch_index` (UInt32, default 0) optional.
-    public static func decode(_ value: JSONValue, field: String = "cache_key_by_id") -> Result<CacheKeyByID, APIError> {
-        guard case .object(let o) = value else { return .failure(.typeError("'\(field)' must be an object")) }
+    public static func decode(_ value: JSONValue, field: String = "cache_key_by_id") throws(APIError) -> CacheKeyByID {
+        guard case .object(let o) = value else { throw .typeError("'\(field)' must be an object") }
         if let unknown = o.keys.first(where: { !["cluster_id", "cache_id", "batch_index"].contains($0) }) {
-            return .failure(.paramInvalid("\(field): unknown field '\(unknown)'"))
+            throw .paramInvalid("\(field): unknown field '\(unknown)'")
         }
-        guard let clusterValue = o["cluster_id"] else {
-            return .failure(.paramInvalid("\(field).cluster_id is required"))
-        }
-        guard let idValue = o["cache_id"] else { return .failure(.paramInvalid("\(field).cache_id is required")) }
-        return JSONInteger.uint64(clusterValue, field: "\(field).cluster_id").flatMap { cluster in
-            JSONInteger.int64(idValue, field: "\(field).cache_id").flatMap { cacheID in
-                let batch: Result<Int, APIError> =
-                    o["batch_index"].map { JSONInteger.uint32($0, field: "\(field).batch_index") } ?? .success(0)
-                return batch.map { CacheKeyByID(clusterID: cluster, cacheID: cacheID, batchIndex: $0) }
-            }
-        }
+        guard let clusterValue = o["cluster_id"] else { throw .paramInvalid("\(field).cluster_id is required") }
+        guard let idValue = o["cache_id"] else { throw .paramInvalid("\(field).cache_id is required") }
+        let cluster = try JSONInteger.uint64(clusterValue, field: "\(field).cluster_id")
+        let cacheID = try JSONInteger.int64(idValue, field: "\(field).cache_id")
+        let batch =
+            try o["batch_index"].map { v throws(APIError) in try JSONInteger.uint32(v, field: "\(field).batch_index") }
+            ?? 0
+        return CacheKeyByID(clusterID: cluster, cacheID: cacheID, batchIndex: batch)
     }
 }
 
@@ -111,10 +106,9 @@ public struct BlocksCacheKey: Hashable, Sendable {
     public static func decode(
         _ value: JSONValue,
         field: String = "blocks_cache_key"
-    ) -> Result<BlocksCacheKey, APIError> {
-        KeyFields.decode(value, field: field, required: ["prompt_cluster_id"], optional: ["model_id": 0]).map { f in
-            BlocksCacheKey(promptClusterID: f["prompt_cluster_id"]!, modelID: f["model_id"]!)
-        }
+    ) throws(APIError) -> BlocksCacheKey {
+        let f = try KeyFields.decode(value, field: field, required: ["prompt_cluster_id"], optional: ["model_id": 0])
+        return BlocksCacheKey(promptClusterID: f["prompt_cluster_id"]!, modelID: f["model_id"]!)
     }
 }
 
@@ -127,30 +121,24 @@ private enum KeyFields {
         field: String,
         required: [String],
         optional: KeyValuePairs<String, UInt64>
-    ) -> Result<[String: UInt64], APIError> {
-        guard case .object(let o) = value else { return .failure(.typeError("'\(field)' must be an object")) }
+    ) throws(APIError) -> [String: UInt64] {
+        guard case .object(let o) = value else { throw .typeError("'\(field)' must be an object") }
         let known = Set(required + optional.map(\.key))
         if let unknown = o.keys.first(where: { !known.contains($0) }) {
-            return .failure(.paramInvalid("\(field): unknown field '\(unknown)'"))
+            throw .paramInvalid("\(field): unknown field '\(unknown)'")
         }
         var result: [String: UInt64] = [:]
         for name in required {
-            guard let v = o[name] else { return .failure(.paramInvalid("\(field).\(name) is required")) }
-            switch JSONInteger.uint64(v, field: "\(field).\(name)") {
-            case .success(let u): result[name] = u
-            case .failure(let e): return .failure(e)
-            }
+            guard let v = o[name] else { throw .paramInvalid("\(field).\(name) is required") }
+            result[name] = try JSONInteger.uint64(v, field: "\(field).\(name)")
         }
         for (name, fallback) in optional {
             guard let v = o[name], v != .null else {
                 result[name] = fallback
                 continue
             }
-            switch JSONInteger.uint64(v, field: "\(field).\(name)") {
-            case .success(let u): result[name] = u
-            case .failure(let e): return .failure(e)
-            }
+            result[name] = try JSONInteger.uint64(v, field: "\(field).\(name)")
         }
-        return .success(result)
+        return result
     }
 }

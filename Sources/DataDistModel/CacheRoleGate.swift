@@ -15,11 +15,12 @@ public enum CacheRoleGate: String, Sendable, CaseIterable {
         }
     }
 
-    /// nil when `role` may perform `operation`, else the LLM_PARAM_INVALID naming the role. A nil `role` is a
-    /// node whose profile has no role gates (`RoleState.gateRole`, CONTRACT §4a): everything is allowed.
-    public static func check(_ operation: CacheRoleGate, role: Role?) -> APIError? {
-        guard let role, !operation.allowedRoles.contains(role) else { return nil }
+    /// Returns when `role` may perform `operation`, else throws the LLM_PARAM_INVALID naming the role. A nil
+    /// `role` is a node whose profile has no role gates (`RoleState.gateRole`, CONTRACT §4a): everything is
+    /// allowed.
+    public static func check(_ operation: CacheRoleGate, role: Role?) throws(APIError) {
+        guard let role, !operation.allowedRoles.contains(role) else { return }
         let allowed = operation.allowedRoles.map(\.rawValue).joined(separator: ", ")
-        return .paramInvalid("\(operation.rawValue) is not allowed for \(role.rawValue) (allowed roles: \(allowed))")
+        throw .paramInvalid("\(operation.rawValue) is not allowed for \(role.rawValue) (allowed roles: \(allowed))")
     }
 }

@@ -8,25 +8,29 @@ public struct LocalTransfer: Sendable, Equatable {
 extension CacheStore {
     /// copy_cache into `dstID` from `srcID`: unknown (or released) source, then destination →
     /// LLM_KV_CACHE_NOT_EXIST; then `TransferPlanner.copyCache`.
-    public func planCopyCache(dstID: Int64, srcID: Int64, options: CopyCacheOptions) -> Result<LocalTransfer, APIError>
+    public func planCopyCache(
+        dstID: Int64,
+        srcID: Int64,
+        options: CopyCacheOptions
+    ) throws(APIError)
+        -> LocalTransfer
     {
-        localCache(srcID).flatMap { src in
-            localCache(dstID).flatMap { dst in
-                TransferPlanner.copyCache(dst: dst.geometry, src: src.geometry, options: options).map {
-                    LocalTransfer(source: src, destination: dst, plan: $0)
-                }
-            }
-        }
+        let src = try localCache(srcID)
+        let dst = try localCache(dstID)
+        let plan = try TransferPlanner.copyCache(dst: dst.geometry, src: src.geometry, options: options)
+        return LocalTransfer(source: src, destination: dst, plan: plan)
     }
 
     /// copy_blocks within cache `id`.
-    public func planCopyBlocks(cacheID id: Int64, mapping: [(src: Int, dsts: [Int])]) -> Result<LocalTransfer, APIError>
+    public func planCopyBlocks(
+        cacheID id: Int64,
+        mapping: [(src: Int, dsts: [Int])]
+    ) throws(APIError)
+        -> LocalTransfer
     {
-        localCache(id).flatMap { cache in
-            TransferPlanner.copyBlocks(cache: cache.geometry, mapping: mapping).map {
-                LocalTransfer(source: cache, destination: cache, plan: $0)
-            }
-        }
+        let cache = try localCache(id)
+        let plan = try TransferPlanner.copyBlocks(cache: cache.geometry, mapping: mapping)
+        return LocalTransfer(source: cache, destination: cache, plan: plan)
     }
 
     /// swap_blocks from `srcID` to `dstID`.
@@ -35,14 +39,11 @@ extension CacheStore {
         dstID: Int64,
         pairs: [(src: Int, dst: Int)]
     )
-        -> Result<LocalTransfer, APIError>
+        throws(APIError) -> LocalTransfer
     {
-        localCache(srcID).flatMap { src in
-            localCache(dstID).flatMap { dst in
-                TransferPlanner.swapBlocks(src: src.geometry, dst: dst.geometry, pairs: pairs).map {
-                    LocalTransfer(source: src, destination: dst, plan: $0)
-                }
-            }
-        }
+        let src = try localCache(srcID)
+        let dst = try localCache(dstID)
+        let plan = try TransferPlanner.swapBlocks(src: src.geometry, dst: dst.geometry, pairs: pairs)
+        return LocalTransfer(source: src, destination: dst, plan: plan)
     }
 }

@@ -14,46 +14,44 @@ public struct ResolvedSlot: Sendable, Equatable {
 
 extension CacheStore {
     /// The slot a request or prefix key is bound to (a released cache stays reachable by its keys).
-    public func lookup(_ identity: KeyIdentity) -> Result<ResolvedSlot, APIError> {
+    public func lookup(_ identity: KeyIdentity) throws(APIError) -> ResolvedSlot {
         guard let binding = keyIndex[identity], let entry = entries[binding.cacheID] else {
-            return .failure(Self.notExist("no cache is bound to \(identity)"))
+            throw Self.notExist("no cache is bound to \(identity)")
         }
-        return .success(ResolvedSlot(cache: entry.info, slot: binding.slot, key: identity))
+        return ResolvedSlot(cache: entry.info, slot: binding.slot, key: identity)
     }
 
     /// Slot `batchIndex` of cache `cacheID` addressed by id: absent or released ids and slots beyond the
     /// cache are LLM_KV_CACHE_NOT_EXIST. Reports the key bound to the slot (informational: by-id pulls consume
     /// nothing, CONTRACT §6).
-    public func lookup(cacheID: Int64, batchIndex: Int) -> Result<ResolvedSlot, APIError> {
+    public func lookup(cacheID: Int64, batchIndex: Int) throws(APIError) -> ResolvedSlot {
         guard let entry = entries[cacheID], !entry.released else {
-            return .failure(Self.notExist("cache \(cacheID) does not exist"))
+            throw Self.notExist("cache \(cacheID) does not exist")
         }
         guard batchIndex >= 0, batchIndex < entry.info.slots else {
-            return .failure(
-                Self.notExist(
-                    "cache \(cacheID) has \(entry.info.slots) slots; batch_index \(batchIndex) does not exist"
-                )
+            throw Self.notExist(
+                "cache \(cacheID) has \(entry.info.slots) slots; batch_index \(batchIndex) does not exist"
             )
         }
         let key = entry.info.kind == .cache ? entry.slotKeys[batchIndex]?.identity : nil
-        return .success(ResolvedSlot(cache: entry.info, slot: batchIndex, key: key))
+        return ResolvedSlot(cache: entry.info, slot: batchIndex, key: key)
     }
 
     /// The blocks cache bound to `blocks_cache_key` with this model id.
-    public func lookupBlocks(modelID: UInt64) -> Result<CacheInfo, APIError> {
+    public func lookupBlocks(modelID: UInt64) throws(APIError) -> CacheInfo {
         guard let id = blocksIndex[modelID], let entry = entries[id] else {
-            return .failure(Self.notExist("no blocks cache is bound to model_id \(modelID)"))
+            throw Self.notExist("no blocks cache is bound to model_id \(modelID)")
         }
-        return .success(entry.info)
+        return entry.info
     }
 
     /// A cache addressed by its local id for local use (pull destination, push source, copies, tensor
     /// reads and writes): absent or released → LLM_KV_CACHE_NOT_EXIST.
-    public func localCache(_ id: Int64) -> Result<CacheInfo, APIError> {
+    public func localCache(_ id: Int64) throws(APIError) -> CacheInfo {
         guard let entry = entries[id], !entry.released else {
-            return .failure(Self.notExist("cache \(id) does not exist"))
+            throw Self.notExist("cache \(id) does not exist")
         }
-        return .success(entry.info)
+        return entry.info
     }
 
     /// A cache whose memory is still valid for an in-flight transfer: visible, or freed but still pinned.
@@ -86,10 +84,9 @@ extension CacheStore {
 extension CacheStore {
     /// `remove_cache_key` (PROMPT and MIX only): unbinds the key and frees its cache if the id was released
     /// and no key remains. An unknown key is a success.
-    public mutating func removeKey(_ identity: KeyIdentity, role: Role?) -> Result<Void, APIError> {
-        if let e = CacheRoleGate.check(.removeCacheKey, role: role) { return .failure(e) }
+    public mutating func removeKey(_ identity: KeyIdentity, role: Role?) throws(APIError) {
+        try CacheRoleGate.check(.removeCacheKey, role: role)
         unbind(identity)
-        return .success(())
     }
 
     /// What a verified pull by a request key does on the owner: unbinds the key and frees the cache if it

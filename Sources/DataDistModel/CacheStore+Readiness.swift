@@ -16,36 +16,34 @@ extension CacheStore {
         batchIndex: Int?,
         layers: Int,
         tensorNumPerLayer: Int
-    ) -> Result<Int, APIError> {
-        guard var entry = entries[id] else { return .failure(Self.notExist("cache \(id) does not exist")) }
+    ) throws(APIError) -> Int {
+        guard var entry = entries[id] else { throw Self.notExist("cache \(id) does not exist") }
         guard var ready = entry.readyTensors else {
-            return .failure(.paramInvalid("cache \(id) is not progressive (allocate it with \"progressive\": true)"))
+            throw .paramInvalid("cache \(id) is not progressive (allocate it with \"progressive\": true)")
         }
         let numTensors = entry.info.desc.numTensors
         guard tensorNumPerLayer > 0, numTensors % tensorNumPerLayer == 0 else {
-            return .failure(
-                .paramInvalid("tensor_num_per_layer \(tensorNumPerLayer) does not divide num_tensors \(numTensors)")
-            )
+            throw .paramInvalid("tensor_num_per_layer \(tensorNumPerLayer) does not divide num_tensors \(numTensors)")
         }
         let layerCount = numTensors / tensorNumPerLayer
         guard (0...layerCount).contains(layers) else {
-            return .failure(.paramInvalid("layers must be in 0...\(layerCount), got \(layers)"))
+            throw .paramInvalid("layers must be in 0...\(layerCount), got \(layers)")
         }
         let slot: Int
         switch (entry.info.kind, batchIndex) {
         case (.blocks, nil): slot = 0
-        case (.blocks, _?): return .failure(.paramInvalid("a blocks cache has one watermark: give no batch_index"))
+        case (.blocks, _?): throw .paramInvalid("a blocks cache has one watermark: give no batch_index")
         case (.cache, nil): slot = 0
         case (.cache, let i?):
             guard ready.indices.contains(i) else {
-                return .failure(.paramInvalid("batch_index \(i) is out of range (\(ready.count) slots)"))
+                throw .paramInvalid("batch_index \(i) is out of range (\(ready.count) slots)")
             }
             slot = i
         }
         ready[slot] = max(ready[slot], layers * tensorNumPerLayer)
         entry.readyTensors = ready
         entries[id] = entry
-        return .success(ready[slot])
+        return ready[slot]
     }
 
     /// Tensors `[0, n)` of the slot are ready; nil when the cache is not progressive (everything is ready) or gone.

@@ -50,18 +50,16 @@ public struct CacheStore: Sendable {
         blocksKey: BlocksCacheKey? = nil,
         role: Role?,
         region: RegionPlacement? = nil
-    ) -> Result<CacheInfo, APIError> {
-        if !cacheKeys.isEmpty, let e = CacheRoleGate.check(.allocateWithCacheKeys, role: role) { return .failure(e) }
-        if blocksKey != nil, let e = CacheRoleGate.check(.allocateWithBlocksKey, role: role) { return .failure(e) }
-        if let e = checkKeys(desc: desc, blocks: blocks, cacheKeys: cacheKeys, blocksKey: blocksKey) {
-            return .failure(e)
-        }
+    ) throws(APIError) -> CacheInfo {
+        if !cacheKeys.isEmpty { try CacheRoleGate.check(.allocateWithCacheKeys, role: role) }
+        if blocksKey != nil { try CacheRoleGate.check(.allocateWithBlocksKey, role: role) }
+        try checkKeys(desc: desc, blocks: blocks, cacheKeys: cacheKeys, blocksKey: blocksKey)
         let id = nextCacheID
         nextCacheID += 1
         guard let span = devicePools[0].roundedUp(desc.tensorSize),
             case (let total, false) = span.multipliedReportingOverflow(by: desc.numTensors)
         else {
-            return .failure(APIError(.LLM_OUT_OF_MEMORY, "cache \(id): \(desc.numTensors) tensors do not fit any pool"))
+            throw APIError(.LLM_OUT_OF_MEMORY, "cache \(id): \(desc.numTensors) tensors do not fit any pool")
         }
         var extents: [DeviceExtent] = []
         // A region-backed cache's memory is the engine's: nothing is taken from (or later returned to) a pool.
@@ -69,12 +67,10 @@ public struct CacheStore: Sendable {
             guard let extent = takeExtent(desc.placement, deviceIndex: index, bytes: total) else {
                 for (i, taken) in extents.enumerated() { giveBack(desc.placement, deviceIndex: i, taken.extent) }
                 let p = pool(desc.placement, deviceIndex: index)
-                return .failure(
-                    APIError(
-                        .LLM_OUT_OF_MEMORY,
-                        "cache \(id) needs \(total) bytes in the \(desc.placement.rawValue) pool of device "
-                            + "\(devices[index]); \(p.free) free, largest free extent \(p.largestFree)"
-                    )
+                throw APIError(
+                    .LLM_OUT_OF_MEMORY,
+                    "cache \(id) needs \(total) bytes in the \(desc.placement.rawValue) pool of device "
+                        + "\(devices[index]); \(p.free) free, largest free extent \(p.largestFree)"
                 )
             }
             extents.append(DeviceExtent(deviceID: devices[index], extent: extent))
@@ -94,7 +90,7 @@ public struct CacheStore: Sendable {
         }
         if let blocksKey { blocksIndex[blocksKey.modelID] = id }
         entries[id] = CacheEntry(info: info, slotKeys: slotKeys, blocksKey: blocksKey)
-        return .success(info)
+        return info
     }
 
     private func checkKeys(
@@ -102,31 +98,28 @@ public struct CacheStore: Sendable {
         blocks: Bool,
         cacheKeys: [CacheKey],
         blocksKey: BlocksCacheKey?
-    )
-        -> APIError?
-    {
+    ) throws(APIError) {
         if blocks && !cacheKeys.isEmpty {
-            return .paramInvalid("a blocks cache takes 'blocks_cache_key', not 'cache_keys'")
+            throw .paramInvalid("a blocks cache takes 'blocks_cache_key', not 'cache_keys'")
         }
         if !blocks && blocksKey != nil {
-            return .paramInvalid("'blocks_cache_key' needs 'blocks': true")
+            throw .paramInvalid("'blocks_cache_key' needs 'blocks': true")
         }
         if cacheKeys.count > desc.batchSize {
-            return .paramInvalid("\(cacheKeys.count) cache_keys for a batch size of \(desc.batchSize)")
+            throw .paramInvalid("\(cacheKeys.count) cache_keys for a batch size of \(desc.batchSize)")
         }
         var seen = Set<KeyIdentity>()
         for (i, key) in cacheKeys.enumerated() where !key.isPlaceholder {
             if !seen.insert(key.identity).inserted {
-                return .paramInvalid("cache_keys[\(i)] (\(key.identity)) appears twice in the call")
+                throw .paramInvalid("cache_keys[\(i)] (\(key.identity)) appears twice in the call")
             }
             if let bound = keyIndex[key.identity] {
-                return .paramInvalid("cache_keys[\(i)] (\(key.identity)) is already bound to cache \(bound.cacheID)")
+                throw .paramInvalid("cache_keys[\(i)] (\(key.identity)) is already bound to cache \(bound.cacheID)")
             }
         }
         if let blocksKey, let owner = blocksIndex[blocksKey.modelID] {
-            return .paramInvalid("model_id \(blocksKey.modelID) already has blocks cache \(owner)")
+            throw .paramInvalid("model_id \(blocksKey.modelID) already has blocks cache \(owner)")
         }
-        return nil
     }
 
     private mutating func takeExtent(_ placement: Placement, deviceIndex: Int, bytes: Int) -> PoolExtent? {

@@ -7,38 +7,38 @@ public enum JSONInteger {
         _ value: JSONValue,
         field: String,
         in range: ClosedRange<Int64> = Int64.min...Int64.max
-    ) -> Result<Int64, APIError> {
+    ) throws(APIError) -> Int64 {
         switch value {
         case .int(let i):
-            guard range.contains(i) else { return .failure(outOfRange(field, "\(i)", range)) }
-            return .success(i)
+            guard range.contains(i) else { throw outOfRange(field, "\(i)", range) }
+            return i
         case .uint(let u):
-            return .failure(outOfRange(field, "\(u)", range))
+            throw outOfRange(field, "\(u)", range)
         case .double(let d) where d.rounded() == d && d.magnitude >= 0x1p63:
-            return .failure(outOfRange(field, "\(d)", range))
+            throw outOfRange(field, "\(d)", range)
         default:
-            return .failure(.typeError("'\(field)' must be an integer"))
+            throw .typeError("'\(field)' must be an integer")
         }
     }
 
     /// An integer in [0, 2^64-1].
-    public static func uint64(_ value: JSONValue, field: String) -> Result<UInt64, APIError> {
+    public static func uint64(_ value: JSONValue, field: String) throws(APIError) -> UInt64 {
         switch value {
         case .int(let i):
-            guard i >= 0 else { return .failure(.valueError("'\(field)' must be in 0...2^64-1, got \(i)")) }
-            return .success(UInt64(i))
+            guard i >= 0 else { throw .valueError("'\(field)' must be in 0...2^64-1, got \(i)") }
+            return UInt64(i)
         case .uint(let u):
-            return .success(u)
+            return u
         case .double(let d) where d.rounded() == d && d.magnitude >= 0x1p63:
-            return .failure(.valueError("'\(field)' must be in 0...2^64-1, got \(d)"))
+            throw .valueError("'\(field)' must be in 0...2^64-1, got \(d)")
         default:
-            return .failure(.typeError("'\(field)' must be an integer"))
+            throw .typeError("'\(field)' must be an integer")
         }
     }
 
     /// An integer in [0, 2^32-1] as Int.
-    public static func uint32(_ value: JSONValue, field: String) -> Result<Int, APIError> {
-        int64(value, field: field, in: 0...Int64(UInt32.max)).map { Int($0) }
+    public static func uint32(_ value: JSONValue, field: String) throws(APIError) -> Int {
+        Int(try int64(value, field: field, in: 0...Int64(UInt32.max)))
     }
 
     private static func outOfRange(_ field: String, _ text: String, _ range: ClosedRange<Int64>) -> APIError {

@@ -7,32 +7,23 @@ extension JSONValue {
     /// `.double` otherwise. Never traps. Parsing and `serialize` are iterative, but Swift destroys and
     /// compares nested values recursively, so keep `maxDepth` in the hundreds (default 64).
     public static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
-        let result = bytes.withUnsafeBufferPointer { buffer in parseResult(buffer, maxDepth: maxDepth) }
-        return try result.get()
+        try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in try parse(buffer, maxDepth: maxDepth) }
     }
     public static func parse(_ text: String, maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
         var text = text
-        let result = text.withUTF8 { buffer in parseResult(buffer, maxDepth: maxDepth) }
-        return try result.get()
+        // `withUTF8` is `rethrows`, which erases a typed error: the outcome leaves the closure as a value.
+        let outcome = text.withUTF8 { buffer in
+            Result { () throws(JSONParseError) in try parse(buffer, maxDepth: maxDepth) }
+        }
+        return try outcome.get()
     }
     /// Parses JSON straight from borrowed bytes (for example a request body) without copying them.
     public static func parse(
         _ buffer: UnsafeBufferPointer<UInt8>,
         maxDepth: Int = 64
     ) throws(JSONParseError) -> JSONValue {
-        try parseResult(buffer, maxDepth: maxDepth).get()
-    }
-
-    private static func parseResult(
-        _ buffer: UnsafeBufferPointer<UInt8>,
-        maxDepth: Int
-    ) -> Result<JSONValue, JSONParseError> {
         var parser = JSONParser(buffer, maxDepth: maxDepth)
-        do {
-            return .success(try parser.parseDocument())
-        } catch {
-            return .failure(error)
-        }
+        return try parser.parseDocument()
     }
 }
 

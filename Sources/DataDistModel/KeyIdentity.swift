@@ -32,23 +32,23 @@ public struct KeyIdentity: Hashable, Sendable, CustomStringConvertible {
     /// The key named by `DELETE /v1/cache/keys?req_id=…&model_id=…` (or `prefix_id=…`): a set `prefix_id`
     /// wins over `req_id` (as the library's key identity). Neither given, or an unknown parameter →
     /// LLM_PARAM_INVALID; a value that is not a decimal UInt64 → VALUE_ERROR.
-    public static func parseQuery(_ parameters: [(name: String, value: String)]) -> Result<KeyIdentity, APIError> {
+    public static func parseQuery(_ parameters: [(name: String, value: String)]) throws(APIError) -> KeyIdentity {
         var values: [String: UInt64] = [:]
         for (name, text) in parameters {
             guard ["req_id", "prefix_id", "model_id"].contains(name) else {
-                return .failure(.paramInvalid("unknown query parameter '\(name)' (known: req_id, prefix_id, model_id)"))
+                throw .paramInvalid("unknown query parameter '\(name)' (known: req_id, prefix_id, model_id)")
             }
-            guard values[name] == nil else { return .failure(.paramInvalid("query parameter '\(name)' repeated")) }
+            guard values[name] == nil else { throw .paramInvalid("query parameter '\(name)' repeated") }
             guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let v = UInt64(text) else {
-                return .failure(.valueError("'\(name)' must be an integer in 0...2^64-1, got '\(text)'"))
+                throw .valueError("'\(name)' must be an integer in 0...2^64-1, got '\(text)'")
             }
             values[name] = v
         }
         let modelID = values["model_id"] ?? 0
-        if let prefix = values["prefix_id"], prefix != invalidID { return .success(.prefix(prefix, modelID: modelID)) }
+        if let prefix = values["prefix_id"], prefix != invalidID { return .prefix(prefix, modelID: modelID) }
         guard let req = values["req_id"] else {
-            return .failure(.paramInvalid("one of req_id and prefix_id is required"))
+            throw .paramInvalid("one of req_id and prefix_id is required")
         }
-        return .success(.request(req, modelID: modelID))
+        return .request(req, modelID: modelID)
     }
 }

@@ -15,18 +15,16 @@ public struct LayerRange: Hashable, Sendable {
 
     /// Not an array of two integers → TYPE_ERROR (VALUE_ERROR beyond Int64); `start < 0` or
     /// `stop <= start` → LLM_PARAM_INVALID.
-    public static func decode(_ value: JSONValue, field: String) -> Result<LayerRange, APIError> {
+    public static func decode(_ value: JSONValue, field: String) throws(APIError) -> LayerRange {
         guard case .array(let bounds) = value, bounds.count == 2 else {
-            return .failure(.typeError("'\(field)' must be an array of two integers [start, stop]"))
+            throw .typeError("'\(field)' must be an array of two integers [start, stop]")
         }
-        return JSONInteger.int64(bounds[0], field: "\(field)[0]").flatMap { start in
-            JSONInteger.int64(bounds[1], field: "\(field)[1]").flatMap { stop in
-                guard start >= 0, stop > start, let range = LayerRange(start: Int(start), stop: Int(stop)) else {
-                    return .failure(.paramInvalid("'\(field)' [\(start), \(stop)) must satisfy 0 <= start < stop"))
-                }
-                return .success(range)
-            }
+        let start = try JSONInteger.int64(bounds[0], field: "\(field)[0]")
+        let stop = try JSONInteger.int64(bounds[1], field: "\(field)[1]")
+        guard start >= 0, stop > start, let range = LayerRange(start: Int(start), stop: Int(stop)) else {
+            throw .paramInvalid("'\(field)' [\(start), \(stop)) must satisfy 0 <= start < stop")
         }
+        return range
     }
 }
 
@@ -47,24 +45,19 @@ public struct LayerSelection: Hashable, Sendable {
 
     /// Reads `src_layer_range`, `dst_layer_range` (null = absent) and `tensor_num_per_layer` (TYPE_ERROR
     /// when not an integer, VALUE_ERROR when negative or above 2^32-1, LLM_PARAM_INVALID when 0).
-    public static func decode(_ body: JSONObject) -> Result<LayerSelection, APIError> {
+    public static func decode(_ body: JSONObject) throws(APIError) -> LayerSelection {
         var selection = LayerSelection()
         if let v = body["tensor_num_per_layer"], v != .null {
-            switch JSONInteger.uint32(v, field: "tensor_num_per_layer") {
-            case .success(0): return .failure(.paramInvalid("'tensor_num_per_layer' must be > 0"))
-            case .success(let n): selection.tensorsPerLayer = n
-            case .failure(let e): return .failure(e)
-            }
+            let n = try JSONInteger.uint32(v, field: "tensor_num_per_layer")
+            guard n != 0 else { throw .paramInvalid("'tensor_num_per_layer' must be > 0") }
+            selection.tensorsPerLayer = n
         }
         for field in ["src_layer_range", "dst_layer_range"] {
             guard let v = body[field], v != .null else { continue }
-            switch LayerRange.decode(v, field: field) {
-            case .success(let r):
-                if field == "src_layer_range" { selection.src = r } else { selection.dst = r }
-            case .failure(let e): return .failure(e)
-            }
+            let r = try LayerRange.decode(v, field: field)
+            if field == "src_layer_range" { selection.src = r } else { selection.dst = r }
         }
-        return .success(selection)
+        return selection
     }
 
     /// The tensors `range` selects in a cache of `numTensors` tensors: all when absent; with a range,
@@ -76,35 +69,31 @@ public struct LayerSelection: Hashable, Sendable {
         side: String,
         wholeLayers: Bool = false
     )
-        -> Result<Range<Int>, APIError>
+        throws(APIError) -> Range<Int>
     {
         let n = tensorsPerLayer
-        guard n > 0 else { return .failure(.paramInvalid("'tensor_num_per_layer' must be > 0")) }
+        guard n > 0 else { throw .paramInvalid("'tensor_num_per_layer' must be > 0") }
         guard let range else {
             if wholeLayers && numTensors % n != 0 {
-                return .failure(
-                    .paramInvalid("\(side) cache: \(numTensors) tensors is not a multiple of tensor_num_per_layer \(n)")
+                throw .paramInvalid(
+                    "\(side) cache: \(numTensors) tensors is not a multiple of tensor_num_per_layer \(n)"
                 )
             }
-            return .success(0..<numTensors)
+            return 0..<numTensors
         }
         guard numTensors % n == 0 else {
-            return .failure(
-                .paramInvalid("\(side) cache: \(numTensors) tensors is not a multiple of tensor_num_per_layer \(n)")
-            )
+            throw .paramInvalid("\(side) cache: \(numTensors) tensors is not a multiple of tensor_num_per_layer \(n)")
         }
         let layers = numTensors / n
         guard range.stop <= layers else {
-            return .failure(
-                .paramInvalid("\(side)_layer_range [\(range.start), \(range.stop)) exceeds the \(layers) layers")
-            )
+            throw .paramInvalid("\(side)_layer_range [\(range.start), \(range.stop)) exceeds the \(layers) layers")
         }
-        return .success(range.start * n..<range.stop * n)
+        return range.start * n..<range.stop * n
     }
 
     /// With both ranges given, their lengths must match (checked before the peer is asked).
-    func checkExplicitCounts() -> APIError? {
-        guard let src, let dst, src.count != dst.count else { return nil }
-        return .paramInvalid("src_layer_range has \(src.count) layers but dst_layer_range has \(dst.count)")
+    func checkExplicitCounts() throws(APIError) {
+        guard let src, let dst, src.count != dst.count else { return }
+        throw .paramInvalid("src_layer_range has \(src.count) layers but dst_layer_range has \(dst.count)")
     }
 }

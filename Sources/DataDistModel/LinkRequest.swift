@@ -13,21 +13,22 @@ public struct ClusterSpec: Sendable, Equatable {
     }
 
     /// The remote peer-listener address; any defect is this cluster's LLM_PARAM_INVALID.
-    public func remoteAddress() -> Result<ListenAddress, APIError> {
+    public func remoteAddress() throws(APIError) -> ListenAddress {
         guard let text = remoteIPInfo else {
-            return .failure(.paramInvalid("cluster \(remoteClusterID): remote_ip_info is required"))
+            throw .paramInvalid("cluster \(remoteClusterID): remote_ip_info is required")
         }
-        switch ListenAddress.parse(text, field: "remote_ip_info") {
-        case .success(let a): return .success(a)
-        case .failure(let e): return .failure(.paramInvalid("cluster \(remoteClusterID): \(e.message)"))
+        do {
+            return try ListenAddress.parse(text, field: "remote_ip_info")
+        } catch {
+            throw .paramInvalid("cluster \(remoteClusterID): \(error.message)")
         }
     }
 
     /// The local IP literal, or nil when absent; a value that is not an IP literal is LLM_PARAM_INVALID.
-    public func localAddress() -> Result<String?, APIError> {
-        guard let text = localIPInfo else { return .success(nil) }
-        if IPAddressText.isIPv4(text[...]) || IPAddressText.isIPv6(text[...]) { return .success(text) }
-        return .failure(.paramInvalid("cluster \(remoteClusterID): local_ip_info '\(text)' is not an IP address"))
+    public func localAddress() throws(APIError) -> String? {
+        guard let text = localIPInfo else { return nil }
+        if IPAddressText.isIPv4(text[...]) || IPAddressText.isIPv6(text[...]) { return text }
+        throw .paramInvalid("cluster \(remoteClusterID): local_ip_info '\(text)' is not an IP address")
     }
 }
 
@@ -51,67 +52,60 @@ public struct LinkRequest: Sendable, Equatable {
     /// Types first (TYPE_ERROR / VALUE_ERROR), then an empty list (LLM_PARAM_INVALID), more than 16
     /// clusters (LLM_CLUSTER_NUM_EXCEED_LIMIT), a `timeout_ms` ≤ 0 or over an hour (LLM_PARAM_INVALID),
     /// unknown fields (LLM_PARAM_INVALID). `force` is accepted only when `unlink`.
-    public static func decode(_ body: JSONValue, unlink: Bool) -> Result<LinkRequest, APIError> {
-        guard case .object(let object) = body else { return .failure(.typeError("the body must be a JSON object")) }
+    public static func decode(_ body: JSONValue, unlink: Bool) throws(APIError) -> LinkRequest {
+        guard case .object(let object) = body else { throw .typeError("the body must be a JSON object") }
         guard let clustersValue = object["clusters"] else {
-            return .failure(.typeError("'clusters' is required (an array of cluster objects)"))
+            throw .typeError("'clusters' is required (an array of cluster objects)")
         }
-        guard case .array(let items) = clustersValue else { return .failure(.typeError("'clusters' must be an array")) }
+        guard case .array(let items) = clustersValue else { throw .typeError("'clusters' must be an array") }
         var clusters: [ClusterSpec] = []
         for (i, item) in items.enumerated() {
-            switch decodeCluster(item, index: i) {
-            case .success(let c): clusters.append(c)
-            case .failure(let e): return .failure(e)
-            }
+            clusters.append(try decodeCluster(item, index: i))
         }
         var timeoutMs = defaultTimeoutMs
         switch object["timeout_ms"] {
         case nil, .null?: break
         case .int(let t)?:
             guard t > 0, t <= maxTimeoutMs else {
-                return .failure(.paramInvalid("'timeout_ms' must be in 1...\(maxTimeoutMs), got \(t)"))
+                throw .paramInvalid("'timeout_ms' must be in 1...\(maxTimeoutMs), got \(t)")
             }
             timeoutMs = Int(t)
-        case .uint?: return .failure(.paramInvalid("'timeout_ms' must be in 1...\(maxTimeoutMs)"))
-        default: return .failure(.typeError("'timeout_ms' must be an integer (milliseconds)"))
+        case .uint?: throw .paramInvalid("'timeout_ms' must be in 1...\(maxTimeoutMs)")
+        default: throw .typeError("'timeout_ms' must be an integer (milliseconds)")
         }
         var force = false
         if unlink {
             switch object["force"] {
             case nil, .null?: break
             case .bool(let f)?: force = f
-            default: return .failure(.typeError("'force' must be a boolean"))
+            default: throw .typeError("'force' must be a boolean")
             }
         }
         let known: Set<String> = unlink ? ["clusters", "timeout_ms", "force"] : ["clusters", "timeout_ms"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
-            return .failure(
-                .paramInvalid("unknown field '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
-            )
+            throw .paramInvalid("unknown field '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
         }
-        if clusters.isEmpty { return .failure(.paramInvalid("'clusters' is empty")) }
+        if clusters.isEmpty { throw .paramInvalid("'clusters' is empty") }
         if clusters.count > maxClustersPerCall {
-            return .failure(
-                APIError(
-                    .LLM_CLUSTER_NUM_EXCEED_LIMIT,
-                    "\(clusters.count) clusters in one call; at most \(maxClustersPerCall) are allowed"
-                )
+            throw APIError(
+                .LLM_CLUSTER_NUM_EXCEED_LIMIT,
+                "\(clusters.count) clusters in one call; at most \(maxClustersPerCall) are allowed"
             )
         }
-        return .success(LinkRequest(clusters: clusters, timeoutMs: timeoutMs, force: force))
+        return LinkRequest(clusters: clusters, timeoutMs: timeoutMs, force: force)
     }
 
-    private static func decodeCluster(_ item: JSONValue, index i: Int) -> Result<ClusterSpec, APIError> {
-        guard case .object(let o) = item else { return .failure(.typeError("clusters[\(i)] must be an object")) }
+    private static func decodeCluster(_ item: JSONValue, index i: Int) throws(APIError) -> ClusterSpec {
+        guard case .object(let o) = item else { throw .typeError("clusters[\(i)] must be an object") }
         let id: UInt64
         switch o["remote_cluster_id"] {
-        case nil: return .failure(.typeError("clusters[\(i)].remote_cluster_id is required"))
+        case nil: throw .typeError("clusters[\(i)].remote_cluster_id is required")
         case .int(let v)?:
-            guard v >= 0 else { return .failure(.valueError("clusters[\(i)].remote_cluster_id must be >= 0")) }
+            guard v >= 0 else { throw .valueError("clusters[\(i)].remote_cluster_id must be >= 0") }
             id = UInt64(v)
         case .uint(let v)?: id = v
-        case .double?: return .failure(.valueError("clusters[\(i)].remote_cluster_id must be an integer in 0...2^64-1"))
-        default: return .failure(.typeError("clusters[\(i)].remote_cluster_id must be an integer"))
+        case .double?: throw .valueError("clusters[\(i)].remote_cluster_id must be an integer in 0...2^64-1")
+        default: throw .typeError("clusters[\(i)].remote_cluster_id must be an integer")
         }
         var spec = ClusterSpec(remoteClusterID: id)
         for field in ["remote_ip_info", "local_ip_info"] {
@@ -119,14 +113,14 @@ public struct LinkRequest: Sendable, Equatable {
             case nil, .null?: break
             case .string(let s)?:
                 if field == "remote_ip_info" { spec.remoteIPInfo = s } else { spec.localIPInfo = s }
-            default: return .failure(.typeError("clusters[\(i)].\(field) must be a string"))
+            default: throw .typeError("clusters[\(i)].\(field) must be a string")
             }
         }
         let known: Set<String> = ["remote_cluster_id", "remote_ip_info", "local_ip_info"]
         if let unknown = o.keys.first(where: { !known.contains($0) }) {
-            return .failure(.paramInvalid("clusters[\(i)]: unknown field '\(unknown)'"))
+            throw .paramInvalid("clusters[\(i)]: unknown field '\(unknown)'")
         }
-        return .success(spec)
+        return spec
     }
 }
 

@@ -61,18 +61,17 @@ public struct LinkTable: Sendable, Equatable {
     /// Reserves `remote` for an outbound link: already linked either way → LLM_ALREADY_LINK, another
     /// link/unlink in flight → LLM_PROCESSING_LINK, `maxLinks` reached (counting reservations) →
     /// LLM_CLUSTER_NUM_EXCEED_LIMIT.
-    public mutating func beginLink(_ remote: UInt64, maxLinks: Int) -> APIError? {
+    public mutating func beginLink(_ remote: UInt64, maxLinks: Int) throws(APIError) {
         if pending.contains(remote) {
-            return APIError(.LLM_PROCESSING_LINK, "a link or unlink with cluster \(remote) is in progress")
+            throw APIError(.LLM_PROCESSING_LINK, "a link or unlink with cluster \(remote) is in progress")
         }
         if let existing = links[remote] {
-            return APIError(.LLM_ALREADY_LINK, "already linked with cluster \(remote) (\(existing.direction.rawValue))")
+            throw APIError(.LLM_ALREADY_LINK, "already linked with cluster \(remote) (\(existing.direction.rawValue))")
         }
         if links.count + pending.count >= maxLinks {
-            return APIError(.LLM_CLUSTER_NUM_EXCEED_LIMIT, "this node already holds its maximum of \(maxLinks) links")
+            throw APIError(.LLM_CLUSTER_NUM_EXCEED_LIMIT, "this node already holds its maximum of \(maxLinks) links")
         }
         pending.insert(remote)
-        return nil
     }
 
     /// Ends a `beginLink`: records the link on success, releases the reservation either way.
@@ -83,13 +82,13 @@ public struct LinkTable: Sendable, Equatable {
 
     /// Reserves `remote` for an unlink. Returns the link (nil when not linked: nothing to do), or
     /// LLM_PROCESSING_LINK when another link/unlink of it is in flight.
-    public mutating func beginUnlink(_ remote: UInt64) -> Result<Link?, APIError> {
+    public mutating func beginUnlink(_ remote: UInt64) throws(APIError) -> Link? {
         if pending.contains(remote) {
-            return .failure(APIError(.LLM_PROCESSING_LINK, "a link or unlink with cluster \(remote) is in progress"))
+            throw APIError(.LLM_PROCESSING_LINK, "a link or unlink with cluster \(remote) is in progress")
         }
-        guard let link = links[remote] else { return .success(nil) }
+        guard let link = links[remote] else { return nil }
         pending.insert(remote)
-        return .success(link)
+        return link
     }
 
     /// Ends a `beginUnlink`: drops the link when `removed`, releases the reservation.
@@ -102,27 +101,23 @@ public struct LinkTable: Sendable, Equatable {
     /// calling), so an inbound entry from it is stale — left by a restart (new boot id), a force unlink or
     /// a handshake whose answer never arrived — and is replaced. An outbound link to the linker is a real
     /// link in the other direction: LLM_ALREADY_LINK. Returns true when an entry was replaced.
-    public mutating func acceptInbound(_ link: Link, maxLinks: Int) -> Result<Bool, APIError> {
+    public mutating func acceptInbound(_ link: Link, maxLinks: Int) throws(APIError) -> Bool {
         let remote = link.remoteClusterID
         if pending.contains(remote) {
-            return .failure(APIError(.LLM_PROCESSING_LINK, "a link or unlink with cluster \(remote) is in progress"))
+            throw APIError(.LLM_PROCESSING_LINK, "a link or unlink with cluster \(remote) is in progress")
         }
         if let existing = links[remote] {
             guard existing.direction == .inbound else {
-                return .failure(
-                    APIError(.LLM_ALREADY_LINK, "this node already linked to cluster \(remote) (outbound)")
-                )
+                throw APIError(.LLM_ALREADY_LINK, "this node already linked to cluster \(remote) (outbound)")
             }
             links[remote] = link
-            return .success(true)
+            return true
         }
         if links.count + pending.count >= maxLinks {
-            return .failure(
-                APIError(.LLM_CLUSTER_NUM_EXCEED_LIMIT, "the listener already holds its maximum of \(maxLinks) links")
-            )
+            throw APIError(.LLM_CLUSTER_NUM_EXCEED_LIMIT, "the listener already holds its maximum of \(maxLinks) links")
         }
         links[remote] = link
-        return .success(false)
+        return false
     }
 
     /// Adds transferred bytes to a link's counters (no-op when the link is gone).

@@ -20,40 +20,40 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
         _ text: String,
         field: String,
         allowPortZero: Bool = false
-    ) -> Result<ListenAddress, APIError> {
+    ) throws(APIError) -> ListenAddress {
         let hostPart: Substring
         let portPart: Substring
         if text.hasPrefix("[") {
             guard let close = text.firstIndex(of: "]") else {
-                return .failure(.paramInvalid("\(field) '\(text)' is not IP:PORT: missing ']'"))
+                throw .paramInvalid("\(field) '\(text)' is not IP:PORT: missing ']'")
             }
             hostPart = text[text.index(after: text.startIndex)..<close]
             let rest = text[text.index(after: close)...]
             guard rest.first == ":" else {
-                return .failure(.paramInvalid("\(field) '\(text)' is not IP:PORT: expected ':' after ']'"))
+                throw .paramInvalid("\(field) '\(text)' is not IP:PORT: expected ':' after ']'")
             }
             portPart = rest.dropFirst()
             guard IPAddressText.isIPv6(hostPart) else {
-                return .failure(.paramInvalid("\(field) '\(text)': '\(hostPart)' is not an IPv6 address"))
+                throw .paramInvalid("\(field) '\(text)': '\(hostPart)' is not an IPv6 address")
             }
         } else {
             let parts = text.split(separator: ":", omittingEmptySubsequences: false)
             guard parts.count == 2 else {
-                return .failure(.paramInvalid("\(field) '\(text)' is not IP:PORT (IPv4 a.b.c.d:port or [v6]:port)"))
+                throw .paramInvalid("\(field) '\(text)' is not IP:PORT (IPv4 a.b.c.d:port or [v6]:port)")
             }
             hostPart = parts[0]
             portPart = parts[1]
             guard IPAddressText.isIPv4(hostPart) else {
-                return .failure(.paramInvalid("\(field) '\(text)': '\(hostPart)' is not an IPv4 address"))
+                throw .paramInvalid("\(field) '\(text)': '\(hostPart)' is not an IPv4 address")
             }
         }
         guard let port = PortText.parse(portPart) else {
-            return .failure(.valueError("\(field) '\(text)': port '\(portPart)' is not an integer"))
+            throw .valueError("\(field) '\(text)': port '\(portPart)' is not an integer")
         }
         guard port <= 65535, port >= (allowPortZero ? 0 : 1) else {
-            return .failure(.paramInvalid("\(field) '\(text)': port \(port) is outside 1..65535"))
+            throw .paramInvalid("\(field) '\(text)': port \(port) is outside 1..65535")
         }
-        return .success(ListenAddress(host: String(hostPart), port: UInt16(port)))
+        return ListenAddress(host: String(hostPart), port: UInt16(port))
     }
 }
 

@@ -66,7 +66,7 @@ public struct PeerLinkOffer: Sendable, Equatable {
         switch o["callback_ip_info"] {
         case nil, .null?: break
         case .string(let s)?:
-            guard case .success = ListenAddress.parse(s, field: "callback_ip_info") else {
+            guard (try? ListenAddress.parse(s, field: "callback_ip_info")) != nil else {
                 throw .paramInvalid("link offer: callback_ip_info '\(s)' is not IP:PORT")
             }
             callback = s

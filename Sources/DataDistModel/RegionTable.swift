@@ -57,30 +57,26 @@ public struct RegionTable: Sendable {
 
     /// Checks a cache's `"region"` against the region: it exists, one offset per tensor, each tensor's
     /// `tensorSize` bytes inside it.
-    public func placement(regionID: Int64, tensorOffsets: [Int64], desc: CacheDesc) -> Result<RegionPlacement, APIError>
+    public func placement(regionID: Int64, tensorOffsets: [Int64], desc: CacheDesc) throws(APIError) -> RegionPlacement
     {
         guard let region = regions[regionID] else {
-            return .failure(.paramInvalid("region \(regionID) is not registered"))
+            throw .paramInvalid("region \(regionID) is not registered")
         }
         guard tensorOffsets.count == desc.numTensors else {
-            return .failure(
-                .paramInvalid(
-                    "'region.tensor_offsets' has \(tensorOffsets.count) offsets for \(desc.numTensors) tensors"
-                )
+            throw .paramInvalid(
+                "'region.tensor_offsets' has \(tensorOffsets.count) offsets for \(desc.numTensors) tensors"
             )
         }
         var offsets: [Int] = []
         for (t, o) in tensorOffsets.enumerated() {
             guard o >= 0, o <= Int64(region.size), Int64(desc.tensorSize) <= Int64(region.size) - o else {
-                return .failure(
-                    .paramInvalid(
-                        "tensor \(t) at offset \(o) (\(desc.tensorSize) bytes) does not lie inside region \(regionID) "
-                            + "of \(region.size) bytes"
-                    )
+                throw .paramInvalid(
+                    "tensor \(t) at offset \(o) (\(desc.tensorSize) bytes) does not lie inside region \(regionID) "
+                        + "of \(region.size) bytes"
                 )
             }
             offsets.append(Int(o))
         }
-        return .success(RegionPlacement(regionID: regionID, tensorOffsets: offsets))
+        return RegionPlacement(regionID: regionID, tensorOffsets: offsets)
     }
 }

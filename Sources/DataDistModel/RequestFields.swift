@@ -23,7 +23,7 @@ public struct RequestFields {
         in range: ClosedRange<Int64> = Int64.min...Int64.max
     ) throws(APIError) -> Int64 {
         guard let v = self[name] else { return value }
-        return try JSONInteger.int64(v, field: name, in: range).get()
+        return try JSONInteger.int64(v, field: name, in: range)
     }
 
     public func int(_ name: String, default value: Int) throws(APIError) -> Int {
@@ -32,7 +32,7 @@ public struct RequestFields {
 
     public func requiredInt64(_ name: String) throws(APIError) -> Int64 {
         guard let v = self[name] else { throw .typeError("'\(name)' is required (an integer)") }
-        return try JSONInteger.int64(v, field: name).get()
+        return try JSONInteger.int64(v, field: name)
     }
 
     public func bool(_ name: String, default value: Bool) throws(APIError) -> Bool {
@@ -48,7 +48,7 @@ public struct RequestFields {
         var out: [Int] = []
         out.reserveCapacity(items.count)
         for item in items {
-            out.append(Int(try JSONInteger.int64(item, field: name, in: 0...Int64(UInt32.max)).get()))
+            out.append(Int(try JSONInteger.int64(item, field: name, in: 0...Int64(UInt32.max))))
         }
         return out
     }
@@ -56,12 +56,12 @@ public struct RequestFields {
     /// `timeout_ms` for a transfer (default `--sync-kv-timeout-ms`).
     public func timeoutMs(default value: Int) throws(APIError) -> Int {
         guard let v = self["timeout_ms"] else { return value }
-        let t = try JSONInteger.int64(v, field: "timeout_ms").get()
+        let t = try JSONInteger.int64(v, field: "timeout_ms")
         guard t > 0, t <= Int64(LinkRequest.maxTimeoutMs) else {
             throw .paramInvalid("'timeout_ms' must be in 1...\(LinkRequest.maxTimeoutMs), got \(t)")
         }
         return Int(t)
     }
 
-    public func layers() throws(APIError) -> LayerSelection { try LayerSelection.decode(object).get() }
+    public func layers() throws(APIError) -> LayerSelection { try LayerSelection.decode(object) }
 }

@@ -51,16 +51,14 @@ public struct RoleState: Sendable, Equatable {
 
     /// Steps 2–7 of CONTRACT §4, in order, with the rules of the node's profile (§4a). `linkedClusters` are the remote cluster ids of every link,
     /// inbound and outbound.
-    public func plan(_ request: RoleSwitchRequest, linkedClusters: [UInt64]) -> Result<RoleSwitchPlan, APIError> {
+    public func plan(_ request: RoleSwitchRequest, linkedClusters: [UInt64]) throws(APIError) -> RoleSwitchPlan {
         // 2. Stale view.
         if let expected = request.expectedEpoch, expected != epoch {
-            return .failure(
-                APIError(.EPOCH_MISMATCH, "expected_epoch is \(expected) but the node's role_epoch is \(epoch)")
-            )
+            throw APIError(.EPOCH_MISMATCH, "expected_epoch is \(expected) but the node's role_epoch is \(epoch)")
         }
         // 3. No-op switch (cache-manager: re-applies the listen options).
         if request.role == role && !profile.allowsSameRoleSwitch {
-            return .failure(.paramInvalid("the node is already \(role.rawValue); role not changed"))
+            throw .paramInvalid("the node is already \(role.rawValue); role not changed")
         }
         // 4. Options.
         // The library reads only the listen address; any other key is ignored and listed (§4a).
@@ -71,49 +69,36 @@ public struct RoleState: Sendable, Equatable {
         }
         var address: ListenAddress?
         if let listenText {
-            switch ListenAddress.parse(listenText, field: RoleSwitchRequest.listenIpInfoKey) {
-            case .success(let a): address = a
-            case .failure(let e): return .failure(e)
-            }
+            address = try ListenAddress.parse(listenText, field: RoleSwitchRequest.listenIpInfoKey)
         }
         switch request.role {
         case .prompt where address == nil && profile.promptNeedsListen:
-            return .failure(
-                .paramInvalid("switching to PROMPT needs switch_options.\(RoleSwitchRequest.listenIpInfoKey)")
-            )
+            throw .paramInvalid("switching to PROMPT needs switch_options.\(RoleSwitchRequest.listenIpInfoKey)")
         case .decoder where address != nil && !profile.decoderMayListen:
-            return .failure(
-                .paramInvalid(
-                    "\(RoleSwitchRequest.listenIpInfoKey) is not allowed with DECODER: a decoder does not listen"
-                )
+            throw .paramInvalid(
+                "\(RoleSwitchRequest.listenIpInfoKey) is not allowed with DECODER: a decoder does not listen"
             )
         default:
             break
         }
         // 5. Feature switch.
         guard switchEnabled || !profile.switchNeedsEnable else {
-            return .failure(
-                APIError(
-                    .LLM_FEATURE_NOT_ENABLED,
-                    "switch_role is not enabled on this node (start it with --enable-switch-role)"
-                )
+            throw APIError(
+                .LLM_FEATURE_NOT_ENABLED,
+                "switch_role is not enabled on this node (start it with --enable-switch-role)"
             )
         }
         // 6. Single-process multi-device mode.
         guard deviceCount <= 1 else {
-            return .failure(
-                APIError(
-                    .LLM_FEATURE_NOT_ENABLED,
-                    "switch_role is not supported in multi-device mode (\(deviceCount) devices)"
-                )
+            throw APIError(
+                .LLM_FEATURE_NOT_ENABLED,
+                "switch_role is not supported in multi-device mode (\(deviceCount) devices)"
             )
         }
         // 7. Residual links (a draining switch unlinks them itself, CONTRACT §12).
         if request.unlink == .refuse && !linkedClusters.isEmpty {
             let ids = linkedClusters.sorted().map(String.init).joined(separator: ", ")
-            return .failure(
-                APIError(.LLM_EXIST_LINK, "links remain with clusters [\(ids)]; unlink them before switching")
-            )
+            throw APIError(.LLM_EXIST_LINK, "links remain with clusters [\(ids)]; unlink them before switching")
         }
         let change: ListenerChange
         if let address {
@@ -121,9 +106,7 @@ public struct RoleState: Sendable, Equatable {
         } else {
             change = listen == nil ? .unchanged : .stop
         }
-        return .success(
-            RoleSwitchPlan(role: request.role, listen: address, listener: change, ignoredOptions: ignored)
-        )
+        return RoleSwitchPlan(role: request.role, listen: address, listener: change, ignoredOptions: ignored)
     }
 
     /// Records the listener bound at start (`--listen`, possibly port 0 resolved to the bound port).

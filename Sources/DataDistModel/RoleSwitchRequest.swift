@@ -37,15 +37,15 @@ public struct RoleSwitchRequest: Sendable, Equatable {
     /// Step 1: `role` missing or not a string, `switch_options` not an object of string → string,
     /// `expected_epoch` not an integer → TYPE_ERROR; `role` not a role name, `expected_epoch` negative →
     /// VALUE_ERROR; an unknown top-level field → LLM_PARAM_INVALID.
-    public static func decode(_ body: JSONValue) -> Result<RoleSwitchRequest, APIError> {
+    public static func decode(_ body: JSONValue) throws(APIError) -> RoleSwitchRequest {
         guard case .object(let object) = body else {
-            return .failure(.typeError("the body must be a JSON object"))
+            throw .typeError("the body must be a JSON object")
         }
         guard let roleValue = object["role"] else {
-            return .failure(.typeError("'role' is required (a string: PROMPT, DECODER or MIX)"))
+            throw .typeError("'role' is required (a string: PROMPT, DECODER or MIX)")
         }
         guard case .string(let roleText) = roleValue else {
-            return .failure(.typeError("'role' must be a string (PROMPT, DECODER or MIX)"))
+            throw .typeError("'role' must be a string (PROMPT, DECODER or MIX)")
         }
         var options: [(key: String, value: String)] = []
         switch object["switch_options"] {
@@ -54,64 +54,59 @@ public struct RoleSwitchRequest: Sendable, Equatable {
         case .object(let o)?:
             for (key, value) in o.members {
                 guard case .string(let text) = value else {
-                    return .failure(.typeError("'switch_options' values must be strings ('\(key)' is not)"))
+                    throw .typeError("'switch_options' values must be strings ('\(key)' is not)")
                 }
                 options.append((key: key, value: text))
             }
         default:
-            return .failure(.typeError("'switch_options' must be an object of string to string"))
+            throw .typeError("'switch_options' must be an object of string to string")
         }
         var expectedEpoch: UInt64?
         switch object["expected_epoch"] {
         case nil, .null?:
             break
         case .int(let i)?:
-            guard i >= 0 else { return .failure(.valueError("'expected_epoch' must be >= 0, got \(i)")) }
+            guard i >= 0 else { throw .valueError("'expected_epoch' must be >= 0, got \(i)") }
             expectedEpoch = UInt64(i)
         case .uint(let u)?:
             expectedEpoch = u
         default:
-            return .failure(.typeError("'expected_epoch' must be an integer"))
+            throw .typeError("'expected_epoch' must be an integer")
         }
         var unlinkText: String?
         switch object["unlink"] {
         case nil, .null?: break
         case .string(let text)?: unlinkText = text
-        default: return .failure(.typeError("'unlink' must be a string (refuse, graceful or force)"))
+        default: throw .typeError("'unlink' must be a string (refuse, graceful or force)")
         }
         var drainTimeoutMs = 0
         if let value = object["drain_timeout_ms"], value != .null {
-            switch JSONInteger.int64(value, field: "drain_timeout_ms", in: 0...Int64(maxDrainTimeoutMs)) {
-            case .success(let v): drainTimeoutMs = Int(v)
-            case .failure(let e): return .failure(e)
-            }
+            drainTimeoutMs = Int(
+                try JSONInteger.int64(value, field: "drain_timeout_ms", in: 0...Int64(maxDrainTimeoutMs))
+            )
         }
         guard let role = Role(parsing: roleText) else {
-            return .failure(.valueError("'role' must be PROMPT, DECODER or MIX, got '\(roleText)'"))
+            throw .valueError("'role' must be PROMPT, DECODER or MIX, got '\(roleText)'")
         }
         var unlink = UnlinkMode.refuse
         if let unlinkText {
             guard let mode = UnlinkMode(rawValue: unlinkText.lowercased()) else {
-                return .failure(.valueError("'unlink' must be refuse, graceful or force, got '\(unlinkText)'"))
+                throw .valueError("'unlink' must be refuse, graceful or force, got '\(unlinkText)'")
             }
             unlink = mode
         }
         let known: Set<String> = ["role", "switch_options", "expected_epoch", "unlink", "drain_timeout_ms"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
-            return .failure(
-                .paramInvalid(
-                    "unknown field '\(unknown)' (known: role, switch_options, expected_epoch, unlink, drain_timeout_ms)"
-                )
+            throw .paramInvalid(
+                "unknown field '\(unknown)' (known: role, switch_options, expected_epoch, unlink, drain_timeout_ms)"
             )
         }
-        return .success(
-            RoleSwitchRequest(
-                role: role,
-                options: options,
-                expectedEpoch: expectedEpoch,
-                unlink: unlink,
-                drainTimeoutMs: drainTimeoutMs
-            )
+        return RoleSwitchRequest(
+            role: role,
+            options: options,
+            expectedEpoch: expectedEpoch,
+            unlink: unlink,
+            drainTimeoutMs: drainTimeoutMs
         )
     }
 }

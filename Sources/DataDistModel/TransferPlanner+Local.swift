@@ -7,44 +7,38 @@ extension TransferPlanner {
         src: CacheGeometry,
         options o: CopyCacheOptions
     )
-        -> Result<TransferPlan, APIError>
+        throws(APIError) -> TransferPlan
     {
         guard src.kind == .cache, dst.kind == .cache else {
-            return .failure(.paramInvalid("copy_cache works on normal caches only; use copy_blocks for blocks"))
+            throw .paramInvalid("copy_cache works on normal caches only; use copy_blocks for blocks")
         }
         guard o.size == -1 || o.size > 0 else {
-            return .failure(.paramInvalid("size \(o.size) must be -1 or > 0"))
+            throw .paramInvalid("size \(o.size) must be -1 or > 0")
         }
         guard src.numTensors == dst.numTensors else {
-            return .failure(
-                .paramInvalid("num_tensors differ: source \(src.numTensors), destination \(dst.numTensors)")
-            )
+            throw .paramInvalid("num_tensors differ: source \(src.numTensors), destination \(dst.numTensors)")
         }
         guard o.srcBatchIndex >= 0, o.srcBatchIndex < src.slots else {
-            return .failure(.paramInvalid("src_batch_index \(o.srcBatchIndex) is out of range [0, \(src.slots))"))
+            throw .paramInvalid("src_batch_index \(o.srcBatchIndex) is out of range [0, \(src.slots))")
         }
         guard o.dstBatchIndex >= 0, o.dstBatchIndex < dst.slots else {
-            return .failure(.paramInvalid("dst_batch_index \(o.dstBatchIndex) is out of range [0, \(dst.slots))"))
+            throw .paramInvalid("dst_batch_index \(o.dstBatchIndex) is out of range [0, \(dst.slots))")
         }
         guard o.offset < UInt64(src.stride), o.offset < UInt64(dst.stride) else {
-            return .failure(
-                .paramInvalid(
-                    "offset \(o.offset) must be below both strides (source \(src.stride), destination \(dst.stride))"
-                )
+            throw .paramInvalid(
+                "offset \(o.offset) must be below both strides (source \(src.stride), destination \(dst.stride))"
             )
         }
         let offset = Int(o.offset)
         let size = o.size == -1 ? src.stride - offset : Int(o.size)
         guard size <= src.stride - offset, size <= dst.stride - offset else {
-            return .failure(
-                .paramInvalid(
-                    "copy of \(size) bytes at offset \(offset) exceeds a slot (source stride \(src.stride), "
-                        + "destination stride \(dst.stride))"
-                )
+            throw .paramInvalid(
+                "copy of \(size) bytes at offset \(offset) exceeds a slot (source stride \(src.stride), "
+                    + "destination stride \(dst.stride))"
             )
         }
         let all = 0..<src.numTensors
-        return plan(
+        return try plan(
             source: (all, [ByteRun(offset: o.srcBatchIndex * src.stride + offset, length: size)]),
             destination: (all, [ByteRun(offset: o.dstBatchIndex * dst.stride + offset, length: size)])
         )
@@ -57,19 +51,19 @@ extension TransferPlanner {
         cache: CacheGeometry,
         mapping: [(src: Int, dsts: [Int])]
     )
-        -> Result<TransferPlan, APIError>
+        throws(APIError) -> TransferPlan
     {
-        guard cache.kind == .blocks else { return .failure(.paramInvalid("copy_blocks needs a blocks cache")) }
+        guard cache.kind == .blocks else { throw .paramInvalid("copy_blocks needs a blocks cache") }
         var srcBlocks: [Int] = []
         var dstBlocks: [Int] = []
         for (src, dsts) in mapping {
             srcBlocks.append(contentsOf: repeatElement(src, count: dsts.count))
             dstBlocks.append(contentsOf: dsts)
         }
-        if let e = checkIndices(srcBlocks, count: cache.slots, name: "source blocks") { return .failure(e) }
-        if let e = checkIndices(dstBlocks, count: cache.slots, name: "destination blocks") { return .failure(e) }
+        try checkIndices(srcBlocks, count: cache.slots, name: "source blocks")
+        try checkIndices(dstBlocks, count: cache.slots, name: "destination blocks")
         let all = 0..<cache.numTensors
-        return plan(
+        return try plan(
             source: (all, blockRuns(srcBlocks, stride: cache.stride)),
             destination: (all, blockRuns(dstBlocks, stride: cache.stride))
         )
@@ -82,33 +76,29 @@ extension TransferPlanner {
         dst: CacheGeometry,
         pairs: [(src: Int, dst: Int)]
     )
-        -> Result<TransferPlan, APIError>
+        throws(APIError) -> TransferPlan
     {
         guard src.kind == .blocks, dst.kind == .blocks else {
-            return .failure(.paramInvalid("swap_blocks needs two blocks caches"))
+            throw .paramInvalid("swap_blocks needs two blocks caches")
         }
         guard src.stride == dst.stride, src.numTensors == dst.numTensors else {
-            return .failure(
-                .paramInvalid(
-                    "swap_blocks needs equal block sizes and tensor counts (source \(src.stride) B × "
-                        + "\(src.numTensors), destination \(dst.stride) B × \(dst.numTensors))"
-                )
+            throw .paramInvalid(
+                "swap_blocks needs equal block sizes and tensor counts (source \(src.stride) B × "
+                    + "\(src.numTensors), destination \(dst.stride) B × \(dst.numTensors))"
             )
         }
         let srcBlocks = pairs.map(\.src)
         let dstBlocks = pairs.map(\.dst)
-        if let e = checkIndices(srcBlocks, count: src.slots, name: "source blocks") { return .failure(e) }
-        if let e = checkIndices(dstBlocks, count: dst.slots, name: "destination blocks") { return .failure(e) }
+        try checkIndices(srcBlocks, count: src.slots, name: "source blocks")
+        try checkIndices(dstBlocks, count: dst.slots, name: "destination blocks")
         guard src.placement != dst.placement else {
-            return .failure(
-                .paramInvalid(
-                    "swap_blocks goes HOST → DEVICE or DEVICE → HOST, not \(src.placement.rawValue) → "
-                        + dst.placement.rawValue
-                )
+            throw .paramInvalid(
+                "swap_blocks goes HOST → DEVICE or DEVICE → HOST, not \(src.placement.rawValue) → "
+                    + dst.placement.rawValue
             )
         }
         let all = 0..<src.numTensors
-        return plan(
+        return try plan(
             source: (all, blockRuns(srcBlocks, stride: src.stride)),
             destination: (all, blockRuns(dstBlocks, stride: dst.stride))
         )

@@ -7,41 +7,37 @@ public enum TransferPlanner {
     }
 
     /// Every index in `[0, count)`, else LLM_PARAM_INVALID naming the list.
-    static func checkIndices(_ indices: [Int], count: Int, name: String) -> APIError? {
-        guard let i = indices.firstIndex(where: { $0 < 0 || $0 >= count }) else { return nil }
-        return .paramInvalid("\(name)[\(i)] = \(indices[i]) is out of range [0, \(count))")
+    static func checkIndices(_ indices: [Int], count: Int, name: String) throws(APIError) {
+        guard let i = indices.firstIndex(where: { $0 < 0 || $0 >= count }) else { return }
+        throw .paramInvalid("\(name)[\(i)] = \(indices[i]) is out of range [0, \(count))")
     }
 
     /// -1 → `whole`; else must be in (0, `whole`].
-    static func transferSize(_ size: Int64, whole: Int, side: String) -> Result<Int, APIError> {
-        if size == -1 { return .success(whole) }
+    static func transferSize(_ size: Int64, whole: Int, side: String) throws(APIError) -> Int {
+        if size == -1 { return whole }
         guard size > 0, size <= Int64(whole) else {
-            return .failure(.paramInvalid("size \(size) must be -1 or in (0, \(whole)] (the \(side) stride)"))
+            throw .paramInvalid("size \(size) must be -1 or in (0, \(whole)] (the \(side) stride)")
         }
-        return .success(Int(size))
+        return Int(size)
     }
 
     static func plan(
         source: (tensors: Range<Int>, runs: [ByteRun]),
         destination: (tensors: Range<Int>, runs: [ByteRun])
-    ) -> Result<TransferPlan, APIError> {
+    ) throws(APIError) -> TransferPlan {
         guard source.tensors.count == destination.tensors.count else {
-            return .failure(
-                .paramInvalid(
-                    "the source moves \(source.tensors.count) tensors but the destination takes "
-                        + "\(destination.tensors.count)"
-                )
+            throw .paramInvalid(
+                "the source moves \(source.tensors.count) tensors but the destination takes "
+                    + "\(destination.tensors.count)"
             )
         }
-        return .success(
-            TransferPlan(
-                source: TransferSide(trustedTensors: Array(source.tensors), runs: source.runs),
-                destination: TransferSide(trustedTensors: Array(destination.tensors), runs: destination.runs)
-            )
+        return TransferPlan(
+            source: TransferSide(trustedTensors: Array(source.tensors), runs: source.runs),
+            destination: TransferSide(trustedTensors: Array(destination.tensors), runs: destination.runs)
         )
     }
 
-    static func requireKind(_ g: CacheGeometry, _ kind: CacheKind, _ message: String) -> APIError? {
-        g.kind == kind ? nil : .paramInvalid(message)
+    static func requireKind(_ g: CacheGeometry, _ kind: CacheKind, _ message: String) throws(APIError) {
+        guard g.kind == kind else { throw .paramInvalid(message) }
     }
 }

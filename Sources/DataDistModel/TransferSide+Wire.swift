@@ -19,19 +19,19 @@ extension TransferSide {
     /// Decodes a description received from a peer (untrusted): any defect is LLM_PARAM_INVALID, never a
     /// trap — wrong shapes or types, negative values, zero counts or lengths, overflowing ends, more
     /// than `maxTensors` tensors or `maxRuns` runs. Check it against the cache with `validate`.
-    public static func decode(_ value: JSONValue) -> Result<TransferSide, APIError> {
+    public static func decode(_ value: JSONValue) throws(APIError) -> TransferSide {
         guard case .object(let o) = value, o.members.count == 2,
             case .array(let tensorGroups)? = o["tensors"], case .array(let runPairs)? = o["runs"]
         else {
-            return .failure(.paramInvalid("transfer description must be {\"tensors\": [...], \"runs\": [...]}"))
+            throw .paramInvalid("transfer description must be {\"tensors\": [...], \"runs\": [...]}")
         }
-        guard runPairs.count <= maxRuns else { return .failure(.paramInvalid("more than \(maxRuns) runs")) }
+        guard runPairs.count <= maxRuns else { throw .paramInvalid("more than \(maxRuns) runs") }
         var tensors: [Int] = []
         for group in tensorGroups {
             guard let (start, count) = pair(group), count > 0, count <= maxTensors - tensors.count,
                 !start.addingReportingOverflow(count).overflow
             else {
-                return .failure(.paramInvalid("bad tensor group \(group) (at most \(maxTensors) tensors in all)"))
+                throw .paramInvalid("bad tensor group \(group) (at most \(maxTensors) tensors in all)")
             }
             tensors.append(contentsOf: start..<start + count)
         }
@@ -39,14 +39,14 @@ extension TransferSide {
         runs.reserveCapacity(runPairs.count)
         for item in runPairs {
             guard let (offset, length) = pair(item), length > 0 else {
-                return .failure(.paramInvalid("bad run \(item)"))
+                throw .paramInvalid("bad run \(item)")
             }
             runs.append(ByteRun(offset: offset, length: length))
         }
         guard let side = TransferSide(tensors: tensors, runs: runs) else {
-            return .failure(.paramInvalid("transfer description overflows"))
+            throw .paramInvalid("transfer description overflows")
         }
-        return .success(side)
+        return side
     }
 
     /// Two non-negative Int64 integers.
@@ -59,18 +59,17 @@ extension TransferSide {
 
     /// Bounds-checks every tensor index against `numTensors` and every run against the tensor size
     /// (LLM_PARAM_INVALID on any violation).
-    public func validate(against geometry: CacheGeometry) -> Result<Void, APIError> {
+    public func validate(against geometry: CacheGeometry) throws(APIError) {
         if let bad = tensors.first(where: { $0 < 0 || $0 >= geometry.numTensors }) {
-            return .failure(.paramInvalid("tensor \(bad) is out of range (the cache has \(geometry.numTensors))"))
+            throw .paramInvalid("tensor \(bad) is out of range (the cache has \(geometry.numTensors))")
         }
         if let bad = runs.first(where: {
             $0.offset < 0 || $0.length <= 0 || $0.offset > geometry.tensorSize - $0.length
         }) {
-            return .failure(.paramInvalid("run \(bad) exceeds the tensor size \(geometry.tensorSize)"))
+            throw .paramInvalid("run \(bad) exceeds the tensor size \(geometry.tensorSize)")
         }
-        return .success(())
     }
 
     /// `validate(against: cache.geometry)`.
-    public func validate(against cache: CacheInfo) -> Result<Void, APIError> { validate(against: cache.geometry) }
+    public func validate(against cache: CacheInfo) throws(APIError) { try validate(against: cache.geometry) }
 }

@@ -31,11 +31,11 @@ public enum TransferSelector: Sendable, Equatable {
         let value = f[name]!
         switch kind {
         case .key:
-            let key = try CacheKey.decode(value, field: name).get()
-            try key.validateForPull().get()
+            let key = try CacheKey.decode(value, field: name)
+            try key.validateForPull()
             return .key(key)
-        case .byID: return .byID(try CacheKeyByID.decode(value, field: name).get())
-        case .blocks: return .blocks(try BlocksCacheKey.decode(value, field: name).get())
+        case .byID: return .byID(try CacheKeyByID.decode(value, field: name))
+        case .blocks: return .blocks(try BlocksCacheKey.decode(value, field: name))
         }
     }
 
@@ -176,10 +176,10 @@ public enum TransferOperation: Sendable {
         slot: Int
     ) throws(APIError) -> TransferPlan {
         switch self {
-        case .pullCache(let o): try TransferPlanner.pullCache(dst: dst, src: src, srcSlot: slot, options: o).get()
-        case .pullBlocks(let o): try TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: slot, options: o).get()
-        case .pushCache(let o): try TransferPlanner.pushCache(src: src, dst: dst, dstSlot: slot, options: o).get()
-        case .pushBlocks(let o): try TransferPlanner.pushBlocks(src: src, dst: dst, options: o).get()
+        case .pullCache(let o): try TransferPlanner.pullCache(dst: dst, src: src, srcSlot: slot, options: o)
+        case .pullBlocks(let o): try TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: slot, options: o)
+        case .pushCache(let o): try TransferPlanner.pushCache(src: src, dst: dst, dstSlot: slot, options: o)
+        case .pushBlocks(let o): try TransferPlanner.pushBlocks(src: src, dst: dst, options: o)
         }
     }
 

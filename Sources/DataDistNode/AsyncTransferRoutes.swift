@@ -27,7 +27,7 @@ struct AsyncTransferRoutes: Sendable {
         }
         guard case .string(let opName) = opValue else { throw .typeError("'op' must be a string") }
         guard let cacheValue = fields["cache_id"] else { throw .typeError("'cache_id' is required (an integer)") }
-        let cacheID = try JSONInteger.int64(cacheValue, field: "cache_id", in: 1...Int64.max).get()
+        let cacheID = try JSONInteger.int64(cacheValue, field: "cache_id", in: 1...Int64.max)
         guard let decode = TransferRoutes.operations[opName] else {
             throw .valueError("'op' must be pull, pull_blocks, push or push_blocks, got '\(opName)'")
         }

@@ -47,9 +47,9 @@ struct CacheRoutes: Sendable {
             Route("DELETE", "/v1/cache/keys") { ctx throws(APIError) in
                 let identity = try KeyIdentity.parseQuery(
                     HTTPQuery.parse(ctx.request.head.query).map { (name: $0.0, value: $0.1) }
-                ).get()
+                )
                 try core.state.withLock { s throws(APIError) in
-                    try s.caches.removeKey(identity, role: s.role.gateRole).get()
+                    try s.caches.removeKey(identity, role: s.role.gateRole)
                     s.leases.release(.key(identity))
                 }
                 return .json(200, Self.success)
@@ -61,7 +61,7 @@ struct CacheRoutes: Sendable {
                 "/v1/cache/{cache_id}/tensors/{tensor}",
                 streamed: StreamedBody(
                     limit: { core.memory.largestPool },
-                    check: { head, params in checkTensorWrite(head, params: params) },
+                    check: { head, params throws(APIError) in try checkTensorWrite(head, params: params) },
                     sink: { head, params in tensorWriteSink(head, params: params) }
                 ),
                 finishTensorWrite
@@ -99,7 +99,7 @@ struct CacheRoutes: Sendable {
         let perLayer = try f.int("tensor_num_per_layer", default: 2)
         let batchIndex = try f["batch_index"].map { _ throws(APIError) in try f.int("batch_index", default: 0) }
         let ready = try core.state.withLock { s throws(APIError) in
-            try s.caches.markReady(id, batchIndex: batchIndex, layers: layers, tensorNumPerLayer: perLayer).get()
+            try s.caches.markReady(id, batchIndex: batchIndex, layers: layers, tensorNumPerLayer: perLayer)
         }
         core.progressiveSources.wake(cacheID: id)
         return .json(200, ["status": "LLM_SUCCESS", "code": 0, "ready_layers": JSONValue(ready / max(1, perLayer))])
@@ -114,18 +114,18 @@ struct CacheRoutes: Sendable {
             known: ["cache_desc", "cache_keys", "blocks", "blocks_cache_key", "progressive", "region"]
         )
         guard let descValue = f["cache_desc"] else { throw .typeError("'cache_desc' is required (an object)") }
-        let desc = try CacheDesc.decode(descValue).get()
+        let desc = try CacheDesc.decode(descValue)
         let blocks = try f.bool("blocks", default: false)
         let progressive = try f.bool("progressive", default: false)
         var keys: [CacheKey] = []
         if let v = f["cache_keys"] {
             guard case .array(let items) = v else { throw .typeError("'cache_keys' must be an array of cache keys") }
             for (i, item) in items.enumerated() {
-                keys.append(try CacheKey.decode(item, field: "cache_keys[\(i)]").get())
+                keys.append(try CacheKey.decode(item, field: "cache_keys[\(i)]"))
             }
         }
         let blocksKey = try f["blocks_cache_key"].map { v throws(APIError) in
-            try BlocksCacheKey.decode(v, field: "blocks_cache_key").get()
+            try BlocksCacheKey.decode(v, field: "blocks_cache_key")
         }
         let now = core.clock.nowMs
         let region = try f["region"].map { v throws(APIError) in try RegionRequest.decode(v) }
@@ -139,7 +139,7 @@ struct CacheRoutes: Sendable {
                 blocksKey: blocksKey,
                 role: s.role.gateRole,
                 region: placement
-            ).get()
+            )
             if progressive { s.caches.makeProgressive(info.id) }
             NodeCore.grantLeases(&s, cacheID: info.id, nowMs: now)
             return (info, core.memory.memoryJSON(info, regions: s.regions))
@@ -173,7 +173,7 @@ struct CacheRoutes: Sendable {
         for (k, v) in HTTPQuery.parse(head.query) { query[k] = v }
         let devices = core.config.deviceIDs
         let (cache, range) = try core.state.withLock { s throws(APIError) in
-            let cache = try s.caches.localCache(id).get()
+            let cache = try s.caches.localCache(id)
             let range = try TensorRange.parse(
                 tensorText: params["tensor"] ?? "",
                 query: query,
@@ -200,19 +200,14 @@ struct CacheRoutes: Sendable {
     }
 
     /// For `preflight`: a tensor write's target must exist and its Content-Length must equal the range.
-    func checkTensorWrite(_ head: HTTPRequestHead, params: [String: String]) -> APIError? {
+    func checkTensorWrite(_ head: HTTPRequestHead, params: [String: String]) throws(APIError) {
         guard case .contentLength(let length) = head.framing else {
-            return APIError(.LENGTH_REQUIRED, "a tensor write needs a Content-Length")
+            throw APIError(.LENGTH_REQUIRED, "a tensor write needs a Content-Length")
         }
-        do {
-            let (cache, range, _) = try pinTensorRange(head, params: params)
-            unpin(cache.id)
-            guard length == range.length else {
-                return .paramInvalid("the body has \(length) bytes but the range addressed has \(range.length)")
-            }
-            return nil
-        } catch {
-            return error
+        let (cache, range, _) = try pinTensorRange(head, params: params)
+        unpin(cache.id)
+        guard length == range.length else {
+            throw .paramInvalid("the body has \(length) bytes but the range addressed has \(range.length)")
         }
     }
 
@@ -264,17 +259,17 @@ struct CacheRoutes: Sendable {
                 let src = try f.requiredInt64("src_cache_id")
                 let dst = try Self.cacheID(ctx)
                 return try pinBoth { s throws(APIError) in
-                    try s.caches.planCopyCache(dstID: dst, srcID: src, options: options).get()
+                    try s.caches.planCopyCache(dstID: dst, srcID: src, options: options)
                 }
             case .blocks:
                 let f = try RequestFields(body, known: ["mapping"])
                 guard let m = f["mapping"] else {
                     throw .typeError("'mapping' is required (an object of block → [blocks])")
                 }
-                let mapping = try BlockMapping.decodeOneToMany(m, field: "mapping").get()
+                let mapping = try BlockMapping.decodeOneToMany(m, field: "mapping")
                 let id = try Self.cacheID(ctx)
                 return try pinBoth { s throws(APIError) in
-                    try s.caches.planCopyBlocks(cacheID: id, mapping: mapping).get()
+                    try s.caches.planCopyBlocks(cacheID: id, mapping: mapping)
                 }
             case .swap:
                 let f = try RequestFields(body, known: ["src_cache_id", "dst_cache_id", "src_to_dst"])
@@ -283,9 +278,9 @@ struct CacheRoutes: Sendable {
                 guard let m = f["src_to_dst"] else {
                     throw .typeError("'src_to_dst' is required (an object of block → block)")
                 }
-                let pairs = try BlockMapping.decodeOneToOne(m, field: "src_to_dst").get()
+                let pairs = try BlockMapping.decodeOneToOne(m, field: "src_to_dst")
                 return try pinBoth { s throws(APIError) in
-                    try s.caches.planSwapBlocks(srcID: src, dstID: dst, pairs: pairs).get()
+                    try s.caches.planSwapBlocks(srcID: src, dstID: dst, pairs: pairs)
                 }
             }
         }()

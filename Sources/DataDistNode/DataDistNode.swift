@@ -14,7 +14,13 @@ public final class DataDistNode: Sendable {
 
     /// Reserves the pools' address space (a size that cannot be reserved throws, naming its flag).
     public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "datadist")) throws(NodeStartError) {
-        core = NodeCore(config: configuration, logger: logger, memory: try PoolMemorySet.reserve(configuration).get())
+        let tls = try NodeTLS(configuration.tls)
+        core = NodeCore(
+            config: configuration,
+            logger: logger,
+            memory: try PoolMemorySet.reserve(configuration),
+            tls: tls
+        )
         links = LinkController(core: core)
         roles = RoleController(core: core, links: links)
         transfers = TransferController(core: core)
@@ -29,6 +35,7 @@ public final class DataDistNode: Sendable {
         adminConfig.headerTimeoutMs = configuration.headerTimeoutMs
         adminConfig.bodyTimeoutMs = configuration.bodyTimeoutMs
         adminConfig.idleTimeoutMs = configuration.idleTimeoutMs
+        adminConfig.tls = tls.admin
         let core = self.core
         // Link offers carry the admin port as the callback address: known before the first request is served
         // (a link sent as soon as /healthz answers once saw port 0 while `start` was still spawning loops).

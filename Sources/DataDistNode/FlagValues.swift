@@ -69,9 +69,10 @@ extension Role: FlagValue {
 /// `IP:PORT`; port 0 (ephemeral) is allowed on the command line.
 extension ListenAddress: FlagValue {
     public static func parse(_ text: String, flag: String) throws(ServeSettings.Invalid) -> ListenAddress {
-        switch ListenAddress.parse(text, field: flag, allowPortZero: true) {
-        case .success(let a): return a
-        case .failure(let e): throw .init(message: e.message)
+        do {
+            return try ListenAddress.parse(text, field: flag, allowPortZero: true)
+        } catch {
+            throw .init(message: error.message)
         }
     }
 }

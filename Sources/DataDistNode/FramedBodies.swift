@@ -137,17 +137,26 @@ final class FramedRequestSink: HTTPBodySink, @unchecked Sendable {
     func write(_ bytes: UnsafeRawBufferPointer) -> Bool { box.withLock { $0.decoder.consume(bytes) } }
 
     /// The verified payload length, or why the body cannot be accepted. Ends the transfer either way.
-    func finish() -> Result<Int, FrameError> {
-        let result = box.withLock { $0.decoder.finish() }
-        close(verified: (try? result.get()) != nil)
-        return result
+    func finish() throws(FrameError) -> Int {
+        do {
+            let verified = try box.withLock { b throws(FrameError) in try b.decoder.finish() }
+            close(verified: true)
+            return verified
+        } catch {
+            close(verified: false)
+            throw error
+        }
     }
 
     func failure() -> HTTPResponse {
-        let result = box.withLock { $0.decoder.finish() }
-        close(verified: false)
         let reason: String
-        if case .failure(let e) = result { reason = "\(e)" } else { reason = "the body does not match the transfer" }
+        do {
+            _ = try box.withLock { b throws(FrameError) in try b.decoder.finish() }
+            reason = "the body does not match the transfer"
+        } catch {
+            reason = "\(error)"
+        }
+        close(verified: false)
         return .error(APIError(.LLM_FAILED, "pushed data rejected: \(reason)"))
     }
 

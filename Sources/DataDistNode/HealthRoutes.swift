@@ -44,6 +44,8 @@ struct HealthRoutes: Sendable {
             "link_count": .int(Int64(links.count)),
             "links_in_progress": .int(Int64(links.pending.count)),
             "cache_count": .int(Int64(caches)),
+            "tls": core.tls.json,
+            "kernel_tls": NodeTLS.kernelJSON,
         ]
         return .json(200, body)
     }

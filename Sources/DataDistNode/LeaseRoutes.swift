@@ -18,9 +18,9 @@ struct LeaseRoutes: Sendable {
         )
         let key: LeasedKey
         switch (f["cache_key"], f["blocks_cache_key"]) {
-        case (let k?, nil): key = .key(try CacheKey.decode(k, field: "cache_key").get().identity)
+        case (let k?, nil): key = .key(try CacheKey.decode(k, field: "cache_key").identity)
         case (nil, let b?):
-            key = .blocks(modelID: try BlocksCacheKey.decode(b, field: "blocks_cache_key").get().modelID)
+            key = .blocks(modelID: try BlocksCacheKey.decode(b, field: "blocks_cache_key").modelID)
         default: throw .paramInvalid("give exactly one of 'cache_key' and 'blocks_cache_key'")
         }
         let extendMs = try f.int64("extend_ms", default: Int64(core.config.kvLeaseMs), in: 1...86_400_000)

@@ -43,8 +43,8 @@ final class LinkController: Sendable {
 
     /// Per-cluster checks that need no network, then the reservation.
     private func prepareLink(_ spec: ClusterSpec) throws(APIError) -> (ListenAddress, String?) {
-        let address = try spec.remoteAddress().get()
-        let local = try spec.localAddress().get()
+        let address = try spec.remoteAddress()
+        let local = try spec.localAddress()
         if spec.remoteClusterID == core.config.clusterID {
             throw .paramInvalid("cluster \(spec.remoteClusterID) is this node's own cluster id")
         }
@@ -57,7 +57,7 @@ final class LinkController: Sendable {
                 throw APIError(.LLM_PROCESSING_LINK, "a role switch is in progress; retry")
             }
             try Self.checkLinkGate(s.role.gateRole)
-            if let refusal = s.links.beginLink(spec.remoteClusterID, maxLinks: maxLinks) { throw refusal }
+            try s.links.beginLink(spec.remoteClusterID, maxLinks: maxLinks)
         }
         return (address, local)
     }
@@ -85,48 +85,56 @@ final class LinkController: Sendable {
             callbackIPInfo: callback.description,
             linkSecret: secret
         )
-        let outcome: Result<PeerIdentity, APIError>
-        switch core.peerCalls.post(address.description, "/v1/peer/link", offer.json, timeoutMs: timeoutMs) {
-        case .success(let json):
-            if let identity = PeerIdentity.decode(json), identity.clusterID == remote {
-                outcome = .success(identity)
-            } else {
-                outcome = .failure(
-                    APIError(
-                        .LLM_LINK_FAILED,
-                        "\(address) answered the handshake with something that is not cluster \(remote)'s datadist identity"
-                    )
-                )
-            }
-        case .failure(let failure):
-            outcome = .failure(failure.apiError(.link, remote: remote))
-            if case .timeout = failure { forgetAfterTimeout(address: address.description, secret: secret) }
-        }
-        switch outcome {
-        case .success(let identity):
-            let link = Link(
-                remoteClusterID: remote,
-                direction: .outbound,
-                remoteIPInfo: address.description,
-                remoteBootID: identity.bootID,
-                secret: secret,
-                linkedAtMs: NodeCore.nowUnixMs()
-            )
-            core.state.withLock { $0.links.finishLink(remote, link) }
-            core.logger.info("linked", metadata: ["remote_cluster_id": "\(remote)", "address": "\(address)"])
-            core.emitLink("link_up", link, reason: "linked")
-        case .failure(let e):
+        let identity: PeerIdentity
+        do throws(APIError) {
+            identity = try handshake(address, offer, remote: remote, secret: secret, timeoutMs: timeoutMs)
+        } catch {
             core.state.withLock { $0.links.finishLink(remote, nil) }
-            core.logger.warning("link failed", metadata: ["remote_cluster_id": "\(remote)", "error": "\(e)"])
-            throw e
+            core.logger.warning("link failed", metadata: ["remote_cluster_id": "\(remote)", "error": "\(error)"])
+            throw error
         }
+        let link = Link(
+            remoteClusterID: remote,
+            direction: .outbound,
+            remoteIPInfo: address.description,
+            remoteBootID: identity.bootID,
+            secret: secret,
+            linkedAtMs: NodeCore.nowUnixMs()
+        )
+        core.state.withLock { $0.links.finishLink(remote, link) }
+        core.logger.info("linked", metadata: ["remote_cluster_id": "\(remote)", "address": "\(address)"])
+        core.emitLink("link_up", link, reason: "linked")
+    }
+
+    /// The handshake call: the listener's identity, which must be cluster `remote`'s.
+    private func handshake(
+        _ address: ListenAddress,
+        _ offer: PeerLinkOffer,
+        remote: UInt64,
+        secret: String,
+        timeoutMs: Int
+    ) throws(APIError) -> PeerIdentity {
+        let json: JSONValue
+        do throws(PeerCalls.Failure) {
+            json = try core.peerCalls.post(address.description, "/v1/peer/link", offer.json, timeoutMs: timeoutMs)
+        } catch {
+            if case .timeout = error { forgetAfterTimeout(address: address.description, secret: secret) }
+            throw error.apiError(.link, remote: remote)
+        }
+        guard let identity = PeerIdentity.decode(json), identity.clusterID == remote else {
+            throw APIError(
+                .LLM_LINK_FAILED,
+                "\(address) answered the handshake with something that is not cluster \(remote)'s datadist identity"
+            )
+        }
+        return identity
     }
 
     /// After a handshake timed out, the listener may have recorded the link: tell it to drop it (best effort).
     private func forgetAfterTimeout(address: String, secret: String) {
         let notice = PeerLinkNotice(clusterID: core.config.clusterID, bootID: core.bootID, linkSecret: secret)
         let calls = core.peerCalls
-        workers.async { _ = calls.post(address, "/v1/peer/unlink", notice.json, timeoutMs: 1000) }
+        workers.async { _ = try? calls.post(address, "/v1/peer/unlink", notice.json, timeoutMs: 1000) }
     }
 
     /// The host linkers give listeners for callbacks when the call names no `local_ip_info`.
@@ -141,23 +149,21 @@ final class LinkController: Sendable {
         var early: [Int: APIError] = [:]
         var jobs: [(Int, Job)] = []
         for (i, spec) in request.clusters.enumerated() {
-            if !request.force, spec.remoteIPInfo != nil, case .failure(let e) = spec.remoteAddress() {
-                early[i] = e
+            let remote = spec.remoteClusterID
+            let reserved: Link?
+            do {
+                if !request.force, spec.remoteIPInfo != nil { _ = try spec.remoteAddress() }
+                reserved = try core.state.withLock { s throws(APIError) in try s.links.beginUnlink(remote) }
+            } catch {
+                early[i] = error
                 continue
             }
-            let remote = spec.remoteClusterID
-            let reserved: Result<Link?, APIError> = core.state.withLock { $0.links.beginUnlink(remote) }
-            switch reserved {
-            case .failure(let e): early[i] = e
-            case .success(nil): early[i] = nil  // not linked: nothing to do (LLM_SUCCESS)
-            case .success(let link?):
-                if request.force {
-                    dropLocally(link, reason: "force unlink")
-                } else {
-                    jobs.append(
-                        (i, { () throws(APIError) in try self.notifyAndDrop(link, timeoutMs: request.timeoutMs) })
-                    )
-                }
+            // Not linked: nothing to do (LLM_SUCCESS).
+            guard let link = reserved else { continue }
+            if request.force {
+                dropLocally(link, reason: "force unlink")
+            } else {
+                jobs.append((i, { () throws(APIError) in try self.notifyAndDrop(link, timeoutMs: request.timeoutMs) }))
             }
         }
         run(count: request.clusters.count, early: early, jobs: jobs) { errors in
@@ -211,14 +217,12 @@ final class LinkController: Sendable {
             )
         }
         let notice = PeerLinkNotice(clusterID: core.config.clusterID, bootID: core.bootID, linkSecret: link.secret)
-        let failure: APIError?
-        switch core.peerCalls.post(link.remoteIPInfo, "/v1/peer/unlink", notice.json, timeoutMs: timeoutMs) {
-        case .success:
-            failure = nil
-        case .failure(let f) where f.peerHoldsNoLink:
-            failure = nil  // the peer holds no such link any more: both sides are clean once ours goes
-        case .failure(let f):
-            failure = f.apiError(.unlink, remote: remote)
+        var failure: APIError?
+        do throws(PeerCalls.Failure) {
+            _ = try core.peerCalls.post(link.remoteIPInfo, "/v1/peer/unlink", notice.json, timeoutMs: timeoutMs)
+        } catch {
+            // A peer that holds no such link any more is no failure: both sides are clean once ours goes.
+            if !error.peerHoldsNoLink { failure = error.apiError(.unlink, remote: remote) }
         }
         if let failure {
             core.state.withLock { $0.links.finishUnlink(remote, removed: false) }
@@ -249,15 +253,16 @@ final class LinkController: Sendable {
         let notice = PeerLinkNotice(clusterID: core.config.clusterID, bootID: core.bootID, linkSecret: link.secret)
         let calls = core.peerCalls
         workers.async {
-            switch calls.post(link.remoteIPInfo, "/v1/peer/probe", notice.json, timeoutMs: timeoutMs) {
-            case .success:
-                var body = LinkListing.json(link).objectValue ?? [:]
-                body["status"] = "LLM_SUCCESS"
-                body["code"] = 0
-                completion(.success(.object(body)))
-            case .failure(let f):
-                completion(.failure(f.apiError(.probe, remote: remote)))
+            do throws(PeerCalls.Failure) {
+                _ = try calls.post(link.remoteIPInfo, "/v1/peer/probe", notice.json, timeoutMs: timeoutMs)
+            } catch {
+                completion(.failure(error.apiError(.probe, remote: remote)))
+                return
             }
+            var body = LinkListing.json(link).objectValue ?? [:]
+            body["status"] = "LLM_SUCCESS"
+            body["code"] = 0
+            completion(.success(.object(body)))
         }
     }
 

@@ -17,7 +17,7 @@ struct LinkRoutes: Sendable {
     }
 
     private func link(_ ctx: RouteContext, _ done: @escaping RouteCompletion) throws(APIError) {
-        let request = try LinkRequest.decode(try ctx.request.jsonBody(), unlink: false).get()
+        let request = try LinkRequest.decode(try ctx.request.jsonBody(), unlink: false)
         try core.state.withLock { s throws(APIError) in
             try s.admit("links")
             try LinkController.checkLinkGate(s.role.gateRole)
@@ -26,7 +26,7 @@ struct LinkRoutes: Sendable {
     }
 
     private func unlink(_ ctx: RouteContext, _ done: @escaping RouteCompletion) throws(APIError) {
-        let request = try LinkRequest.decode(try ctx.request.jsonBody(), unlink: true).get()
+        let request = try LinkRequest.decode(try ctx.request.jsonBody(), unlink: true)
         links.unlink(request) { done(.success(Self.batchResponse($0))) }
     }
 

@@ -15,8 +15,10 @@ final class NodeCore: Sendable {
     let metrics = RequestMetrics()
     let transferMetrics = TransferMetrics()
     let logger: Logger
-    /// libcurl client for every call to another node (links, probes, transfers).
-    let peers = PeerClient()
+    /// libcurl client for every call to another node (links, probes, transfers); `https` with `--tls-ca`.
+    let peers: PeerClient
+    /// The listeners' TLS contexts and the client's TLS (CONTRACT §13).
+    let tls: NodeTLS
 
     /// The bytes behind the pools.
     let memory: PoolMemorySet
@@ -33,8 +35,16 @@ final class NodeCore: Sendable {
     /// Keys whose lease ran out (`datadist_kv_lease_expired_total`).
     let leasesExpired = Atomic<Int>(0)
 
-    init(config: NodeConfiguration, logger: Logger, memory: PoolMemorySet, clock: MonotonicClock = .system) {
+    init(
+        config: NodeConfiguration,
+        logger: Logger,
+        memory: PoolMemorySet,
+        clock: MonotonicClock = .system,
+        tls: NodeTLS = NodeTLS()
+    ) {
         self.config = config
+        self.tls = tls
+        self.peers = PeerClient(configuration: PeerClient.Configuration(tls: tls.client))
         self.clock = clock
         self.asyncTransfers = AsyncTransfers(capacity: config.transferHistory, clock: clock)
         self.memory = memory

@@ -24,7 +24,7 @@ struct PeerCalls: Sendable {
         _ body: JSONValue,
         timeoutMs: Int,
         link: String? = nil
-    ) -> Result<JSONValue, Failure> {
+    ) throws(Failure) -> JSONValue {
         let headers = [PeerHeader(name: "Content-Type", value: "application/json")] + self.headers(link: link)
         let request = PeerRequest(
             method: "POST",
@@ -34,19 +34,18 @@ struct PeerCalls: Sendable {
             connectTimeoutMs: timeoutMs,
             totalTimeoutMs: timeoutMs
         )
+        let response: PeerResponse
         do {
-            let response = try client.perform(request)
-            guard let json = try? JSONValue.parse(response.body) else {
-                return .failure(
-                    .notDataDist(
-                        "\(address) is not a datadist peer listener: it answered HTTP \(response.status) with a body that is not JSON"
-                    )
-                )
-            }
-            return .success(json)
+            response = try client.perform(request)
         } catch {
-            return .failure(Self.classify(error, address: address, timeoutMs: timeoutMs))
+            throw Self.classify(error, address: address, timeoutMs: timeoutMs)
         }
+        guard let json = try? JSONValue.parse(response.body) else {
+            throw .notDataDist(
+                "\(address) is not a datadist peer listener: it answered HTTP \(response.status) with a body that is not JSON"
+            )
+        }
+        return json
     }
 
     static func classify(_ error: PeerError, address: String, timeoutMs: Int) -> Failure {

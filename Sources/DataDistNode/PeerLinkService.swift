@@ -34,7 +34,7 @@ struct PeerLinkService: Sendable {
             if s.switchInProgress || s.stopping {
                 throw APIError(.LLM_PROCESSING_LINK, "the listener is switching roles or stopping; retry")
             }
-            return try s.links.acceptInbound(link, maxLinks: maxLinks).get()
+            return try s.links.acceptInbound(link, maxLinks: maxLinks)
         }
         core.logger.info(
             "inbound link",

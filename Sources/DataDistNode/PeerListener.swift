@@ -15,6 +15,7 @@ struct PeerListener: Sendable {
         configuration.headerTimeoutMs = core.config.headerTimeoutMs
         configuration.bodyTimeoutMs = core.config.bodyTimeoutMs
         configuration.idleTimeoutMs = core.config.idleTimeoutMs
+        configuration.tls = core.tls.peer
         let server = HTTPServer(configuration: configuration, handler: PeerAPI(core: core))
         do {
             try server.start()

@@ -28,7 +28,7 @@ struct PeerTransferService: Sendable {
                 needsAuth: false,
                 streamed: StreamedBody(
                     limit: { Int.max / 2 },
-                    check: { head, params in checkPushData(head, params) },
+                    check: { head, params throws(APIError) in try checkPushData(head, params) },
                     sink: { head, params in pushSink(head, params) }
                 ),
                 finishPush
@@ -40,7 +40,7 @@ struct PeerTransferService: Sendable {
                 needsAuth: false,
                 streamed: StreamedBody(
                     limit: { Int.max / 2 },
-                    check: { head, params in checkPushData(head, params) },
+                    check: { head, params throws(APIError) in try checkPushData(head, params) },
                     sink: { head, params in pushSink(head, params) }
                 ),
                 finishPush
@@ -99,14 +99,14 @@ struct PeerTransferService: Sendable {
             switch selector {
             case .key(let k):
                 try Self.checkLease(s, .key(k.identity), nowMs: now)
-                let r = try s.caches.lookup(k.identity).get()
+                let r = try s.caches.lookup(k.identity)
                 (source, slot, key) = (r.cache, r.slot, k.identity)
             case .byID(let k):
-                let r = try s.caches.lookup(cacheID: k.cacheID, batchIndex: k.batchIndex).get()
+                let r = try s.caches.lookup(cacheID: k.cacheID, batchIndex: k.batchIndex)
                 (source, slot, key) = (r.cache, r.slot, nil)
             case .blocks(let k):
                 try Self.checkLease(s, .blocks(modelID: k.modelID), nowMs: now)
-                (source, slot, key) = (try s.caches.lookupBlocks(modelID: k.modelID).get(), 0, nil)
+                (source, slot, key) = (try s.caches.lookupBlocks(modelID: k.modelID), 0, nil)
             }
             let plan = try op.plan(destination: dstGeometry, source: source.geometry, slot: slot)
             let progressive = s.caches.readyTensors(source.id, slot: slot) != nil
@@ -289,7 +289,7 @@ struct PeerTransferService: Sendable {
             }
             // Another puller may have consumed the key first, or it was removed and bound elsewhere meanwhile:
             // then this pull does not count.
-            guard case .success(let now) = s.caches.lookup(pending.identity), now.cache.id == pending.cacheID,
+            guard let now = try? s.caches.lookup(pending.identity), now.cache.id == pending.cacheID,
                 now.slot == pending.slot
             else {
                 throw APIError(.LLM_KV_CACHE_NOT_EXIST, "\(pending.identity) was consumed or re-bound during the pull")
@@ -335,10 +335,10 @@ struct PeerTransferService: Sendable {
             let (destination, slot): (CacheInfo, Int)
             switch selector {
             case .byID(let k):
-                let r = try s.caches.lookup(cacheID: k.cacheID, batchIndex: k.batchIndex).get()
+                let r = try s.caches.lookup(cacheID: k.cacheID, batchIndex: k.batchIndex)
                 (destination, slot) = (r.cache, r.slot)
             case .blocks(let k):
-                (destination, slot) = (try s.caches.lookupBlocks(modelID: k.modelID).get(), 0)
+                (destination, slot) = (try s.caches.lookupBlocks(modelID: k.modelID), 0)
             case .key:
                 throw APIError.paramInvalid("a push names its destination by cache_key_by_id or blocks_cache_key")
             }
@@ -372,31 +372,26 @@ struct PeerTransferService: Sendable {
         ).json
     }
 
-    private func checkPushData(_ head: HTTPRequestHead, _ params: [String: String]) -> APIError? {
-        do {
-            let requester = try authorize(head.headers)
-            guard let pending = core.state.withLock({ $0.transfers.push(params["transfer_id"] ?? "") }),
-                pending.requester == requester
-            else {
-                return APIError(
-                    .LLM_KV_CACHE_NOT_EXIST,
-                    "no push \(params["transfer_id"] ?? "") is prepared (expired or unknown)"
-                )
-            }
-            guard let index = Self.shareIndex(params), pending.stripes.shares.indices.contains(index) else {
-                return APIError(.LLM_KV_CACHE_NOT_EXIST, "push \(params["transfer_id"] ?? "") has no such share")
-            }
-            let expected = FrameFormat.encodedLength(
-                payload: pending.stripes.shares[index].count,
-                frameSize: FrameFormat.defaultFrameSize
+    private func checkPushData(_ head: HTTPRequestHead, _ params: [String: String]) throws(APIError) {
+        let requester = try authorize(head.headers)
+        guard let pending = core.state.withLock({ $0.transfers.push(params["transfer_id"] ?? "") }),
+            pending.requester == requester
+        else {
+            throw APIError(
+                .LLM_KV_CACHE_NOT_EXIST,
+                "no push \(params["transfer_id"] ?? "") is prepared (expired or unknown)"
             )
-            guard case .contentLength(let length) = head.framing, length == expected else {
-                dropPush(params["transfer_id"] ?? "")
-                return .paramInvalid("pushed data must be exactly \(expected) bytes (Content-Length)")
-            }
-            return nil
-        } catch {
-            return error
+        }
+        guard let index = Self.shareIndex(params), pending.stripes.shares.indices.contains(index) else {
+            throw APIError(.LLM_KV_CACHE_NOT_EXIST, "push \(params["transfer_id"] ?? "") has no such share")
+        }
+        let expected = FrameFormat.encodedLength(
+            payload: pending.stripes.shares[index].count,
+            frameSize: FrameFormat.defaultFrameSize
+        )
+        guard case .contentLength(let length) = head.framing, length == expected else {
+            dropPush(params["transfer_id"] ?? "")
+            throw .paramInvalid("pushed data must be exactly \(expected) bytes (Content-Length)")
         }
     }
 
@@ -428,15 +423,16 @@ struct PeerTransferService: Sendable {
             dropPush(ctx.param("transfer_id"))
             throw APIError(.LLM_KV_CACHE_NOT_EXIST, "the prepared push is gone (expired or its cache was freed)")
         }
-        switch sink.finish() {
-        case .success(let bytes):
-            if let requester = try? authorize(ctx.request.headers) {
-                core.state.withLock { $0.links.count(requester, pulled: UInt64(bytes)) }
-            }
-            return .json(200, ["status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(bytes))])
-        case .failure(let e):
-            throw APIError(.LLM_FAILED, "pushed data rejected: \(e)")
+        let bytes: Int
+        do {
+            bytes = try sink.finish()
+        } catch {
+            throw APIError(.LLM_FAILED, "pushed data rejected: \(error)")
         }
+        if let requester = try? authorize(ctx.request.headers) {
+            core.state.withLock { $0.links.count(requester, pulled: UInt64(bytes)) }
+        }
+        return .json(200, ["status": "LLM_SUCCESS", "code": 0, "bytes": JSONValue(Int64(bytes))])
     }
     /// A key whose lease ran out answers 410 KV_LEASE_EXPIRED (CONTRACT §11), never bytes.
     static func checkLease(_ s: NodeState, _ key: LeasedKey, nowMs: Int64) throws(APIError) {

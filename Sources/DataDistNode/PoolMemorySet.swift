@@ -13,16 +13,16 @@ struct PoolMemorySet: Sendable {
 
     /// Reserves the address space of every pool (with `--shm-dir`: creates, locks and maps the pool files);
     /// a failure names the flag.
-    static func reserve(_ config: NodeConfiguration) -> Result<PoolMemorySet, NodeStartError> {
+    static func reserve(_ config: NodeConfiguration) throws(NodeStartError) -> PoolMemorySet {
         var shmDir: String?
         if let dir = config.shmDir {
             guard let resolved = realpath(dir, nil) else {
-                return .failure(NodeStartError(message: "--shm-dir: \(dir): \(SharedMemoryPool.errorText())"))
+                throw NodeStartError(message: "--shm-dir: \(dir): \(SharedMemoryPool.errorText())")
             }
             shmDir = String(cString: resolved)
             free(resolved)
             if let complaint = SharedMemoryPool.roomCheck(dir: shmDir!, config: config) {
-                return .failure(NodeStartError(message: complaint))
+                throw NodeStartError(message: complaint)
             }
         }
         var pools: [[Placement: PoolMemory]] = []
@@ -33,7 +33,7 @@ struct PoolMemorySet: Sendable {
                 (.host, config.hostPoolBytes, "--host-pool"),
             ] {
                 guard bytes <= UInt64(Int.max) else {
-                    return .failure(NodeStartError(message: "\(flag): cannot reserve \(bytes) bytes of address space"))
+                    throw NodeStartError(message: "\(flag): cannot reserve \(bytes) bytes of address space")
                 }
                 if let shmDir {
                     let name = SharedMemoryPool.fileName(
@@ -41,24 +41,27 @@ struct PoolMemorySet: Sendable {
                         placement: placement,
                         deviceID: deviceID
                     )
-                    switch SharedMemoryPool.map(dir: shmDir, name: name, capacity: Int(bytes), mode: config.shmMode) {
-                    case .success(let memory): set[placement] = memory
-                    case .failure(let e):
+                    do {
+                        set[placement] = try SharedMemoryPool.map(
+                            dir: shmDir,
+                            name: name,
+                            capacity: Int(bytes),
+                            mode: config.shmMode
+                        )
+                    } catch {
                         for memory in pools.flatMap(\.values) + set.values { memory.removeFile() }
-                        return .failure(e)
+                        throw error
                     }
                 } else {
                     guard let memory = PoolMemory(capacity: Int(bytes)) else {
-                        return .failure(
-                            NodeStartError(message: "\(flag): cannot reserve \(bytes) bytes of address space")
-                        )
+                        throw NodeStartError(message: "\(flag): cannot reserve \(bytes) bytes of address space")
                     }
                     set[placement] = memory
                 }
             }
             pools.append(set)
         }
-        return .success(PoolMemorySet(pools: pools, shmDir: shmDir))
+        return PoolMemorySet(pools: pools, shmDir: shmDir)
     }
 
     private init(pools: [[Placement: PoolMemory]], shmDir: String?) {

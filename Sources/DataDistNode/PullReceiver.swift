@@ -74,7 +74,11 @@ struct PullReceiver {
         }
         guard !rest.isEmpty else { return true }
         if decoder!.consume(UnsafeRawBufferPointer(rebasing: rest)) { return true }
-        if case .failure(let e) = decoder!.finish() { return fail(APIError(.LLM_FAILED, "transfer rejected: \(e)")) }
+        do {
+            _ = try decoder!.finish()
+        } catch {
+            return fail(APIError(.LLM_FAILED, "transfer rejected: \(error)"))
+        }
         return fail(APIError(.LLM_FAILED, "transfer rejected"))
     }
 
@@ -87,9 +91,10 @@ struct PullReceiver {
     func finish() throws(APIError) -> Int {
         if let error { throw error }
         guard let decoder else { throw APIError(.LLM_FAILED, "the transfer ended before its preamble") }
-        switch decoder.finish() {
-        case .success(let n): return n
-        case .failure(let e): throw APIError(.LLM_FAILED, "transfer rejected: \(e)")
+        do {
+            return try decoder.finish()
+        } catch {
+            throw APIError(.LLM_FAILED, "transfer rejected: \(error)")
         }
     }
 }

@@ -33,19 +33,19 @@ final class RegionMapping: @unchecked Sendable {
         shmDir: String,
         offset: Int,
         size: Int
-    ) -> Result<RegionMapping, APIError> {
+    ) throws(APIError) -> RegionMapping {
         let path = ([shmDir] + components).joined(separator: "/")
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         guard offset >= 0, offset % page == 0 else {
-            return .failure(.paramInvalid("'offset' \(offset) is not a multiple of the page size \(page)"))
+            throw .paramInvalid("'offset' \(offset) is not a multiple of the page size \(page)")
         }
-        guard size > 0 else { return .failure(.paramInvalid("'size' must be > 0")) }
+        guard size > 0 else { throw .paramInvalid("'size' must be > 0") }
         var dirFD = Glibc.open(shmDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dirFD >= 0 else { return .failure(.paramInvalid("\(shmDir): \(SharedMemoryPool.errorText())")) }
+        guard dirFD >= 0 else { throw .paramInvalid("\(shmDir): \(SharedMemoryPool.errorText())") }
         defer { close(dirFD) }
         for name in components.dropLast() {
             let next = openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            guard next >= 0 else { return .failure(refusal(path, in: dirFD, component: name, errno: errno)) }
+            guard next >= 0 else { throw refusal(path, in: dirFD, component: name, errno: errno) }
             close(dirFD)
             dirFD = next
         }
@@ -53,32 +53,29 @@ final class RegionMapping: @unchecked Sendable {
         // Look before opening: a FIFO or a device must never be opened (opening has effects of its own).
         var seen = stat()
         guard fstatat(dirFD, name, &seen, AT_SYMLINK_NOFOLLOW) == 0 else {
-            return .failure(refusal(path, in: dirFD, component: name, errno: errno))
+            throw refusal(path, in: dirFD, component: name, errno: errno)
         }
-        if let why = unfit(seen, path: path) { return .failure(why) }
+        try checkFit(seen, path: path)
         let fd = openat(dirFD, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(refusal(path, in: dirFD, component: name, errno: errno)) }
+        guard fd >= 0 else { throw refusal(path, in: dirFD, component: name, errno: errno) }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0, st.st_dev == seen.st_dev, st.st_ino == seen.st_ino else {
-            return .failure(.paramInvalid("\(path) changed while it was being opened"))
+            throw .paramInvalid("\(path) changed while it was being opened")
         }
-        if let why = unfit(st, path: path) { return .failure(why) }
+        try checkFit(st, path: path)
         guard offset <= Int(st.st_size), size <= Int(st.st_size) - offset else {
-            return .failure(
-                .paramInvalid("[\(offset), \(offset) + \(size)) does not lie inside \(path) of \(st.st_size) bytes")
-            )
+            throw .paramInvalid("[\(offset), \(offset) + \(size)) does not lie inside \(path) of \(st.st_size) bytes")
         }
         let p = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off_t(offset))
         guard let p, p != MAP_FAILED else {
-            return .failure(
-                APIError(.LLM_FAILED, "cannot map \(size) bytes of \(path): \(SharedMemoryPool.errorText())")
-            )
+            throw APIError(.LLM_FAILED, "cannot map \(size) bytes of \(path): \(SharedMemoryPool.errorText())")
         }
-        return .success(RegionMapping(base: p, size: size))
+        return RegionMapping(base: p, size: size)
     }
 
-    private static func unfit(_ st: stat, path: String) -> APIError? {
+    /// A regular file owned by this user with one name, else LLM_PARAM_INVALID saying what it is.
+    private static func checkFit(_ st: stat, path: String) throws(APIError) {
         guard st.st_mode & S_IFMT == S_IFREG else {
             let kind =
                 switch st.st_mode & S_IFMT {
@@ -89,16 +86,15 @@ final class RegionMapping: @unchecked Sendable {
                 case S_IFCHR, S_IFBLK: "a device"
                 default: "not a regular file"
                 }
-            return .paramInvalid("\(path) is \(kind), not a regular file")
+            throw .paramInvalid("\(path) is \(kind), not a regular file")
         }
         guard st.st_uid == geteuid() else {
-            return .paramInvalid("\(path) is owned by uid \(st.st_uid), not by this node's user (uid \(geteuid()))")
+            throw .paramInvalid("\(path) is owned by uid \(st.st_uid), not by this node's user (uid \(geteuid()))")
         }
         // A second name could be a hard link from outside the directory: the file must have only this one.
         guard st.st_nlink == 1 else {
-            return .paramInvalid("\(path) has \(st.st_nlink) hard links; a region's file must have exactly one")
+            throw .paramInvalid("\(path) has \(st.st_nlink) hard links; a region's file must have exactly one")
         }
-        return nil
     }
 
     private static func refusal(_ path: String, in dirFD: Int32, component: String, errno e: Int32) -> APIError {

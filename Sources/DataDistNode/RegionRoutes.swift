@@ -52,17 +52,22 @@ struct RegionRoutes: Sendable {
         let size = try f.requiredInt64("size")
         guard size > 0 else { throw .paramInvalid("'size' must be > 0, got \(size)") }
         // An absolute path may use the directory as configured or as resolved (links in it followed).
-        var parsed = RegionPath.components(path, shmDir: shmDir)
-        if case .failure = parsed, let given = core.config.shmDir, given != shmDir, path.hasPrefix("/") {
-            parsed = RegionPath.components(path, shmDir: given.hasSuffix("/") ? String(given.dropLast()) : given)
+        let components: [String]
+        do {
+            components = try RegionPath.components(path, shmDir: shmDir)
+        } catch {
+            guard let given = core.config.shmDir, given != shmDir, path.hasPrefix("/") else { throw error }
+            components = try RegionPath.components(
+                path,
+                shmDir: given.hasSuffix("/") ? String(given.dropLast()) : given
+            )
         }
-        let components = try parsed.get()
         let mapping = try RegionMapping.open(
             components: components,
             shmDir: shmDir,
             offset: Int(offset),
             size: Int(size)
-        ).get()
+        )
         let region = core.state.withLock { s in
             let region = s.regions.add(
                 path: ([shmDir] + components).joined(separator: "/"),
@@ -124,7 +129,7 @@ struct RegionRequest: Sendable {
         }
         var offsets: [Int64] = []
         for item in items {
-            offsets.append(try JSONInteger.int64(item, field: "region.tensor_offsets", in: 0...Int64.max).get())
+            offsets.append(try JSONInteger.int64(item, field: "region.tensor_offsets", in: 0...Int64.max))
         }
         return RegionRequest(regionID: id, tensorOffsets: offsets)
     }
@@ -135,6 +140,6 @@ struct RegionRequest: Sendable {
         guard core.config.deviceIDs.count == 1 else {
             throw .paramInvalid("a region-backed cache needs a single-device node (this one serves several)")
         }
-        return try s.regions.placement(regionID: regionID, tensorOffsets: tensorOffsets, desc: desc).get()
+        return try s.regions.placement(regionID: regionID, tensorOffsets: tensorOffsets, desc: desc)
     }
 }

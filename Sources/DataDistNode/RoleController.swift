@@ -43,11 +43,11 @@ final class RoleController: Sendable {
     /// Synchronous form, for the queue and for tests. `accepted` is called once the checks of §4 passed and the
     /// switch is under way (with the `GET` body showing its phase); the result is the switch's outcome.
     func apply(_ body: JSONValue, accepted: ((JSONValue) -> Void)? = nil) throws(APIError) -> JSONValue {
-        let request = try RoleSwitchRequest.decode(body).get()
+        let request = try RoleSwitchRequest.decode(body)
         // Steps 2–7 (7 only when refusing to unlink), then the in-progress mark or the drain, atomically with
         // respect to links.
         let (plan, current) = try core.state.withLock { s throws(APIError) -> (RoleSwitchPlan, HTTPServer?) in
-            let plan = try s.role.plan(request, linkedClusters: s.links.busyClusterIDs).get()
+            let plan = try s.role.plan(request, linkedClusters: s.links.busyClusterIDs)
             if request.unlink == .refuse {
                 s.switchInProgress = true
                 // Only an asynchronous switch shows its phase; a plain one keeps the revision-1 body.

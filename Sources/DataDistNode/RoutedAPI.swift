@@ -52,8 +52,10 @@ struct RoutedAPI: HTTPHandler {
         }
         switch match {
         case .found(let route, let params):
-            if let refusal = route.streamed?.check(head, params) {
-                return .reject(counted(route.label, .error(refusal)))
+            do {
+                try route.streamed?.check(head, params)
+            } catch {
+                return .reject(counted(route.label, .error(error)))
             }
             let sink = streamed?.sink(head, params)
             let label = route.label

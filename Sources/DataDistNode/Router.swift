@@ -50,7 +50,7 @@ struct StreamedBody: Sendable {
     /// The largest body accepted.
     let limit: @Sendable () -> Int
     /// Refuses a request from its head alone (wrong length, unknown target) before any body byte is read.
-    let check: @Sendable (HTTPRequestHead, [String: String]) -> APIError?
+    let check: @Sendable (HTTPRequestHead, [String: String]) throws(APIError) -> Void
     /// Where the body goes; nil falls back to buffering (the handler then re-checks).
     let sink: @Sendable (HTTPRequestHead, [String: String]) -> (any HTTPBodySink)?
 }
@@ -233,11 +233,6 @@ extension Router {
         guard case .found(let route, _) = match(method: head.method, path: head.path), let streamed = route.streamed
         else { return json }
         return streamed.limit()
-    }
-
-    /// A streamed route's head check, for a match already made.
-    func checkStreamed(_ head: HTTPRequestHead, route: Route, params: [String: String]) -> APIError? {
-        route.streamed?.check(head, params)
     }
 
     /// A streamed route's sink.

@@ -10,25 +10,25 @@ enum SharedMemoryPool {
     }
 
     /// Creates (or replaces a dead node's) pool file `name` in `dir`, locks it, sizes it and maps it.
-    static func map(dir: String, name: String, capacity: Int, mode: UInt32) -> Result<PoolMemory, NodeStartError> {
+    static func map(dir: String, name: String, capacity: Int, mode: UInt32) throws(NodeStartError) -> PoolMemory {
         let path = dir + "/" + name
-        func fail(_ why: String) -> Result<PoolMemory, NodeStartError> {
-            .failure(NodeStartError(message: "--shm-dir: \(path): \(why)"))
-        }
+        func refusal(_ why: String) -> NodeStartError { NodeStartError(message: "--shm-dir: \(path): \(why)") }
         let dirFD = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dirFD >= 0 else { return .failure(NodeStartError(message: "--shm-dir: \(dir): \(errorText())")) }
+        guard dirFD >= 0 else { throw NodeStartError(message: "--shm-dir: \(dir): \(errorText())") }
         defer { close(dirFD) }
         // A few rounds: a replaced file, or a file another starting node swapped under us, is opened again.
         for _ in 0..<4 {
             let fd = openat(dirFD, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode_t(mode))
-            guard fd >= 0 else { return fail(errorText()) }
+            guard fd >= 0 else { throw refusal(errorText()) }
             if flock(fd, LOCK_EX | LOCK_NB) != 0 {
                 let e = errno
                 close(fd)
                 if e == EWOULDBLOCK {
-                    return fail("held by a live node (advisory lock); stop it or use another --cluster-id or --shm-dir")
+                    throw refusal(
+                        "held by a live node (advisory lock); stop it or use another --cluster-id or --shm-dir"
+                    )
                 }
-                return fail("cannot lock: \(String(cString: strerror(e)))")
+                throw refusal("cannot lock: \(String(cString: strerror(e)))")
             }
             var opened = stat()
             var named = stat()
@@ -40,11 +40,11 @@ enum SharedMemoryPool {
             }
             guard opened.st_mode & S_IFMT == S_IFREG else {
                 close(fd)
-                return fail("not a regular file")
+                throw refusal("not a regular file")
             }
             guard opened.st_uid == geteuid() else {
                 close(fd)
-                return fail("owned by uid \(opened.st_uid), not this node's user \(geteuid())")
+                throw refusal("owned by uid \(opened.st_uid), not this node's user \(geteuid())")
             }
             if opened.st_size != 0 {
                 // A dead node's file (nobody holds its lock): a fresh file replaces it, so that an engine
@@ -58,21 +58,21 @@ enum SharedMemoryPool {
                 let why = errorText()
                 unlinkat(dirFD, name, 0)
                 close(fd)
-                return fail(why)
+                throw refusal(why)
             }
             let p = mmap(nil, capacity, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
             guard let p, p != MAP_FAILED else {
                 let why = errorText()
                 unlinkat(dirFD, name, 0)
                 close(fd)
-                return fail("cannot map \(capacity) bytes: \(why)")
+                throw refusal("cannot map \(capacity) bytes: \(why)")
             }
             // Huge pages for shmem follow /sys/kernel/mm/transparent_hugepage/shmem_enabled ("advise" honours
             // this); the file is sparse, so pages are taken on first touch and then kept, as for anonymous pools.
             _ = madvise(p, capacity, MADV_HUGEPAGE)
-            return .success(PoolMemory(shared: p, capacity: capacity, path: path, fd: fd))
+            return PoolMemory(shared: p, capacity: capacity, path: path, fd: fd)
         }
-        return fail("the file kept changing while it was being opened")
+        throw refusal("the file kept changing while it was being opened")
     }
 
     /// A tmpfs that runs out of pages answers a write into a sparse mapping with SIGBUS, so a directory

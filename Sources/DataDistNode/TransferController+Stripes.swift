@@ -42,8 +42,12 @@ extension TransferController {
                 return true
             }
         } catch {
-            if error.kind == .aborted, case .failure(let e) = decoder.finish(), decoder.receivedBytes > 0 {
-                return .failure(APIError(.LLM_FAILED, "transfer rejected: stream \(request.index): \(e)"))
+            if error.kind == .aborted, decoder.receivedBytes > 0 {
+                do {
+                    _ = try decoder.finish()
+                } catch {
+                    return .failure(APIError(.LLM_FAILED, "transfer rejected: stream \(request.index): \(error)"))
+                }
             }
             let e = Self.transferError(error, route: route, timeoutMs: timeoutMs)
             // The owner dropped the transfer's streams because another one broke off: the transfer failed, the
@@ -53,13 +57,12 @@ extension TransferController {
             }
             return .failure(e)
         }
-        switch decoder.finish() {
-        case .success(let n):
-            return .success(n)
-        case .failure(let e):
+        do {
+            return .success(try decoder.finish())
+        } catch {
             // The exchange completed but did not verify: the connection must not carry another request.
             core.peers.discardConnections(peer: route.address)
-            return .failure(APIError(.LLM_FAILED, "transfer rejected: stream \(request.index): \(e)"))
+            return .failure(APIError(.LLM_FAILED, "transfer rejected: stream \(request.index): \(error)"))
         }
     }
 
@@ -115,7 +118,7 @@ extension TransferController {
     func releaseStreams(_ streamID: String, route: Route) {
         let calls = core.peerCalls
         BlockingWorkers(name: "datadist-notice").async {
-            _ = calls.post(
+            _ = try? calls.post(
                 route.address,
                 "/v1/peer/pull/stream/release",
                 ["stream_id": .string(streamID)],

@@ -46,8 +46,8 @@ final class TransferController: Sendable {
         completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void
     ) throws(APIError) {
         let prepared = try preparePull(cacheID, op, selector)
-        run(.pull, prepared, completion) {
-            self.runPull($0, op, selector, $1, timeoutMs: timeoutMs, control: control)
+        run(.pull, prepared, completion) { cache, route throws(APIError) in
+            try self.runPull(cache, op, selector, route, timeoutMs: timeoutMs, control: control)
         }
     }
 
@@ -56,12 +56,13 @@ final class TransferController: Sendable {
         _ kind: TransferMetrics.Kind,
         _ prepared: (CacheInfo, Route),
         _ completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void,
-        _ body: @escaping @Sendable (CacheInfo, Route) -> Result<Int, APIError>
+        _ body: @escaping @Sendable (CacheInfo, Route) throws(APIError) -> Int
     ) {
         workers.async {
             let (cache, route) = prepared
             let started = ContinuousClock.now
-            let result = body(cache, route)
+            // The worker's outcome, a value: recorded and answered after the pin is released.
+            let result = Result { () throws(APIError) in try body(cache, route) }
             self.core.state.withLock { s in
                 _ = s.caches.unpin(cache.id)
                 s.activeTransfers -= 1
@@ -79,14 +80,14 @@ final class TransferController: Sendable {
     {
         let gate: CacheRoleGate
         if case .pullBlocks = op { gate = .pullBlocks } else { gate = .pullCache }
-        if let e = CacheRoleGate.check(gate, role: core.state.withLock { $0.role.gateRole }) { throw e }
+        try CacheRoleGate.check(gate, role: core.state.withLock { $0.role.gateRole })
         if selector.clusterID == core.config.clusterID {
             throw .paramInvalid("cannot pull from this node's own cluster id \(selector.clusterID)")
         }
-        let dst = try core.state.withLock { s throws(APIError) in try s.caches.localCache(cacheID).get() }
+        let dst = try core.state.withLock { s throws(APIError) in try s.caches.localCache(cacheID) }
         switch op {
-        case .pullCache(let o): if let e = TransferPlanner.checkPullCacheDestination(dst.geometry, o) { throw e }
-        case .pullBlocks(let o): if let e = TransferPlanner.checkPullBlocksDestination(dst.geometry, o) { throw e }
+        case .pullCache(let o): try TransferPlanner.checkPullCacheDestination(dst.geometry, o)
+        case .pullBlocks(let o): try TransferPlanner.checkPullBlocksDestination(dst.geometry, o)
         case .pushCache, .pushBlocks: throw .paramInvalid("not a pull")
         }
         let route = try route(to: selector.clusterID)
@@ -105,38 +106,43 @@ final class TransferController: Sendable {
         _ route: Route,
         timeoutMs: Int,
         control: TransferControl?
-    ) -> Result<Int, APIError> {
+    ) throws(APIError) -> Int {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
         let received: (verified: Int, transferID: String?)
-        switch receivePull(dst, op, selector, route, timeoutMs: timeoutMs, deadline: deadline, control: control) {
-        case .success(let r): received = r
-        case .failure(let e) where control?.isCancelled == true:
-            _ = e
-            return .failure(TransferControl.cancelledError)
-        case .failure(let e):
+        do throws(APIError) {
+            received = try receivePull(
+                dst,
+                op,
+                selector,
+                route,
+                timeoutMs: timeoutMs,
+                deadline: deadline,
+                control: control
+            )
+        } catch  where control?.isCancelled == true {
+            throw TransferControl.cancelledError
+        } catch {
             // CONTRACT §6: a failed pull leaves the prompt's key bound, and says so.
             guard case .key(let key) = selector, !key.identity.isPrefix, case .pullCache = op,
-                e.status != .LLM_KV_CACHE_NOT_EXIST, e.status != .KV_LEASE_EXPIRED
-            else { return .failure(e) }
-            return .failure(
-                APIError(
-                    e.status,
-                    "\(e.message); the key stays bound on cluster \(route.remote) and can be pulled again"
-                )
+                error.status != .LLM_KV_CACHE_NOT_EXIST, error.status != .KV_LEASE_EXPIRED
+            else { throw error }
+            throw APIError(
+                error.status,
+                "\(error.message); the key stays bound on cluster \(route.remote) and can be pulled again"
             )
         }
         // Verified: now (and only now) the owner may consume the key — unless the pull was cancelled meanwhile.
-        if control?.isCancelled == true { return .failure(TransferControl.cancelledError) }
+        if control?.isCancelled == true { throw TransferControl.cancelledError }
         if let transferID = received.transferID {
-            if let failure = acknowledge(transferID, route: route, deadline: deadline) { return .failure(failure) }
+            try acknowledge(transferID, route: route, deadline: deadline)
         }
-        return .success(received.verified)
+        return received.verified
     }
 
     /// Sends the ack that consumes the key. The owner answers a repeated ack with success, so an ack whose answer
     /// was lost (connection closed, garbled, late) is retried until the pull's deadline; only when the outcome stays
     /// unknown does the pull fail, saying the key may have been consumed. A refusal is final.
-    private func acknowledge(_ transferID: String, route: Route, deadline: ContinuousClock.Instant) -> APIError? {
+    private func acknowledge(_ transferID: String, route: Route, deadline: ContinuousClock.Instant) throws(APIError) {
         var attempt = 0
         while true {
             attempt += 1
@@ -145,24 +151,25 @@ final class TransferController: Sendable {
             // must not be lost to a tight bound), at least 100 ms for the others, never past the deadline.
             let remaining = Int((deadline - ContinuousClock.now).milliseconds)
             let bound = attempt == 1 ? max(1000, remaining / 2) : max(1, min(remaining, max(100, remaining / 2)))
-            switch core.peerCalls.post(
-                route.address,
-                "/v1/peer/pull/ack",
-                ["transfer_id": .string(transferID)],
-                timeoutMs: bound,
-                link: route.credential
-            ) {
-            case .success:
-                return nil
-            case .failure(.refused(let e, let status)):
-                return Self.ackError(.refused(e, httpStatus: status), route: route)
-            case .failure(let f):
+            do throws(PeerCalls.Failure) {
+                _ = try core.peerCalls.post(
+                    route.address,
+                    "/v1/peer/pull/ack",
+                    ["transfer_id": .string(transferID)],
+                    timeoutMs: bound,
+                    link: route.credential
+                )
+                return
+            } catch {
+                if case .refused(let e, let status) = error {
+                    throw Self.ackError(.refused(e, httpStatus: status), route: route)
+                }
                 if ContinuousClock.now + .milliseconds(20) < deadline {
                     usleep(UInt32(min(100, 10 * attempt)) * 1000)  // a short pause between tries, inside the bound
                     continue
                 }
-                let e = Self.ackError(f, route: route)
-                return APIError(
+                let e = Self.ackError(error, route: route)
+                throw APIError(
                     e.status,
                     "\(e.message); after \(attempt) tries the outcome is unknown: the key may have been consumed"
                 )
@@ -180,7 +187,7 @@ final class TransferController: Sendable {
         timeoutMs: Int,
         deadline: ContinuousClock.Instant,
         control: TransferControl?
-    ) -> Result<(verified: Int, transferID: String?), APIError> {
+    ) throws(APIError) -> (verified: Int, transferID: String?) {
         let memory = core.memory
         let devices = memory.deviceCount
         let offer = StripeOffer.of(
@@ -296,20 +303,18 @@ final class TransferController: Sendable {
         switch (firstStream, streams.wait()) {
         case (_, .failure(let e)), (.failure(let e), _):
             if let id = receiver.preamble?.streamID { releaseStreams(id, route: route) }
-            return .failure(e)
+            throw e
         case (.success(let first), .success(let rest)): verified = first + rest
         }
         // libcurl checks its timer only now and then: a fast transfer can finish past a tiny bound. The
         // bound is the contract, so enforce it here, before anything is acknowledged.
         if ContinuousClock.now > deadline {
-            return .failure(
-                APIError(
-                    .LLM_TIMEOUT,
-                    "the pull from cluster \(route.remote) took longer than its \(timeoutMs) ms bound"
-                )
+            throw APIError(
+                .LLM_TIMEOUT,
+                "the pull from cluster \(route.remote) took longer than its \(timeoutMs) ms bound"
             )
         }
-        return .success((verified, receiver.preamble?.transferID))
+        return (verified, receiver.preamble?.transferID)
     }
 
     // MARK: push
@@ -323,10 +328,10 @@ final class TransferController: Sendable {
         completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void
     ) throws(APIError) {
         let prepared: (CacheInfo, Route)
-        let src = try core.state.withLock { s throws(APIError) in try s.caches.localCache(cacheID).get() }
+        let src = try core.state.withLock { s throws(APIError) in try s.caches.localCache(cacheID) }
         switch op {
-        case .pushCache(let o): if let e = TransferPlanner.checkPushCacheSource(src.geometry, o) { throw e }
-        case .pushBlocks(let o): if let e = TransferPlanner.checkPushBlocksSource(src.geometry, o) { throw e }
+        case .pushCache(let o): try TransferPlanner.checkPushCacheSource(src.geometry, o)
+        case .pushBlocks(let o): try TransferPlanner.checkPushBlocksSource(src.geometry, o)
         case .pullCache, .pullBlocks: throw APIError.paramInvalid("not a push")
         }
         if selector.clusterID == core.config.clusterID {
@@ -339,8 +344,8 @@ final class TransferController: Sendable {
             s.activeTransfers += 1
         }
         prepared = (src, route)
-        run(.push, prepared, completion) {
-            self.runPush($0, op, selector, $1, timeoutMs: timeoutMs, control: control)
+        run(.push, prepared, completion) { cache, route throws(APIError) in
+            try self.runPush(cache, op, selector, route, timeoutMs: timeoutMs, control: control)
         }
     }
 
@@ -351,7 +356,7 @@ final class TransferController: Sendable {
         _ route: Route,
         timeoutMs: Int,
         control: TransferControl?
-    ) -> Result<Int, APIError> {
+    ) throws(APIError) -> Int {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
         let devices = core.memory.deviceCount
         let calls = core.peerCalls
@@ -368,49 +373,38 @@ final class TransferController: Sendable {
             striping: offer
         ).json
         let answer: JSONValue
-        switch calls.post(
-            route.address,
-            "/v1/peer/push/prepare",
-            prepareBody,
-            timeoutMs: timeoutMs,
-            link: route.credential
-        ) {
-        case .failure(let f): return .failure(Self.callError(f, route: route))
-        case .success(let a): answer = a
+        do throws(PeerCalls.Failure) {
+            answer = try calls.post(
+                route.address,
+                "/v1/peer/push/prepare",
+                prepareBody,
+                timeoutMs: timeoutMs,
+                link: route.credential
+            )
+        } catch {
+            throw Self.callError(error, route: route)
         }
         guard let pushPlan = try? PushPlan.decode(answer) else {
-            return .failure(APIError(.LLM_FAILED, "cluster \(route.remote) answered the push with a malformed plan"))
+            throw APIError(.LLM_FAILED, "cluster \(route.remote) answered the push with a malformed plan")
         }
         let (transferID, dstGeometry, slot, payload, frameSize) = (
             pushPlan.transferID, pushPlan.dstGeometry, pushPlan.dstSlot, pushPlan.payloadBytes, pushPlan.frameSize
         )
-        let plan: TransferPlan
-        do throws(APIError) {
-            plan = try op.plan(destination: dstGeometry, source: src.geometry, slot: slot)
-        } catch {
-            return .failure(error)
-        }
+        let plan = try op.plan(destination: dstGeometry, source: src.geometry, slot: slot)
         guard Int(payload) == plan.totalBytes * devices else {
-            return .failure(
-                APIError(
-                    .LLM_FAILED,
-                    "cluster \(route.remote) expects \(payload) bytes, the plan has \(plan.totalBytes * devices)"
-                )
+            throw APIError(
+                .LLM_FAILED,
+                "cluster \(route.remote) expects \(payload) bytes, the plan has \(plan.totalBytes * devices)"
             )
         }
-        let stripes: TransferStripes
-        do throws(APIError) {
-            stripes = try TransferStripes(
-                payloadBytes: payload,
-                frameSize: frameSize,
-                count: pushPlan.streams,
-                maxCount: offer?.maxStreams ?? 1
-            )
-        } catch {
-            return .failure(error)
-        }
+        let stripes = try TransferStripes(
+            payloadBytes: payload,
+            frameSize: frameSize,
+            count: pushPlan.streams,
+            maxCount: offer?.maxStreams ?? 1
+        )
         if stripes.count > 1 {
-            return pushStriped(
+            return try pushStriped(
                 src,
                 plan.source,
                 stripes,
@@ -427,7 +421,7 @@ final class TransferController: Sendable {
         do {
             encoder = try FrameEncoder(regions: regions, frameSize: Int(frameSize))
         } catch {
-            return .failure(APIError(.LLM_FAILED, "cannot frame the push: \(error)"))
+            throw APIError(.LLM_FAILED, "cannot frame the push: \(error)")
         }
         let remaining = max(1, Int((deadline - ContinuousClock.now).milliseconds))
         let stream = PeerUploadStream(
@@ -452,16 +446,17 @@ final class TransferController: Sendable {
         do {
             _ = try core.peers.perform(request)
         } catch {
-            if control?.isCancelled == true { return .failure(TransferControl.cancelledError) }
-            return .failure(Self.transferError(error, route: route, timeoutMs: timeoutMs))
+            if control?.isCancelled == true { throw TransferControl.cancelledError }
+            throw Self.transferError(error, route: route, timeoutMs: timeoutMs)
         }
         control?.add(encoder.payloadLength)
         if ContinuousClock.now > deadline {
-            return .failure(
-                APIError(.LLM_TIMEOUT, "the push to cluster \(route.remote) took longer than its \(timeoutMs) ms bound")
+            throw APIError(
+                .LLM_TIMEOUT,
+                "the push to cluster \(route.remote) took longer than its \(timeoutMs) ms bound"
             )
         }
-        return .success(encoder.payloadLength)
+        return encoder.payloadLength
     }
 
     /// A push the receiver split into `stripes`: one data request per share, each on its own thread; done when
@@ -476,7 +471,7 @@ final class TransferController: Sendable {
         timeoutMs: Int,
         deadline: ContinuousClock.Instant,
         control: TransferControl?
-    ) -> Result<Int, APIError> {
+    ) throws(APIError) -> Int {
         control?.setTotal(stripes.payloadBytes)
         let source = core.memory.regions(src, side)
         let streams = StripeStreams(parent: control?.cancellation)
@@ -498,19 +493,17 @@ final class TransferController: Sendable {
         }
         switch streams.wait() {
         case .failure where control?.isCancelled == true:
-            return .failure(TransferControl.cancelledError)
+            throw TransferControl.cancelledError
         case .failure(let e):
-            return .failure(e)
+            throw e
         case .success(let bytes):
             if ContinuousClock.now > deadline {
-                return .failure(
-                    APIError(
-                        .LLM_TIMEOUT,
-                        "the push to cluster \(route.remote) took longer than its \(timeoutMs) ms bound"
-                    )
+                throw APIError(
+                    .LLM_TIMEOUT,
+                    "the push to cluster \(route.remote) took longer than its \(timeoutMs) ms bound"
                 )
             }
-            return .success(bytes)
+            return bytes
         }
     }
 

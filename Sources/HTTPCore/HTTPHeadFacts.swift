@@ -86,45 +86,45 @@ struct HTTPHeadFacts: Sendable {
     /// The framing, keep-alive and expectation of a complete head, or the error that rejects it.
     /// Checks run in a fixed order (400 syntax/framing, 501 coding, 417 expectation) so the answer depends only
     /// on the head, never on how its bytes arrived. The body limit (413) is checked by the caller.
-    func decide(version: HTTPVersion) -> Result<Decision, HTTPParseError> {
+    func decide(version: HTTPVersion) throws(HTTPParseError) -> Decision {
         let isHTTP10 = version.minor == 0
         if hostCount == 0 && !isHTTP10 {
-            return .failure(HTTPParseError(.badRequest, "missing Host header"))
+            throw HTTPParseError(.badRequest, "missing Host header")
         }
         if hostCount > 1 {
-            return .failure(HTTPParseError(.badRequest, "duplicate Host header"))
+            throw HTTPParseError(.badRequest, "duplicate Host header")
         }
         if hostInvalid {
-            return .failure(HTTPParseError(.badRequest, "invalid Host header"))
+            throw HTTPParseError(.badRequest, "invalid Host header")
         }
         var framing = HTTPBodyFraming.none
         var lengthOverflow = false
         if transferEncodingCount > 0 {
             if contentLengthCount > 0 {
-                return .failure(HTTPParseError(.badRequest, "both Content-Length and Transfer-Encoding present"))
+                throw HTTPParseError(.badRequest, "both Content-Length and Transfer-Encoding present")
             }
             if isHTTP10 {
-                return .failure(HTTPParseError(.badRequest, "Transfer-Encoding in an HTTP/1.0 request"))
+                throw HTTPParseError(.badRequest, "Transfer-Encoding in an HTTP/1.0 request")
             }
             if transferEncodingCount > 1 {
-                return .failure(HTTPParseError(.notImplemented, "multiple Transfer-Encoding headers not supported"))
+                throw HTTPParseError(.notImplemented, "multiple Transfer-Encoding headers not supported")
             }
             if !transferEncodingIsChunked {
-                return .failure(HTTPParseError(.notImplemented, "only the chunked transfer coding is supported"))
+                throw HTTPParseError(.notImplemented, "only the chunked transfer coding is supported")
             }
             framing = .chunked
         } else if contentLengthCount > 0 {
             if contentLengthCount > 1 {
-                return .failure(HTTPParseError(.badRequest, "duplicate Content-Length header"))
+                throw HTTPParseError(.badRequest, "duplicate Content-Length header")
             }
             switch contentLength {
             case .value(let n): framing = .contentLength(n)
             case .overflow: lengthOverflow = true
-            case .invalid, .absent: return .failure(HTTPParseError(.badRequest, "invalid Content-Length"))
+            case .invalid, .absent: throw HTTPParseError(.badRequest, "invalid Content-Length")
             }
         }
         if expectOther {
-            return .failure(HTTPParseError(.expectationFailed, "unsupported Expect value"))
+            throw HTTPParseError(.expectationFailed, "unsupported Expect value")
         }
         let keepAlive = !connectionClose && (!isHTTP10 || connectionKeepAlive)
         let bodyFollows: Bool
@@ -135,13 +135,11 @@ struct HTTPHeadFacts: Sendable {
         }
         // RFC 9110 §10.1.1: a server must ignore 100-continue from an HTTP/1.0 client.
         let continueWanted = expectContinue && bodyFollows && !isHTTP10
-        return .success(
-            Decision(
-                framing: framing,
-                lengthOverflow: lengthOverflow,
-                keepAlive: keepAlive,
-                expectContinue: continueWanted
-            )
+        return Decision(
+            framing: framing,
+            lengthOverflow: lengthOverflow,
+            keepAlive: keepAlive,
+            expectContinue: continueWanted
         )
     }
 

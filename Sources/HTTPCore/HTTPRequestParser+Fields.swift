@@ -95,13 +95,12 @@ extension HTTPRequestParser {
     /// Validates the head, applies the body limit, and emits `.head` (plus `.end` when there is no body).
     private mutating func completeHead(_ sink: inout HTTPEventSink) {
         let decision: HTTPHeadFacts.Decision
-        switch facts.decide(version: version) {
-        case .failure(let error):
+        do {
+            decision = try facts.decide(version: version)
+        } catch {
             state = .failed
             sink.emit(.error(error))
             return
-        case .success(let d):
-            decision = d
         }
         let head = HTTPRequestHead(
             method: method,

@@ -1,4 +1,5 @@
 import HTTPCore
+import TLSTransport
 
 /// One accepted client socket and its request/response state. Used only on its loop's thread.
 final class Connection {
@@ -47,6 +48,8 @@ final class Connection {
     var isClosed = false
     /// Events currently registered with epoll.
     var registered: UInt32
+    /// The TLS state when the listener serves TLS (CONTRACT §13); nil for plaintext.
+    var tls: ConnectionTLS?
 
     init(
         fd: Int32,
@@ -69,6 +72,8 @@ final class Connection {
     /// A final response is queued (or written): nothing after it is read or answered.
     var closing: Bool { machine.isClosing }
     var lingering: Bool { machine.isLingering }
+    /// The next request may be read: none is in flight, no final answer is queued, the peer has not closed.
+    var wantsRead: Bool { inFlight == nil && !closing && !readClosed }
 
     /// The epoll token: low 32 bits fd, high 32 bits the (truncated) id.
     var token: UInt64 { UInt64(UInt32(truncatingIfNeeded: id)) << 32 | UInt64(UInt32(bitPattern: fd)) }

@@ -97,8 +97,17 @@ extension EventLoop {
             overCap: reserved,
             parser: HTTPRequestParser(limits: configuration.limits, waitsForBodyLimit: true),
             registered: clinux_epollin(),
-            machine: ConnectionStateMachine(now: now, timeouts: timeouts, headerClockAtAccept: reserved)
+            // A TLS handshake runs on the header clock from accept (a client that never finishes it is closed).
+            machine: ConnectionStateMachine(
+                now: now,
+                timeouts: timeouts,
+                headerClockAtAccept: reserved || configuration.tls != nil
+            )
         )
+        guard attachTLS(connection) else {
+            Glibc.close(fd)
+            return nil
+        }
         do {
             _ = try Syscall.run("epoll_ctl add") {
                 clinux_epoll_ctl(epollFD, clinux_epoll_add(), fd, clinux_epollin(), connection.token)
@@ -127,6 +136,10 @@ extension EventLoop {
             close(connection)  // reset or fully closed: nothing can be delivered any more
             return
         }
+        guard let events = tlsEvents(connection, events) else {
+            if !connection.isClosed { service(connection) }  // handshake under way
+            return
+        }
         if events & clinux_epollout() != 0 {
             flush(connection)
         }
@@ -135,23 +148,18 @@ extension EventLoop {
                 drain(connection)
                 return
             }
-            read(connection)
+            // A TLS connection also gets EPOLLIN for a write that waits for readability: read only when it may.
+            if connection.tls == nil || connection.wantsRead { read(connection) }
         }
         service(connection)
     }
 
-    private func read(_ connection: Connection) {
+    func read(_ connection: Connection) {
         // A body gets the whole buffer (fewer syscalls per MiB); a head gets a small read so one busy
         // connection's pipelined requests cannot crowd out the others.
         let size = connection.parser.isInBody ? readBuffer.count : Self.headReadSize
-        let result = Syscall.io { Glibc.read(connection.fd, readBuffer.baseAddress, size) }
-        switch result {
-        case .done(0):
-            connection.readClosed = true
-            for event in connection.parser.finish() {
-                guard handle(event, on: connection) else { break }
-            }
-        case .done(let count):
+        let (count, end) = receive(connection, size: size)
+        if count > 0 {
             connection.sentAnything = true
             feed(connection, UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
             connection.machine.bytesReceived(
@@ -159,14 +167,22 @@ extension EventLoop {
                 inHead: !connection.parser.isIdle && !connection.parser.isInBody,
                 inBody: connection.parser.isInBody
             )
-        case .wouldBlock:
+        }
+        guard !connection.isClosed else { return }
+        switch end {
+        case .open:
             return
+        case .closed:
+            connection.readClosed = true
+            for event in connection.parser.finish() {
+                guard handle(event, on: connection) else { break }
+            }
         case .failed:
             close(connection)
         }
     }
 
-    /// Reads and discards input of a lingering connection until EOF, error, or the byte bound.
+    /// Reads and discards input of a lingering connection (a TLS one's records undecrypted: they are discarded) until EOF, error, or the byte bound.
     private func drain(_ connection: Connection) {
         let result = Syscall.io { Glibc.read(connection.fd, readBuffer.baseAddress, readBuffer.count) }
         switch result {
@@ -185,6 +201,8 @@ extension EventLoop {
     /// Feeds what a response left unread, writes what is queued, moves the connection towards close,
     /// updates epoll.
     func service(_ connection: Connection) {
+        guard !connection.isClosed else { return }
+        readBufferedPlaintext(connection)
         guard !connection.isClosed else { return }
         resumeUnread(connection)
         guard !connection.isClosed else { return }
@@ -233,6 +251,10 @@ extension EventLoop {
 
     /// Queues a final response (with `Connection: close`); nothing after it is read or answered.
     func respondAndClose(_ connection: Connection, _ response: HTTPResponse) {
+        if let tls = connection.tls, !tls.isHandshakeComplete {
+            close(connection)  // no TLS yet to answer through (a handshake that timed out, or over the cap)
+            return
+        }
         abandonSink(connection)
         connection.unread = []
         queue(response, on: connection, close: true, isHead: false)
@@ -269,18 +291,30 @@ extension EventLoop {
 
     /// Writes until the socket is full, the queue is empty, or this pass's byte budget is spent (a large
     /// body must not hold the loop: level-triggered EPOLLOUT brings the connection back next pass).
-    private func flush(_ connection: Connection) {
+    func flush(_ connection: Connection) {
+        if let tls = connection.tls {
+            guard tls.isHandshakeComplete else { return }
+            tls.writeWaitsFor = 0
+        }
         var budget = Self.writeBudget
         while !connection.output.isEmpty && budget > 0 {
-            switch connection.output.write(to: connection.fd, iovecs: iovecs) {
+            switch connection.output.write(to: connection.fd, tls: connection.tls?.session, iovecs: iovecs) {
             case .wrote(let count, let complete):
                 connection.machine.wrote(now: now)
                 budget -= count
                 if !complete { return }
             case .wouldBlock:
                 return
+            case .waitsForReadable:
+                connection.tls?.writeWaitsFor = clinux_epollin()
+                return
             case .failed(let code):
                 log("write failed", code)
+                close(connection)
+                return
+            case .tlsFailed(let reason):
+                log("TLS write failed: \(reason)", nil)
+                connection.tls?.failed = true
                 close(connection)
                 return
             case .producerBroke:
@@ -293,6 +327,7 @@ extension EventLoop {
 
     /// Everything owed is written: half-close and linger so the client reads the last response, not a reset.
     private func startLingering(_ connection: Connection) {
+        sendCloseNotify(connection)
         if connection.readClosed || !Syscall.shutdownWrite(connection.fd) {
             close(connection)
             return
@@ -306,9 +341,9 @@ extension EventLoop {
 
     private func updateInterest(_ connection: Connection) {
         var wanted: UInt32 = 0
-        let reading = connection.inFlight == nil && !connection.closing && !connection.readClosed
-        if connection.lingering || reading { wanted |= clinux_epollin() }
+        if connection.lingering || connection.wantsRead { wanted |= clinux_epollin() }
         if !connection.output.isEmpty && !connection.output.awaitsProducer { wanted |= clinux_epollout() }
+        wanted = tlsInterest(connection, wanted: wanted)
         if wanted != connection.registered {
             connection.registered = wanted
             Syscall.epollModify(epollFD, connection.fd, events: wanted, token: connection.token, logger: logger)
@@ -319,6 +354,7 @@ extension EventLoop {
         guard !connection.isClosed else { return }
         connection.isClosed = true
         connection.machine.closed()
+        sendCloseNotify(connection)
         Glibc.close(connection.fd)
         slots[Int(connection.fd)] = nil
         let last = live.removeLast()

@@ -1,5 +1,6 @@
 import HTTPCore
 import Logging
+import TLSTransport
 
 /// Completes one request. Call exactly once, from any thread; later calls are ignored.
 public struct HTTPResponder: Sendable {
@@ -88,6 +89,8 @@ public struct HTTPServerConfiguration: Sendable {
     /// Where the server says what it otherwise swallows (failed accept, epoll_ctl, writes, refused responses),
     /// at debug level; nil says nothing.
     public var logger: Logger?
+    /// A server context: every accepted connection speaks TLS through it (CONTRACT §13); nil serves plaintext.
+    public var tls: TLSContext?
 
     public init(host: String, port: Int) {
         self.host = host

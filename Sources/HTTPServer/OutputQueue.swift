@@ -1,8 +1,11 @@
 import CLinux
 import Glibc
+import TLSTransport
 
 /// Bytes waiting to be written to one connection: whole arrays (response heads and bodies, never copied) and
-/// producer streams (written from the producer's memory), sent with one gathering write per call.
+/// producer streams (written from the producer's memory), sent with one gathering write per call. Over TLS the
+/// same spans go through `SSL_write` one after another, still from their own memory: the payload is encrypted
+/// into OpenSSL's record buffer, never copied into a staging buffer first.
 struct OutputQueue {
     /// Most iovecs gathered into one sendmsg (producer regions may be small).
     static let maxIOVecs = 64
@@ -17,7 +20,11 @@ struct OutputQueue {
         /// `count` bytes went out; `complete` = every byte offered was accepted (false: socket buffer full).
         case wrote(count: Int, complete: Bool)
         case wouldBlock
+        /// TLS: nothing moved until the socket is readable (the session must read a handshake message first).
+        case waitsForReadable
         case failed(Int32)
+        /// TLS: the session failed (the reason is OpenSSL's).
+        case tlsFailed(String)
         /// A producer handed out fewer or more bytes than it announced: the connection must close.
         case producerBroke
     }
@@ -60,7 +67,8 @@ struct OutputQueue {
     }
 
     /// Writes as much as the socket takes in one call, gathering arrays up to and including the first stream.
-    mutating func write(to fd: Int32, iovecs: UnsafeMutablePointer<iovec>) -> WriteResult {
+    /// With `tls`, the gathered spans go through the session instead of `sendmsg`.
+    mutating func write(to fd: Int32, tls: TLSSession? = nil, iovecs: UnsafeMutablePointer<iovec>) -> WriteResult {
         settle()
         guard !isEmpty else { return .wrote(count: 0, complete: true) }
         let end = min(items.count, first + Self.maxIOVecs)
@@ -73,6 +81,7 @@ struct OutputQueue {
         if awaitsProducer { return .wouldBlock }
         let result = Self.gathering(items[first..<end], offset: offset, iovecs, 0, 0) { count, attempted in
             guard attempted > 0 else { return WriteResult.producerBroke }
+            if let tls { return Self.write(tls, iovecs, count: count, attempted: attempted) }
             switch Syscall.io({ clinux_sendv(fd, iovecs, Int32(count)) }) {
             case .done(let written): return .wrote(count: written, complete: written == attempted)
             case .wouldBlock: return .wouldBlock
@@ -81,6 +90,26 @@ struct OutputQueue {
         }
         if case .wrote(let written, _) = result { consume(written) }
         return result
+    }
+
+    /// Sends the gathered spans through `tls`, each straight from its memory. After a WANT_WRITE the next call
+    /// starts with the same unsent bytes (the queue only moves past what was written), as OpenSSL requires.
+    private static func write(
+        _ tls: TLSSession,
+        _ iovecs: UnsafeMutablePointer<iovec>,
+        count: Int,
+        attempted: Int
+    ) -> WriteResult {
+        let spans = (0..<count).lazy.map {
+            UnsafeRawBufferPointer(start: iovecs[$0].iov_base, count: iovecs[$0].iov_len)
+        }
+        switch tls.write(spans: spans) {
+        case .bytes(let written): return .wrote(count: written, complete: written == attempted)
+        case .wantWrite: return .wouldBlock
+        case .wantRead: return .waitsForReadable
+        case .closed: return .tlsFailed("peer closed the TLS stream")
+        case .failed(_, let reason): return .tlsFailed(reason)
+        }
     }
 
     private mutating func consume(_ written: Int) {

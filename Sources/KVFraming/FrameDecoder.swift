@@ -65,12 +65,12 @@ public struct FrameDecoder {
 
     /// The outcome once the stream has ended: the number of payload bytes verified, or why the transfer
     /// cannot be accepted (a checksum mismatch, a truncated stream, extra bytes).
-    public func finish() -> Result<Int, FrameError> {
-        if let failure { return .failure(failure) }
+    public func finish() throws(FrameError) -> Int {
+        if let failure { throw failure }
         guard receivedBytes == layout.encodedLength else {
-            return .failure(.truncated(received: receivedBytes, expected: layout.encodedLength))
+            throw .truncated(received: receivedBytes, expected: layout.encodedLength)
         }
-        return .success(verifiedBytes)
+        return verifiedBytes
     }
 
     /// Copies payload of the current frame into the current destination region, checksumming it on the way.

@@ -111,7 +111,7 @@ extension CurlEasyHandle {
         }
         guard code == CURLE_OK else {
             let detail = errorText.isEmpty ? String(cString: curl_easy_strerror(code)) : errorText
-            if let failure = tlsFailure(code, detail: detail, tls: tls) { throw failure }
+            if let failure = tlsFailure(code, detail: detail, tls: tls, answered: status != 0) { throw failure }
             throw PeerError(kind: PeerError.Kind(curlCode: code), message: "curl error \(code.rawValue): \(detail)")
         }
         guard (200..<300).contains(status) else {

@@ -47,8 +47,10 @@ extension OptionSetter {
 extension CurlEasyHandle {
     /// A TLS failure as a `.tls` error with the reason a node shows (CONTRACT §13), or nil when `code` is not
     /// one. Record-level failures after the handshake (a TLS 1.3 server refusing the client certificate
-    /// answers with an alert on the first read) come back from libcurl as receive/send errors.
-    func tlsFailure(_ code: CURLcode, detail: String, tls: PeerTLS?) -> PeerError? {
+    /// answers with an alert on the first read) come back from libcurl as receive/send errors; when the alert
+    /// lost the race with the request (the peer closed before it answered a byte: `answered` false) there is
+    /// no alert text, and the reason says what a TLS peer closing at once most likely means.
+    func tlsFailure(_ code: CURLcode, detail: String, tls: PeerTLS?, answered: Bool = true) -> PeerError? {
         guard tls != nil else { return nil }
         let lowered = detail.lowercased()
         let mentionsTLS = lowered.contains("ssl") || lowered.contains("alert")
@@ -65,6 +67,9 @@ extension CurlEasyHandle {
             reason = "TLS handshake failed: \(detail)"
         case CURLE_RECV_ERROR where mentionsTLS, CURLE_SEND_ERROR where mentionsTLS:
             reason = "TLS failed: \(detail)"
+        case CURLE_RECV_ERROR where !answered, CURLE_SEND_ERROR where !answered, CURLE_GOT_NOTHING where !answered:
+            reason =
+                "TLS peer closed the connection before answering (it may refuse this node's client certificate): \(detail)"
         default:
             return nil
         }

@@ -18,7 +18,8 @@ final class NodeProcess: Sendable {
         role: String,
         pool: Int,
         switchRole: Bool = false,
-        extraArgs: [String] = []
+        extraArgs: [String] = [],
+        adminClient: PeerClient? = nil
     ) throws(BenchError) {
         let adminPort = try Loopback.freePort()
         var args = [
@@ -41,7 +42,8 @@ final class NodeProcess: Sendable {
             args,
             outputPath: "\(env.workDir)/node-\(clusterID)-\(adminPort).log"
         )
-        admin = AdminClient(port: adminPort, client: env.client)
+        // A TLS node's admin API needs an https client (`adminClient`, with the CA).
+        admin = AdminClient(port: adminPort, client: adminClient ?? env.client)
         let deadline = monotonicSeconds() + 20
         while !admin.healthy() {
             guard process.isRunning, monotonicSeconds() < deadline else {

@@ -1,7 +1,8 @@
 import TLSTransport
 
 /// `--tls-cert`, `--tls-key`, `--tls-ca`, `--tls-client-ca` (CONTRACT §13), checked at start: every file must
-/// exist and parse (key matching certificate) before the node binds anything.
+/// exist and parse (key matching certificate) before the node binds anything. With them the listeners serve
+/// TLS and the node dials its peers over `https` (the node builds its contexts from the same files).
 struct ServeTLSFlags {
     var certificate: String?
     var key: String?
@@ -22,9 +23,6 @@ struct ServeTLSFlags {
         } catch {
             return error.reason
         }
-        guard certificate != nil || ca != nil else { return nil }
-        // The listeners and outgoing calls do not use TLS yet (issue 15): refusing to start is safer than
-        // serving caches in plaintext to an operator who asked for TLS.
-        return "TLS flags are valid, but this build does not serve or dial TLS yet (issue 15)"
+        return nil
     }
 }

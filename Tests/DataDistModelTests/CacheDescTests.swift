@@ -5,7 +5,7 @@ import Testing
 /// `cache_desc` decoding and derived sizes (CONTRACT §6).
 @Suite struct CacheDescTests {
     private static func desc(_ members: KeyValuePairs<String, JSONValue>) -> Result<CacheDesc, APIError> {
-        CacheDesc.decode(.from(members))
+        outcome { try CacheDesc.decode(.from(members)) }
     }
 
     private static func status(_ members: KeyValuePairs<String, JSONValue>) -> APIStatus? {
@@ -48,7 +48,7 @@ import Testing
                     "seq_len_dim_index": -1,
                 ]
         )
-        #expect(CacheDesc.decode(d.json) == .success(d))
+        #expect(outcome { try CacheDesc.decode(d.json) } == .success(d))
     }
 
     @Test func defaults() throws {
@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func typeErrors() {
-        #expect(CacheDesc.decode([1, 2]).failureStatus == .TYPE_ERROR)
+        #expect(outcome { try CacheDesc.decode([1, 2]) }.failureStatus == .TYPE_ERROR)
         #expect(Self.status(["shape": [2], "data_type": "DT_INT8"]) == .TYPE_ERROR)
         #expect(Self.status(["num_tensors": "1", "shape": [2], "data_type": "DT_INT8"]) == .TYPE_ERROR)
         #expect(Self.status(["num_tensors": 1.5, "shape": [2], "data_type": "DT_INT8"]) == .TYPE_ERROR)
@@ -109,9 +109,15 @@ import Testing
     }
 
     @Test func makeChecksDirectlyBuiltDescriptions() {
-        #expect(CacheDesc.make(numTensors: -1, shape: [1], dataType: .int8).failureStatus == .LLM_PARAM_INVALID)
-        #expect(CacheDesc.make(numTensors: 1, shape: [Int64.max], dataType: .int16).failureStatus == .LLM_PARAM_INVALID)
-        #expect((try? CacheDesc.make(numTensors: 2, shape: [3, 5], dataType: .float).get())?.stride == 20)
+        #expect(
+            outcome { try CacheDesc.make(numTensors: -1, shape: [1], dataType: .int8) }.failureStatus
+                == .LLM_PARAM_INVALID
+        )
+        #expect(
+            outcome { try CacheDesc.make(numTensors: 1, shape: [Int64.max], dataType: .int16) }.failureStatus
+                == .LLM_PARAM_INVALID
+        )
+        #expect((try? CacheDesc.make(numTensors: 2, shape: [3, 5], dataType: .float))?.stride == 20)
     }
 }
 

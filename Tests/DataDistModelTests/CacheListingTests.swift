@@ -13,13 +13,13 @@ import Testing
             blocks: false,
             cacheKeys: [F.key(UInt64.max), F.key(7, model: 1)],
             role: .prompt
-        ).get()
+        )
         _ = try store.allocate(
             desc: F.desc(1, [8, 128], .int8, .host),
             blocks: true,
             blocksKey: BlocksCacheKey(promptClusterID: 3, modelID: 1),
             role: .prompt
-        ).get()
+        )
         let cacheJSON: JSONValue = [
             "cache_id": 1,
             "cache_desc": [

@@ -13,13 +13,7 @@ enum StoreFixture {
         _ type: DataType = .int8,
         _ placement: Placement = .device
     ) -> CacheDesc {
-        guard
-            case .success(let d) = CacheDesc.make(
-                numTensors: numTensors,
-                shape: shape,
-                dataType: type,
-                placement: placement
-            )
+        guard let d = try? CacheDesc.make(numTensors: numTensors, shape: shape, dataType: type, placement: placement)
         else { fatalError("fixture description is invalid") }
         return d
     }

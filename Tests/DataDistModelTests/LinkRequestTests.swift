@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct LinkRequestTests {
     static func decode(_ text: String, unlink: Bool = false) -> Result<LinkRequest, APIError> {
-        LinkRequest.decode(try! JSONValue.parse(text), unlink: unlink)
+        outcome { try LinkRequest.decode(try! JSONValue.parse(text), unlink: unlink) }
     }
 
     @Test func defaultsAndFields() throws {
@@ -64,19 +64,19 @@ import Testing
     @Test func perClusterAddressProblemsAreParamInvalid() {
         for text in ["127.0.0.1", "127.0.0.1:abc", "host:80", "127.0.0.1:0"] {
             let spec = ClusterSpec(remoteClusterID: 1, remoteIPInfo: text)
-            guard case .failure(let e) = spec.remoteAddress() else {
+            guard case .failure(let e) = outcome({ try spec.remoteAddress() }) else {
                 Issue.record("accepted \(text)")
                 continue
             }
             #expect(e.status == .LLM_PARAM_INVALID, "\(text)")
         }
-        guard case .failure(let e) = ClusterSpec(remoteClusterID: 1).remoteAddress() else {
+        guard case .failure(let e) = outcome({ try ClusterSpec(remoteClusterID: 1).remoteAddress() }) else {
             Issue.record("missing address accepted")
             return
         }
         #expect(e.status == .LLM_PARAM_INVALID)
-        #expect(ClusterSpec(remoteClusterID: 1, localIPInfo: "10.0.0.1:5").localAddress().isFailure)
-        #expect(ClusterSpec(remoteClusterID: 1, localIPInfo: "::1").localAddress() == .success("::1"))
+        #expect(outcome { try ClusterSpec(remoteClusterID: 1, localIPInfo: "10.0.0.1:5").localAddress() }.isFailure)
+        #expect(outcome { try ClusterSpec(remoteClusterID: 1, localIPInfo: "::1").localAddress() } == .success("::1"))
     }
 
     @Test func batchAggregationIsTheLastFailureInListOrder() {

@@ -5,7 +5,7 @@ import Testing
 /// `llm.listenIpInfo` parsing and its error classes (CONTRACT §4 step 4).
 @Suite struct ListenAddressTests {
     private static func parse(_ text: String, allowPortZero: Bool = false) -> Result<ListenAddress, APIError> {
-        ListenAddress.parse(text, field: "llm.listenIpInfo", allowPortZero: allowPortZero)
+        outcome { try ListenAddress.parse(text, field: "llm.listenIpInfo", allowPortZero: allowPortZero) }
     }
 
     private static func status(_ text: String, allowPortZero: Bool = false) -> APIStatus? {

@@ -10,7 +10,7 @@ import Testing
         ("/shm/dir/sub/a", ["sub", "a"]),
     ])
     func pathsInsideTheDirectoryAreComponents(_ path: String, _ want: [String]) throws {
-        #expect(try RegionPath.components(path, shmDir: "/shm/dir").get() == want)
+        #expect(try RegionPath.components(path, shmDir: "/shm/dir") == want)
     }
 
     @Test(arguments: [
@@ -18,7 +18,7 @@ import Testing
         "a//b", "./a", "a/.", "a/", "a\u{0}b",
     ])
     func pathsThatCouldLeaveTheDirectoryAreRefused(_ path: String) {
-        guard case .failure(let e) = RegionPath.components(path, shmDir: "/shm/dir") else {
+        guard case .failure(let e) = outcome({ try RegionPath.components(path, shmDir: "/shm/dir") }) else {
             Issue.record("'\(path)' was accepted")
             return
         }
@@ -40,16 +40,17 @@ import Testing
         let r = t.add(path: "/d/a", offset: 0, size: 4096)
         let desc = StoreFixture.desc(2, [4, 256])  // 1024-byte tensors
         #expect(
-            (try? t.placement(regionID: r.id, tensorOffsets: [0, 3072], desc: desc).get())?.tensorOffsets == [0, 3072]
+            (try? t.placement(regionID: r.id, tensorOffsets: [0, 3072], desc: desc))?.tensorOffsets == [0, 3072]
         )
         for bad: [Int64] in [[0], [0, 1024, 2048], [0, 3073], [0, Int64.max]] {
-            guard case .failure(let e) = t.placement(regionID: r.id, tensorOffsets: bad, desc: desc) else {
+            guard case .failure(let e) = outcome({ try t.placement(regionID: r.id, tensorOffsets: bad, desc: desc) })
+            else {
                 Issue.record("\(bad) was accepted")
                 continue
             }
             #expect(e.status == .LLM_PARAM_INVALID)
         }
-        guard case .failure(let e) = t.placement(regionID: 9, tensorOffsets: [0, 0], desc: desc) else {
+        guard case .failure(let e) = outcome({ try t.placement(regionID: 9, tensorOffsets: [0, 0], desc: desc) }) else {
             Issue.record("an unknown region was accepted")
             return
         }
@@ -59,7 +60,7 @@ import Testing
     @Test func aRegionBackedCacheTakesAndReturnsNoPoolMemory() throws {
         var store = StoreFixture.store()
         let placement = RegionPlacement(regionID: 7, tensorOffsets: [100, 5000])
-        let info = try store.allocate(desc: StoreFixture.desc(), blocks: false, role: .decoder, region: placement).get()
+        let info = try store.allocate(desc: StoreFixture.desc(), blocks: false, role: .decoder, region: placement)
         #expect(StoreFixture.usage(store) == [0, 0])
         #expect(info.extents.isEmpty)
         #expect(info.tensorOffset(1) == 5000)

@@ -32,7 +32,7 @@ import Testing
     }
 
     private static func status(_ state: RoleState, _ request: RoleSwitchRequest, links: [UInt64] = []) -> APIStatus? {
-        if case .failure(let e) = state.plan(request, linkedClusters: links) { e.status } else { nil }
+        failure { try state.plan(request, linkedClusters: links) }?.status
     }
 
     @Test func parsingAcceptsTheFlagSpellings() {
@@ -57,7 +57,7 @@ import Testing
     @Test(arguments: CompatProfile.allCases)
     func sameRole(profile: CompatProfile) throws {
         let state = Self.node(profile, .prompt, listen: Self.a)
-        let result = state.plan(Self.request(.prompt, listen: "127.0.0.1:26001"), linkedClusters: [])
+        let result = outcome { try state.plan(Self.request(.prompt, listen: "127.0.0.1:26001"), linkedClusters: []) }
         switch profile {
         case .cacheManager:
             // Re-applies the listen options: move …
@@ -69,11 +69,11 @@ import Testing
             #expect(s.role == .prompt)
             // … keep …
             #expect(
-                try s.plan(Self.request(.prompt, listen: "127.0.0.1:26001"), linkedClusters: []).get().listener
+                try s.plan(Self.request(.prompt, listen: "127.0.0.1:26001"), linkedClusters: []).listener
                     == .unchanged
             )
             // … or stop.
-            #expect(try s.plan(Self.request(.prompt), linkedClusters: []).get().listener == .stop)
+            #expect(try s.plan(Self.request(.prompt), linkedClusters: []).listener == .stop)
         case .documented, .legacy:
             guard case .failure(let e) = result else {
                 Issue.record("\(profile): a same-role switch must fail")
@@ -89,7 +89,7 @@ import Testing
     func promptWithoutListen(profile: CompatProfile) throws {
         let state = Self.node(profile, .mix, listen: Self.a)
         if profile == .cacheManager {
-            let plan = try state.plan(Self.request(.prompt), linkedClusters: []).get()
+            let plan = try state.plan(Self.request(.prompt), linkedClusters: [])
             #expect(plan == RoleSwitchPlan(role: .prompt, listen: nil, listener: .stop))
         } else {
             #expect(Self.status(state, Self.request(.prompt)) == .LLM_PARAM_INVALID)
@@ -107,11 +107,10 @@ import Testing
             #expect(Self.status(state, request) == .LLM_PARAM_INVALID)
         } else {
             let plan = try state.plan(request, linkedClusters: [])
-                .get()
             #expect(plan == RoleSwitchPlan(role: .decoder, listen: Self.b, listener: .listen(Self.b)))
         }
         // Without listen info every profile accepts it, and the decoder stops listening.
-        let plain = try state.plan(Self.request(.decoder), linkedClusters: []).get()
+        let plain = try state.plan(Self.request(.decoder), linkedClusters: [])
         #expect(plain.listener == .stop)
     }
 
@@ -120,13 +119,13 @@ import Testing
     func listenerFollowsListenInfo(profile: CompatProfile, target: Role) throws {
         let current: Role = target == .mix ? .decoder : .mix
         let state = Self.node(profile, current)
-        let withListen = state.plan(Self.request(target, listen: "127.0.0.1:26000"), linkedClusters: [])
+        let withListen = outcome { try state.plan(Self.request(target, listen: "127.0.0.1:26000"), linkedClusters: []) }
         if profile == .legacy && target == .decoder {
             #expect(Self.status(state, Self.request(target, listen: "127.0.0.1:26000")) == .LLM_PARAM_INVALID)
         } else {
             #expect(try withListen.get().listener == .listen(Self.a))
         }
-        let without = state.plan(Self.request(target), linkedClusters: [])
+        let without = outcome { try state.plan(Self.request(target), linkedClusters: []) }
         if target == .prompt && profile != .cacheManager {
             #expect(Self.status(state, Self.request(target)) == .LLM_PARAM_INVALID)
         } else {
@@ -141,7 +140,7 @@ import Testing
         let state = Self.node(profile, role, listen: role == .decoder ? nil : Self.a)
         #expect(state.gateRole == (profile == .legacy ? role : nil))
         for gate in CacheRoleGate.allCases {
-            let refused = CacheRoleGate.check(gate, role: state.gateRole) != nil
+            let refused = failure { try CacheRoleGate.check(gate, role: state.gateRole) } != nil
             #expect(refused == (profile == .legacy && !gate.allowedRoles.contains(role)), "\(profile) \(role) \(gate)")
         }
     }
@@ -162,10 +161,10 @@ import Testing
             listen: "127.0.0.1:26000",
             extra: ["llm.MemoryUtilization": "0.95", "ge.exec.deviceId": "0"]
         )
-        let plan = try Self.node(profile, .decoder).plan(request, linkedClusters: []).get()
+        let plan = try Self.node(profile, .decoder).plan(request, linkedClusters: [])
         #expect(plan.ignoredOptions == ["ge.exec.deviceId", "llm.MemoryUtilization"])
         #expect(plan.listen == Self.a)
-        let none = try Self.node(profile, .decoder).plan(Self.request(.mix), linkedClusters: []).get()
+        let none = try Self.node(profile, .decoder).plan(Self.request(.mix), linkedClusters: [])
         #expect(none.ignoredOptions.isEmpty)
     }
 
@@ -174,12 +173,12 @@ import Testing
     @Test func officialSampleFlowInCacheManager() throws {
         var prompt = Self.node(.cacheManager, .prompt, listen: Self.a, enabled: false)
         var decoder = Self.node(.cacheManager, .decoder, enabled: false)
-        let p = try prompt.plan(Self.request(.decoder), linkedClusters: []).get()
+        let p = try prompt.plan(Self.request(.decoder), linkedClusters: [])
         prompt.commit(p)
         let d = try decoder.plan(
             Self.request(.prompt, listen: "127.0.0.1:26001", extra: ["llm.MemoryUtilization": "0.95"]),
             linkedClusters: []
-        ).get()
+        )
         decoder.commit(d)
         #expect(prompt.role == .decoder && prompt.listen == nil && prompt.epoch == 1)
         #expect(decoder.role == .prompt && decoder.listen == Self.b && decoder.epoch == 1)

@@ -37,7 +37,7 @@ import Testing
         _ request: RoleSwitchRequest,
         links: [UInt64] = []
     ) -> APIError? {
-        if case .failure(let e) = state.plan(request, linkedClusters: links) { e } else { nil }
+        failure { try state.plan(request, linkedClusters: links) }
     }
 
     // MARK: each check alone
@@ -56,7 +56,7 @@ import Testing
     }
 
     @Test func matchingEpochPasses() {
-        let plan = Self.node(.decoder).plan(Self.request(.mix, epoch: 0), linkedClusters: [])
+        let plan = outcome { try Self.node(.decoder).plan(Self.request(.mix, epoch: 0), linkedClusters: []) }
         #expect(plan == .success(RoleSwitchPlan(role: .mix, listen: nil, listener: .unchanged)))
     }
 
@@ -90,7 +90,6 @@ import Testing
         var options: [(key: String, value: String)] = [(key: "llm.ListenIpInfo", value: "127.0.0.1:26000")]
         if target == .prompt { options.insert((key: "llm.listenIpInfo", value: "127.0.0.1:26000"), at: 0) }
         let plan = try Self.node(current).plan(RoleSwitchRequest(role: target, options: options), linkedClusters: [])
-            .get()
         #expect(plan.ignoredOptions == ["llm.ListenIpInfo"])
         #expect(plan.listen == (target == .prompt ? Self.a : nil))
     }
@@ -244,7 +243,10 @@ import Testing
             ),
         ]
         for (state, request, expected) in cases {
-            #expect(state.plan(request, linkedClusters: []) == .success(expected), "\(state.role) → \(request.role)")
+            #expect(
+                outcome { try state.plan(request, linkedClusters: []) } == .success(expected),
+                "\(state.role) → \(request.role)"
+            )
         }
     }
 
@@ -252,7 +254,7 @@ import Testing
 
     @Test func commitBumpsEpochByOneAndSetsRoleAndListen() throws {
         var state = Self.node(.decoder)
-        let plan = try state.plan(Self.request(.prompt, listen: "127.0.0.1:26000", epoch: 0), linkedClusters: []).get()
+        let plan = try state.plan(Self.request(.prompt, listen: "127.0.0.1:26000", epoch: 0), linkedClusters: [])
         state.commit(plan)
         #expect(state.epoch == 1)
         #expect(state.role == .prompt)
@@ -272,7 +274,7 @@ import Testing
             (Self.request(.decoder), [2]),
         ]
         for (request, links) in failing {
-            guard case .failure = state.plan(request, linkedClusters: links) else {
+            guard case .failure = outcome({ try state.plan(request, linkedClusters: links) }) else {
                 Issue.record("\(request.role) should fail")
                 continue
             }
@@ -286,7 +288,7 @@ import Testing
     @Test func planningAloneDoesNotSwitch() throws {
         let state = Self.node(.decoder)
         let before = state
-        _ = try state.plan(Self.request(.prompt, listen: "127.0.0.1:26000"), linkedClusters: []).get()
+        _ = try state.plan(Self.request(.prompt, listen: "127.0.0.1:26000"), linkedClusters: [])
         #expect(state == before)
     }
 
@@ -296,7 +298,6 @@ import Testing
         #expect(state.epoch == 0)
 
         let toPrompt = try state.plan(Self.request(.prompt, listen: "127.0.0.1:26000", epoch: 0), linkedClusters: [])
-            .get()
         #expect(toPrompt.listener == .listen(Self.a))
         state.commit(toPrompt)
         #expect(state.role == .prompt)
@@ -307,14 +308,14 @@ import Testing
         let stale = try #require(Self.error(state, Self.request(.decoder, epoch: 0)))
         #expect(stale.status == .EPOCH_MISMATCH)
 
-        let toDecoder = try state.plan(Self.request(.decoder, epoch: 1), linkedClusters: []).get()
+        let toDecoder = try state.plan(Self.request(.decoder, epoch: 1), linkedClusters: [])
         #expect(toDecoder.listener == .stop)
         state.commit(toDecoder)
         #expect(state.role == .decoder)
         #expect(state.listen == nil)
         #expect(state.epoch == 2)
 
-        let toMix = try state.plan(Self.request(.mix, epoch: 2), linkedClusters: []).get()
+        let toMix = try state.plan(Self.request(.mix, epoch: 2), linkedClusters: [])
         #expect(toMix.listener == .unchanged)
         state.commit(toMix)
         #expect(state.role == .mix)

@@ -5,7 +5,7 @@ import Testing
 /// Step 1 of `PUT /v1/role` (CONTRACT §4): body types and role names.
 @Suite struct RoleSwitchRequestTests {
     private static func decode(_ body: String) throws -> Result<RoleSwitchRequest, APIError> {
-        RoleSwitchRequest.decode(try JSONValue.parse(body))
+        outcome { try RoleSwitchRequest.decode(try JSONValue.parse(body)) }
     }
 
     private static func status(_ body: String) throws -> APIStatus? {
@@ -117,7 +117,7 @@ import Testing
 /// The drain fields of CONTRACT §12 on `PUT /v1/role`.
 @Suite struct RoleSwitchDrainFieldTests {
     private static func decode(_ body: String) throws -> Result<RoleSwitchRequest, APIError> {
-        RoleSwitchRequest.decode(try JSONValue.parse(body))
+        outcome { try RoleSwitchRequest.decode(try JSONValue.parse(body)) }
     }
 
     @Test func unlinkAndDrainTimeoutDecode() throws {

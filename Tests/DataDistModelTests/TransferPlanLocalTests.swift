@@ -8,22 +8,22 @@ import Testing
 
     @Test func copyCacheRules() throws {
         var store = F.store()
-        let a = try store.allocate(desc: F.desc(2, [2, 64]), blocks: false, role: .mix).get()
-        let b = try store.allocate(desc: F.desc(2, [4, 32]), blocks: false, role: .mix).get()
-        let c = try store.allocate(desc: F.desc(3, [2, 64]), blocks: false, role: .mix).get()
-        let blocks = try store.allocate(desc: F.desc(2, [2, 64]), blocks: true, role: .mix).get()
+        let a = try store.allocate(desc: F.desc(2, [2, 64]), blocks: false, role: .mix)
+        let b = try store.allocate(desc: F.desc(2, [4, 32]), blocks: false, role: .mix)
+        let c = try store.allocate(desc: F.desc(3, [2, 64]), blocks: false, role: .mix)
+        let blocks = try store.allocate(desc: F.desc(2, [2, 64]), blocks: true, role: .mix)
         let copy = try store.planCopyCache(
             dstID: b.id,
             srcID: a.id,
             options: CopyCacheOptions(dstBatchIndex: 3, srcBatchIndex: 1, offset: 8, size: 16)
-        ).get()
+        )
         #expect(copy.source == a)
         #expect(copy.destination == b)
         #expect(copy.plan.source.runs == [ByteRun(offset: 72, length: 16)])
         #expect(copy.plan.destination.runs == [ByteRun(offset: 104, length: 16)])
         #expect(copy.plan.source.tensors == [0, 1])
         func status(_ dst: Int64, _ src: Int64, _ o: CopyCacheOptions) -> APIStatus? {
-            store.planCopyCache(dstID: dst, srcID: src, options: o).failureStatus
+            outcome { try store.planCopyCache(dstID: dst, srcID: src, options: o) }.failureStatus
         }
         #expect(status(b.id, 99, .init(size: 8)) == .LLM_KV_CACHE_NOT_EXIST)
         #expect(status(99, a.id, .init(size: 8)) == .LLM_KV_CACHE_NOT_EXIST)
@@ -44,53 +44,80 @@ import Testing
 
     @Test func copyBlocksMapping() throws {
         var store = F.store()
-        let cache = try store.allocate(desc: F.desc(2, [8, 16]), blocks: true, role: .mix).get()
-        let normal = try store.allocate(desc: F.desc(2, [8, 16]), blocks: false, role: .mix).get()
-        let mapping = try BlockMapping.decodeOneToMany(["0": [1, 2], "5": [6]], field: "mapping").get()
-        let copy = try store.planCopyBlocks(cacheID: cache.id, mapping: mapping).get()
+        let cache = try store.allocate(desc: F.desc(2, [8, 16]), blocks: true, role: .mix)
+        let normal = try store.allocate(desc: F.desc(2, [8, 16]), blocks: false, role: .mix)
+        let mapping = try BlockMapping.decodeOneToMany(["0": [1, 2], "5": [6]], field: "mapping")
+        let copy = try store.planCopyBlocks(cacheID: cache.id, mapping: mapping)
         #expect(
             copy.plan.source.runs == [
                 ByteRun(offset: 0, length: 16), ByteRun(offset: 0, length: 16), ByteRun(offset: 80, length: 16),
             ]
         )
         #expect(copy.plan.destination.runs == [ByteRun(offset: 16, length: 32), ByteRun(offset: 96, length: 16)])
-        #expect(store.planCopyBlocks(cacheID: cache.id, mapping: [(8, [0])]).failureStatus == .LLM_PARAM_INVALID)
-        #expect(store.planCopyBlocks(cacheID: cache.id, mapping: [(0, [8])]).failureStatus == .LLM_PARAM_INVALID)
-        #expect(store.planCopyBlocks(cacheID: normal.id, mapping: [(0, [1])]).failureStatus == .LLM_PARAM_INVALID)
-        #expect(store.planCopyBlocks(cacheID: 99, mapping: [(0, [1])]).failureStatus == .LLM_KV_CACHE_NOT_EXIST)
-        #expect(BlockMapping.decodeOneToMany(["x": [1]], field: "mapping").failureStatus == .TYPE_ERROR)
-        #expect(BlockMapping.decodeOneToMany(["-1": [1]], field: "mapping").failureStatus == .TYPE_ERROR)
-        #expect(BlockMapping.decodeOneToMany(["0": 1], field: "mapping").failureStatus == .TYPE_ERROR)
-        #expect(BlockMapping.decodeOneToMany(["0": [-1]], field: "mapping").failureStatus == .VALUE_ERROR)
-        #expect(BlockMapping.decodeOneToMany([0], field: "mapping").failureStatus == .TYPE_ERROR)
+        #expect(
+            outcome { try store.planCopyBlocks(cacheID: cache.id, mapping: [(8, [0])]) }.failureStatus
+                == .LLM_PARAM_INVALID
+        )
+        #expect(
+            outcome { try store.planCopyBlocks(cacheID: cache.id, mapping: [(0, [8])]) }.failureStatus
+                == .LLM_PARAM_INVALID
+        )
+        #expect(
+            outcome { try store.planCopyBlocks(cacheID: normal.id, mapping: [(0, [1])]) }.failureStatus
+                == .LLM_PARAM_INVALID
+        )
+        #expect(
+            outcome { try store.planCopyBlocks(cacheID: 99, mapping: [(0, [1])]) }.failureStatus
+                == .LLM_KV_CACHE_NOT_EXIST
+        )
+        #expect(outcome { try BlockMapping.decodeOneToMany(["x": [1]], field: "mapping") }.failureStatus == .TYPE_ERROR)
+        #expect(
+            outcome { try BlockMapping.decodeOneToMany(["-1": [1]], field: "mapping") }.failureStatus == .TYPE_ERROR
+        )
+        #expect(outcome { try BlockMapping.decodeOneToMany(["0": 1], field: "mapping") }.failureStatus == .TYPE_ERROR)
+        #expect(
+            outcome { try BlockMapping.decodeOneToMany(["0": [-1]], field: "mapping") }.failureStatus == .VALUE_ERROR
+        )
+        #expect(outcome { try BlockMapping.decodeOneToMany([0], field: "mapping") }.failureStatus == .TYPE_ERROR)
     }
 
     /// Case 76 and the swap rules.
     @Test func swapBlocksRules() throws {
         var store = F.store()
-        let npu = try store.allocate(desc: F.desc(2, [8, 16]), blocks: true, role: .mix).get()
-        let npu2 = try store.allocate(desc: F.desc(2, [8, 16]), blocks: true, role: .mix).get()
-        let cpu = try store.allocate(desc: F.desc(2, [4, 16], .int8, .host), blocks: true, role: .mix).get()
-        let cpuWide = try store.allocate(desc: F.desc(2, [4, 32], .int8, .host), blocks: true, role: .mix).get()
-        let cpuCache = try store.allocate(desc: F.desc(2, [4, 16], .int8, .host), blocks: false, role: .mix).get()
-        let pairs = try BlockMapping.decodeOneToOne(["0": 3, "1": 2], field: "src_to_dst").get()
+        let npu = try store.allocate(desc: F.desc(2, [8, 16]), blocks: true, role: .mix)
+        let npu2 = try store.allocate(desc: F.desc(2, [8, 16]), blocks: true, role: .mix)
+        let cpu = try store.allocate(desc: F.desc(2, [4, 16], .int8, .host), blocks: true, role: .mix)
+        let cpuWide = try store.allocate(desc: F.desc(2, [4, 32], .int8, .host), blocks: true, role: .mix)
+        let cpuCache = try store.allocate(desc: F.desc(2, [4, 16], .int8, .host), blocks: false, role: .mix)
+        let pairs = try BlockMapping.decodeOneToOne(["0": 3, "1": 2], field: "src_to_dst")
         #expect(
-            store.planSwapBlocks(srcID: npu.id, dstID: npu2.id, pairs: [(0, 0)]).failureStatus == .LLM_PARAM_INVALID
+            outcome { try store.planSwapBlocks(srcID: npu.id, dstID: npu2.id, pairs: [(0, 0)]) }.failureStatus
+                == .LLM_PARAM_INVALID
         )
-        let swapIn = try store.planSwapBlocks(srcID: cpu.id, dstID: npu.id, pairs: pairs).get()
+        let swapIn = try store.planSwapBlocks(srcID: cpu.id, dstID: npu.id, pairs: pairs)
         #expect(swapIn.plan.source.runs == [ByteRun(offset: 0, length: 32)])
         #expect(swapIn.plan.destination.runs == [ByteRun(offset: 48, length: 16), ByteRun(offset: 32, length: 16)])
-        #expect(store.planSwapBlocks(srcID: npu.id, dstID: cpu.id, pairs: [(7, 3)]).failureStatus == nil)
-        #expect(store.planSwapBlocks(srcID: npu.id, dstID: cpu.id, pairs: [(7, 4)]).failureStatus == .LLM_PARAM_INVALID)
         #expect(
-            store.planSwapBlocks(srcID: npu.id, dstID: cpuWide.id, pairs: [(0, 0)]).failureStatus == .LLM_PARAM_INVALID
+            outcome { try store.planSwapBlocks(srcID: npu.id, dstID: cpu.id, pairs: [(7, 3)]) }.failureStatus == nil
         )
         #expect(
-            store.planSwapBlocks(srcID: npu.id, dstID: cpuCache.id, pairs: [(0, 0)]).failureStatus == .LLM_PARAM_INVALID
+            outcome { try store.planSwapBlocks(srcID: npu.id, dstID: cpu.id, pairs: [(7, 4)]) }.failureStatus
+                == .LLM_PARAM_INVALID
         )
         #expect(
-            store.planSwapBlocks(srcID: npu.id, dstID: 99, pairs: [(0, 0)]).failureStatus == .LLM_KV_CACHE_NOT_EXIST
+            outcome { try store.planSwapBlocks(srcID: npu.id, dstID: cpuWide.id, pairs: [(0, 0)]) }.failureStatus
+                == .LLM_PARAM_INVALID
         )
-        #expect(BlockMapping.decodeOneToOne(["0": "1"], field: "src_to_dst").failureStatus == .TYPE_ERROR)
+        #expect(
+            outcome { try store.planSwapBlocks(srcID: npu.id, dstID: cpuCache.id, pairs: [(0, 0)]) }.failureStatus
+                == .LLM_PARAM_INVALID
+        )
+        #expect(
+            outcome { try store.planSwapBlocks(srcID: npu.id, dstID: 99, pairs: [(0, 0)]) }.failureStatus
+                == .LLM_KV_CACHE_NOT_EXIST
+        )
+        #expect(
+            outcome { try BlockMapping.decodeOneToOne(["0": "1"], field: "src_to_dst") }.failureStatus == .TYPE_ERROR
+        )
     }
 }

@@ -14,7 +14,7 @@ import Testing
             src: src,
             srcSlot: 1,
             options: PullCacheOptions(batchIndex: 3)
-        ).get()
+        )
         #expect(plan.source.tensors == [0, 1, 2, 3])
         #expect(plan.source.runs == [ByteRun(offset: 128, length: 64)])
         #expect(plan.destination.runs == [ByteRun(offset: 192, length: 64)])
@@ -30,7 +30,7 @@ import Testing
             src: src,
             srcSlot: 0,
             options: PullCacheOptions(batchIndex: 1, size: 10, layers: layers)
-        ).get()
+        )
         #expect(plan.source.tensors == [2, 3, 4, 5])
         #expect(plan.destination.tensors == [0, 1, 2, 3])
         #expect(plan.source.runs == [ByteRun(offset: 0, length: 10)])
@@ -42,7 +42,7 @@ import Testing
         let dst = T.geometry(.cache, shape: [2, 64])
         let src = T.geometry(.cache, shape: [2, 32])
         func pull(_ d: CacheGeometry, _ s: CacheGeometry, slot: Int = 0, _ o: PullCacheOptions) -> APIStatus? {
-            T.status(TransferPlanner.pullCache(dst: d, src: s, srcSlot: slot, options: o))
+            T.status(outcome { try TransferPlanner.pullCache(dst: d, src: s, srcSlot: slot, options: o) })
         }
         // Case 63 and 64.
         #expect(pull(dst, src, .init(size: 0)) == .LLM_PARAM_INVALID)
@@ -62,16 +62,19 @@ import Testing
         #expect(pull(one, one, .init(size: 4)) == nil)
         // Mismatched counts: explicit lengths, or all tensors of different caches.
         let mismatch = LayerSelection(src: LayerRange(start: 0, stop: 1), dst: LayerRange(start: 0, stop: 2))
-        #expect(TransferPlanner.checkPullCacheDestination(dst, .init(layers: mismatch))?.status == .LLM_PARAM_INVALID)
+        #expect(
+            failure { try TransferPlanner.checkPullCacheDestination(dst, .init(layers: mismatch)) }?.status
+                == .LLM_PARAM_INVALID
+        )
         #expect(pull(dst, T.geometry(.cache, tensors: 6, shape: [2, 64]), .init()) == .LLM_PARAM_INVALID)
-        #expect(TransferPlanner.checkPullCacheDestination(dst, .init()) == nil)
+        #expect(failure { try TransferPlanner.checkPullCacheDestination(dst, .init()) } == nil)
     }
 
     @Test func pullBlocksB2B() throws {
         let dst = T.geometry(.blocks, tensors: 2, shape: [8, 16])
         let src = T.geometry(.blocks, tensors: 2, shape: [4, 16])
         let o = PullBlocksOptions(byBlocksKey: true, srcBlocks: [0, 1, 3], dstBlocks: [5, 7, 6])
-        let plan = try TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: 0, options: o).get()
+        let plan = try TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: 0, options: o)
         #expect(plan.source.runs == [ByteRun(offset: 0, length: 32), ByteRun(offset: 48, length: 16)])
         #expect(
             plan.destination.runs == [
@@ -86,7 +89,7 @@ import Testing
         let dst = T.geometry(.blocks, tensors: 2, shape: [8, 16])
         let src = T.geometry(.cache, tensors: 2, shape: [2, 64])
         let o = PullBlocksOptions(byBlocksKey: false, srcBlocks: [], dstBlocks: [3, 4, 0, 7])
-        let plan = try TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: 1, options: o).get()
+        let plan = try TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: 1, options: o)
         #expect(plan.source.runs == [ByteRun(offset: 64, length: 64)])
         #expect(
             plan.destination.runs == [
@@ -96,7 +99,8 @@ import Testing
         // Five blocks of 16 bytes do not fit a 64-byte slot.
         let five = PullBlocksOptions(byBlocksKey: false, srcBlocks: [], dstBlocks: [0, 1, 2, 3, 4])
         #expect(
-            T.status(TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: 0, options: five)) == .LLM_PARAM_INVALID
+            T.status(outcome { try TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: 0, options: five) })
+                == .LLM_PARAM_INVALID
         )
     }
 
@@ -108,12 +112,14 @@ import Testing
         func pull(_ s: CacheGeometry, _ byKey: Bool, _ src: [Int], _ dstB: [Int], d: CacheGeometry = dst) -> APIStatus?
         {
             T.status(
-                TransferPlanner.pullBlocks(
-                    dst: d,
-                    src: s,
-                    srcSlot: 0,
-                    options: PullBlocksOptions(byBlocksKey: byKey, srcBlocks: src, dstBlocks: dstB)
-                )
+                outcome {
+                    try TransferPlanner.pullBlocks(
+                        dst: d,
+                        src: s,
+                        srcSlot: 0,
+                        options: PullBlocksOptions(byBlocksKey: byKey, srcBlocks: src, dstBlocks: dstB)
+                    )
+                }
             )
         }
         #expect(pull(blocksSrc, true, [0, 1], [2]) == .LLM_PARAM_INVALID)

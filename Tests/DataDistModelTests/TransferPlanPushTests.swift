@@ -14,7 +14,7 @@ import Testing
             dst: dst,
             dstSlot: 2,
             options: PushCacheOptions(srcBatchIndex: 1)
-        ).get()
+        )
         #expect(plan.source.runs == [ByteRun(offset: 32, length: 32)])
         #expect(plan.destination.runs == [ByteRun(offset: 128, length: 32)])
         #expect(plan.totalBytes == 128)
@@ -24,7 +24,7 @@ import Testing
         let src = T.geometry(.cache, tensors: 4, shape: [2, 64])
         let dst = T.geometry(.cache, tensors: 4, shape: [2, 32])
         func push(_ s: CacheGeometry, _ d: CacheGeometry, slot: Int = 0, _ o: PushCacheOptions) -> APIStatus? {
-            T.status(TransferPlanner.pushCache(src: s, dst: d, dstSlot: slot, options: o))
+            T.status(outcome { try TransferPlanner.pushCache(src: s, dst: d, dstSlot: slot, options: o) })
         }
         #expect(push(src, dst, .init()) == .LLM_PARAM_INVALID)  // 64 bytes into a 32-byte slot
         #expect(push(src, dst, .init(size: 32)) == nil)
@@ -37,14 +37,20 @@ import Testing
         // Case 71: unequal ranges; N = 3 with 10 tensors.
         let unequal = LayerSelection(src: LayerRange(start: 0, stop: 2), dst: LayerRange(start: 0, stop: 1))
         #expect(
-            TransferPlanner.checkPushCacheSource(src, .init(size: 8, layers: unequal))?.status == .LLM_PARAM_INVALID
+            failure { try TransferPlanner.checkPushCacheSource(src, .init(size: 8, layers: unequal)) }?.status
+                == .LLM_PARAM_INVALID
         )
         let ten = T.geometry(.cache, tensors: 10, shape: [2, 64])
         #expect(
-            TransferPlanner.checkPushCacheSource(ten, .init(layers: LayerSelection(tensorsPerLayer: 3)))?.status
+            failure {
+                try TransferPlanner.checkPushCacheSource(ten, .init(layers: LayerSelection(tensorsPerLayer: 3)))
+            }?.status
                 == .LLM_PARAM_INVALID
         )
-        #expect(TransferPlanner.checkPushCacheSource(ten, .init(layers: LayerSelection(tensorsPerLayer: 5))) == nil)
+        #expect(
+            failure { try TransferPlanner.checkPushCacheSource(ten, .init(layers: LayerSelection(tensorsPerLayer: 5))) }
+                == nil
+        )
     }
 
     @Test func pushBlocks() throws {
@@ -59,12 +65,20 @@ import Testing
             src: src,
             dst: dst,
             options: PushBlocksOptions(srcBlocks: [0, 1, 2], dstBlocks: [0, 1, 2], layers: layers)
-        ).get()
+        )
         #expect(plan.source.runs == [ByteRun(offset: 0, length: 48)])
         #expect(plan.destination.runs == [ByteRun(offset: 0, length: 48)])
         #expect(plan.source.tensors == [0, 1])
         func push(_ s: [Int], _ d: [Int], src g: CacheGeometry = src, dst h: CacheGeometry = dst) -> APIStatus? {
-            T.status(TransferPlanner.pushBlocks(src: g, dst: h, options: PushBlocksOptions(srcBlocks: s, dstBlocks: d)))
+            T.status(
+                outcome {
+                    try TransferPlanner.pushBlocks(
+                        src: g,
+                        dst: h,
+                        options: PushBlocksOptions(srcBlocks: s, dstBlocks: d)
+                    )
+                }
+            )
         }
         #expect(push([0], []) == .LLM_PARAM_INVALID)
         #expect(push([], [0]) == .LLM_PARAM_INVALID)

@@ -17,10 +17,10 @@ import Testing
         #expect(side.bytesPerTensor == 20)
         #expect(side.totalBytes == 120)
         #expect(side.json == ["tensors": [[0, 3], [5, 1], [7, 2]], "runs": [[0, 16], [32, 4]]])
-        #expect(TransferSide.decode(side.json) == .success(side))
+        #expect(outcome { try TransferSide.decode(side.json) } == .success(side))
         // Through text, as it travels.
         let text = side.json.serialized
-        #expect(TransferSide.decode(try JSONValue.parse(text)) == .success(side))
+        #expect(outcome { try TransferSide.decode(try JSONValue.parse(text)) } == .success(side))
     }
 
     @Test func plansRoundTripAndValidateOnTheOtherSide() throws {
@@ -32,34 +32,37 @@ import Testing
             dstBlocks: [0, 1, 2, 3],
             layers: LayerSelection(src: LayerRange(start: 1, stop: 2), dst: LayerRange(start: 0, stop: 1))
         )
-        let plan = try TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: 0, options: o).get()
-        let received = try TransferSide.decode(plan.source.json).get()
+        let plan = try TransferPlanner.pullBlocks(dst: dst, src: src, srcSlot: 0, options: o)
+        let received = try TransferSide.decode(plan.source.json)
         #expect(received == plan.source)
-        #expect(received.validate(against: src).failureStatus == nil)
+        #expect(outcome { try received.validate(against: src) }.failureStatus == nil)
         // A smaller cache on the other side rejects the same description.
         #expect(
-            received.validate(against: T.geometry(.blocks, tensors: 2, shape: [16, 32])).failureStatus
+            outcome { try received.validate(against: T.geometry(.blocks, tensors: 2, shape: [16, 32])) }.failureStatus
                 == .LLM_PARAM_INVALID
         )
         #expect(
-            received.validate(against: T.geometry(.blocks, tensors: 4, shape: [8, 32])).failureStatus
+            outcome { try received.validate(against: T.geometry(.blocks, tensors: 4, shape: [8, 32])) }.failureStatus
                 == .LLM_PARAM_INVALID
         )
     }
 
     @Test func validateAgainstStoreCaches() throws {
         var store = StoreFixture.store()
-        let c = try store.allocate(desc: StoreFixture.desc(2, [4, 64]), blocks: false, role: .prompt).get()
+        let c = try store.allocate(desc: StoreFixture.desc(2, [4, 64]), blocks: false, role: .prompt)
         #expect(
-            TransferSide(tensors: [1], runs: [ByteRun(offset: 192, length: 64)])!.validate(against: c).failureStatus
+            outcome { try TransferSide(tensors: [1], runs: [ByteRun(offset: 192, length: 64)])!.validate(against: c) }
+                .failureStatus
                 == nil
         )
         #expect(
-            TransferSide(tensors: [1], runs: [ByteRun(offset: 193, length: 64)])!.validate(against: c).failureStatus
+            outcome { try TransferSide(tensors: [1], runs: [ByteRun(offset: 193, length: 64)])!.validate(against: c) }
+                .failureStatus
                 == .LLM_PARAM_INVALID
         )
         #expect(
-            TransferSide(tensors: [2], runs: [ByteRun(offset: 0, length: 1)])!.validate(against: c).failureStatus
+            outcome { try TransferSide(tensors: [2], runs: [ByteRun(offset: 0, length: 1)])!.validate(against: c) }
+                .failureStatus
                 == .LLM_PARAM_INVALID
         )
     }
@@ -96,19 +99,19 @@ import Testing
             ],
         ]
         for value in hostile {
-            #expect(TransferSide.decode(value).failureStatus == .LLM_PARAM_INVALID, "\(value)")
+            #expect(outcome { try TransferSide.decode(value) }.failureStatus == .LLM_PARAM_INVALID, "\(value)")
         }
         let tooManyRuns = JSONValue.object([
             "tensors": [[0, 1]], "runs": .array(Array(repeating: [0, 1], count: TransferSide.maxRuns + 1)),
         ])
-        #expect(TransferSide.decode(tooManyRuns).failureStatus == .LLM_PARAM_INVALID)
+        #expect(outcome { try TransferSide.decode(tooManyRuns) }.failureStatus == .LLM_PARAM_INVALID)
         // Large but in bounds: accepted by decode, rejected by validate without trapping.
         let almostMax = JSONValue(Int64.max - 1)
         let huge: JSONValue = ["tensors": [[almostMax, 1]], "runs": [[almostMax, 1]]]
-        let side = TransferSide.decode(huge)
+        let side = outcome { try TransferSide.decode(huge) }
         #expect(side.failureStatus == nil)
         if case .success(let s) = side {
-            #expect(s.validate(against: T.geometry(.cache)).failureStatus == .LLM_PARAM_INVALID)
+            #expect(outcome { try s.validate(against: T.geometry(.cache)) }.failureStatus == .LLM_PARAM_INVALID)
         }
     }
 

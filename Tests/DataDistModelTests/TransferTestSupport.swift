@@ -9,12 +9,14 @@ enum TransferFixture {
         placement: Placement = .device
     ) -> CacheGeometry {
         guard
-            case .success(let d) = CacheDesc.make(
-                numTensors: tensors,
-                shape: shape,
-                dataType: .int8,
-                placement: placement
-            )
+            case .success(let d) = outcome({
+                try CacheDesc.make(
+                    numTensors: tensors,
+                    shape: shape,
+                    dataType: .int8,
+                    placement: placement
+                )
+            })
         else { fatalError("fixture description is invalid") }
         return CacheGeometry(kind: kind, desc: d)
     }

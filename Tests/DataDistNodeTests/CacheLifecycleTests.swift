@@ -104,7 +104,10 @@ import Testing
         #expect(released.json?["cache_keys"]?.arrayValue?.count == 2)
         #expect(node.used("DEVICE") == 2048)
         // Released: still pullable by key, no longer usable by id.
-        #expect(node.core.state.withLock { $0.caches.lookup(.request(1)).map(\.slot) } == .success(0))
+        #expect(
+            node.core.state.withLock { s in Result { () throws(APIError) in try s.caches.lookup(.request(1)) } }
+                .map(\.slot) == .success(0)
+        )
         #expect(node.read(id, 0).response.status == 404)
         #expect(call(node.api, "DELETE", "/v1/cache/keys?req_id=1").status == 200)
         #expect(call(node.api, "GET", "/v1/cache/\(id)").json?["cache_keys"]?.arrayValue?.count == 1)

@@ -105,6 +105,6 @@ func makeAdmin(_ configure: (inout NodeConfiguration) -> Void = { _ in }) -> (No
 
 /// A node core with its pools reserved (address space only), nothing bound.
 func makeCore(_ config: NodeConfiguration) -> NodeCore {
-    guard case .success(let memory) = PoolMemorySet.reserve(config) else { fatalError("cannot reserve test pools") }
+    guard let memory = try? PoolMemorySet.reserve(config) else { fatalError("cannot reserve test pools") }
     return NodeCore(config: config, logger: .init(label: "test"), memory: memory)
 }

@@ -11,11 +11,11 @@ import Testing
     private static func core(on clock: ManualClock) -> (NodeCore, Int64) {
         var config = NodeConfiguration()
         config.role = .decoder
-        guard case .success(let memory) = PoolMemorySet.reserve(config) else { fatalError("cannot reserve test pools") }
+        guard let memory = try? PoolMemorySet.reserve(config) else { fatalError("cannot reserve test pools") }
         let core = NodeCore(config: config, logger: .init(label: "test"), memory: memory, clock: clock.clock)
         let id = core.state.withLock { s -> Int64 in
-            guard case .success(let desc) = CacheDesc.make(numTensors: 1, shape: [4, 256], dataType: .int8),
-                case .success(let info) = s.caches.allocate(desc: desc, blocks: false, role: .decoder)
+            guard let desc = try? CacheDesc.make(numTensors: 1, shape: [4, 256], dataType: .int8),
+                let info = try? s.caches.allocate(desc: desc, blocks: false, role: .decoder)
             else { fatalError("cannot allocate the test cache") }
             return info.id
         }

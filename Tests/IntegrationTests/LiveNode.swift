@@ -7,6 +7,8 @@ import TestSupport
 /// A real node on 127.0.0.1 with an ephemeral admin port (and peer port when listening).
 final class LiveNode: Sendable {
     let node: DataDistNode
+    /// The admin API over `https` when the node serves TLS (`--tls-cert`); nil: plaintext.
+    let https: AdminHTTPS?
 
     init(_ configure: (inout NodeConfiguration) -> Void = { _ in }) throws {
         var c = NodeConfiguration()
@@ -14,6 +16,7 @@ final class LiveNode: Sendable {
         c.role = .decoder
         c.enableSwitchRole = true
         configure(&c)
+        https = c.tls.certificate == nil ? nil : AdminHTTPS()
         var logger = Logger(label: "live")
         logger.logLevel = .warning
         node = try DataDistNode(configuration: c, logger: logger)
@@ -30,7 +33,8 @@ final class LiveNode: Sendable {
         body: String? = nil,
         headers: [String] = []
     ) -> RawHTTPConnection.Response? {
-        RawHTTPConnection.request(port: port, method, path, body: body, headers: headers)
+        if let https { return https.request(port: port, method, path, body: body.map { Array($0.utf8) }) }
+        return RawHTTPConnection.request(port: port, method, path, body: body, headers: headers)
     }
 }
 
@@ -114,6 +118,7 @@ extension RawHTTPConnection.Response {
 extension LiveNode {
     /// `method path` with a binary body.
     func request(_ method: String, _ path: String, bytes: [UInt8]) -> RawHTTPConnection.Response? {
-        RawHTTPConnection.request(port: port, method, path, bytes: bytes)
+        if let https { return https.request(port: port, method, path, body: bytes, binary: true) }
+        return RawHTTPConnection.request(port: port, method, path, bytes: bytes)
     }
 }

@@ -33,6 +33,9 @@ final class MultiHostNetwork: Sendable {
     /// Extra `datadist serve` flags for every node (a TLS variant adds its certificate flags here).
     struct Options: Sendable {
         var serveArguments: [String] = []
+        /// Extra flags for one host only, by host name (one TLS host among plaintext ones, a host trusting
+        /// another CA).
+        var hostArguments: [String: [String]] = [:]
     }
 
     let prefix: String
@@ -110,7 +113,7 @@ final class MultiHostNetwork: Sendable {
                     address: attach[i].1,
                     control: control,
                     log: "\(logDirectory)/\(spec.name).log",
-                    extra: options.serveArguments
+                    extra: options.serveArguments + (options.hostArguments[spec.name] ?? [])
                 )
                 started.append(node)
             }
@@ -166,6 +169,8 @@ final class HostNode: Sendable {
     let control: NetworkNamespace
     private let process: Process
     private let logPath: String
+    /// The admin API over `https` when this host serves TLS (`--tls-cert`); nil: plaintext.
+    private let https: AdminHTTPS?
 
     var clusterID: UInt64 { spec.clusterID }
     var peerAddress: String { "\(address):\(MultiHostNetwork.peerPort)" }
@@ -191,6 +196,7 @@ final class HostNode: Sendable {
         ]
         if spec.listens { args += ["--listen", "\(address):\(MultiHostNetwork.peerPort)"] }
         args += extra
+        https = extra.contains("--tls-cert") ? AdminHTTPS() : nil
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Command.which("ip") ?? "/usr/sbin/ip")
         p.arguments = args
@@ -243,6 +249,18 @@ final class HostNode: Sendable {
         bytes: [UInt8]? = nil
     ) -> RawHTTPConnection.Response? {
         let host = address
+        if let https {
+            return control.run {
+                https.request(
+                    host: host,
+                    port: MultiHostNetwork.adminPort,
+                    method,
+                    path,
+                    body: body.map { Array($0.utf8) } ?? bytes,
+                    binary: body == nil
+                )
+            }
+        }
         return control.run {
             guard let c = try? RawHTTPConnection(host: host, port: MultiHostNetwork.adminPort) else { return nil }
             var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(MultiHostNetwork.adminPort)\r\n"

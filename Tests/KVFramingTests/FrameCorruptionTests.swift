@@ -45,7 +45,7 @@ struct FrameCorruptionTests {
             #expect(results.contains(false))
             // After the first false, every later call is refused too.
             #expect(results.drop { $0 }.allSatisfy { !$0 })
-            #expect(decoder.finish() == .failure(.checksumMismatch(frame: frame)), "trailer: \(inTrailer)")
+            #expect(decoder.finishOutcome() == .failure(.checksumMismatch(frame: frame)), "trailer: \(inTrailer)")
             #expect(decoder.verifiedBytes == frame * frameSize)
         }
     }
@@ -59,7 +59,7 @@ struct FrameCorruptionTests {
             let kept = Array(fixture.stream.dropLast(cut))
             #expect(feed(kept, to: &decoder, split: split, generator: &generator).allSatisfy { $0 })
             #expect(
-                decoder.finish() == .failure(.truncated(received: kept.count, expected: fixture.stream.count))
+                decoder.finishOutcome() == .failure(.truncated(received: kept.count, expected: fixture.stream.count))
             )
         }
     }
@@ -71,7 +71,7 @@ struct FrameCorruptionTests {
         var decoder = try fixture.decoder()
         let results = feed(fixture.stream + [0, 1, 2], to: &decoder, split: split, generator: &generator)
         #expect(results.last == false)
-        #expect(decoder.finish() == .failure(.overflow(expected: fixture.stream.count)))
+        #expect(decoder.finishOutcome() == .failure(.overflow(expected: fixture.stream.count)))
         // The bytes before the excess were still placed and verified.
         #expect(decoder.verifiedBytes == 20_000)
         #expect(fixture.destination.bytes == fixture.source.bytes)
@@ -83,7 +83,7 @@ struct FrameCorruptionTests {
         let garbage = (0..<fixture.stream.count).map { _ in UInt8.random(in: 0...255, using: &generator) }
         var decoder = try fixture.decoder()
         #expect(feed(garbage, to: &decoder, split: .random, generator: &generator).contains(false))
-        #expect(decoder.finish() == .failure(.checksumMismatch(frame: 0)))
+        #expect(decoder.finishOutcome() == .failure(.checksumMismatch(frame: 0)))
         #expect(decoder.verifiedBytes == 0)
     }
 }

@@ -23,12 +23,12 @@ struct FrameFormatTests {
         #expect(slices.isEmpty)
         #expect(encoder.isFinished)
         var decoder = try FrameDecoder(destinations: [], payloadLength: 0)
-        #expect(decoder.finish() == .success(0))
+        #expect(decoder.finishOutcome() == .success(0))
         let acceptedEmpty = decoder.consume(UnsafeRawBufferPointer(start: nil, count: 0))
         #expect(acceptedEmpty)
         let acceptedExtra = [UInt8](repeating: 0, count: 1).withUnsafeBytes { decoder.consume($0) }
         #expect(acceptedExtra == false)
-        #expect(decoder.finish() == .failure(.overflow(expected: 0)))
+        #expect(decoder.finishOutcome() == .failure(.overflow(expected: 0)))
     }
 
     @Test func invalidLayoutsAreRefusedNotTrapped() {

@@ -64,7 +64,7 @@ struct FrameRoundTripTests {
             #expect(decoder.encodedLength == reference.count)
             let results = feed(reference, to: &decoder, split: split, generator: &generator)
             #expect(results.allSatisfy { $0 }, "\(split)")
-            #expect(decoder.finish() == .success(payload.count), "\(split)")
+            #expect(decoder.finishOutcome() == .success(payload.count), "\(split)")
             #expect(destination.bytes == payload, "\(split)")
         }
     }
@@ -78,7 +78,7 @@ struct FrameRoundTripTests {
         var decoder = try FrameDecoder(destinations: destination.buffers, payloadLength: 30_000, frameSize: 4096)
         let stream = streamBySlices(encoder, generator: &generator, maxBudget: 9000)
         #expect(feed(stream, to: &decoder, split: .random, generator: &generator).allSatisfy { $0 })
-        #expect(decoder.finish() == .success(30_000))
+        #expect(decoder.finishOutcome() == .success(30_000))
         #expect(decoder.verifiedBytes == 30_000)
         #expect(Array(destination.bytes.prefix(30_000)) == source.bytes)
         #expect(Array(destination.buffers[4][(30_000 - 20_000)...]) == spare)

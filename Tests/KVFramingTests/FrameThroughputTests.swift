@@ -45,7 +45,7 @@ struct FrameThroughputTests {
                 + " plain memcpy \(rate(copySeconds)) GB/s"
         )
         #expect(accepted)
-        #expect(decoder.finish() == .success(size))
+        #expect(decoder.finishOutcome() == .success(size))
         #expect(destination.buffers[0].elementsEqual(source.buffers[0]))
     }
 

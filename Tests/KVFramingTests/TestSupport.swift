@@ -120,3 +120,8 @@ func feed(
     }
     return results
 }
+
+extension FrameDecoder {
+    /// `finish()`'s outcome as a value, so that one `#expect` compares a verified length or a failure.
+    func finishOutcome() -> Result<Int, FrameError> { Result { () throws(FrameError) in try finish() } }
+}

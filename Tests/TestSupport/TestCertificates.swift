@@ -15,6 +15,9 @@ public struct TestCertificates: Sendable {
     public var otherCACertificate: String { directory + "/other-ca.pem" }
     public var foreignCertificate: String { directory + "/foreign.pem" }
     public var foreignKey: String { directory + "/foreign.key" }
+    /// A node certificate naming the multi-host test network's addresses (10.213.0.1 to .3, from the CA).
+    public var hostsCertificate: String { directory + "/hosts.pem" }
+    public var hostsKey: String { directory + "/hosts.key" }
 
     /// Made once per test process.
     public static let shared: TestCertificates = {
@@ -34,6 +37,12 @@ public struct TestCertificates: Sendable {
         try makeLeaf("client", ca: "ca", days: "30", extensions: "extendedKeyUsage=clientAuth")
         try makeLeaf("expired", ca: "ca", days: "-1", extensions: "subjectAltName=IP:127.0.0.1,DNS:localhost")
         try makeLeaf("foreign", ca: "other-ca", days: "30", extensions: "subjectAltName=IP:127.0.0.1,DNS:localhost")
+        try makeLeaf(
+            "hosts",
+            ca: "ca",
+            days: "30",
+            extensions: "subjectAltName=IP:10.213.0.1,IP:10.213.0.2,IP:10.213.0.3"
+        )
     }
 
     private func makeCA(_ name: String, subject: String) throws {
