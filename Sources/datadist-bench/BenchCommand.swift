@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
     static let scenarios = [
         LargePullScenario.name, ScatteredBlocksScenario.name, FanOutScenario.name, ControlPlaneScenario.name,
         MemoryScenario.name, StartupScenario.name, CPUScenario.name, ScaleScenario.name,
-        OrchestrationScenario.name, TLSScenario.name, HandoffScenario.name,
+        OrchestrationScenario.name, TLSScenario.name, HandoffScenario.name, AsyncScenario.name,
     ]
 
     @Flag(help: "Smaller sizes and 3 trials (under 2 minutes).") var quick = false
@@ -97,6 +97,7 @@ struct BenchCommand: ParsableCommand {
         if wants(HandoffScenario.name) {
             try HandoffScenario.run(env, size: quick ? 64 * MiB : 512 * MiB, report: &report)
         }
+        if wants(AsyncScenario.name) { try AsyncScenario.run(env, report: &report) }
     }
 
     /// `name` in the directory of this executable.
