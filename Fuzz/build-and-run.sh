@@ -29,8 +29,8 @@ for t in "${TARGETS[@]}"; do
     EXTRA=()
     case $t in
     http-parser) build "$t" Sources/HTTPCore/*.swift Fuzz/Splits.swift Fuzz/http-parser/*.swift ;;
-    json-parser) build "$t" Sources/DataDistModel/*.swift Fuzz/Splits.swift Fuzz/json-parser/*.swift ;;
-    peer-messages) build "$t" Sources/DataDistModel/*.swift Fuzz/Splits.swift Fuzz/peer-messages/*.swift ;;
+    json-parser) build "$t" Sources/DataDistModel/*/*.swift Fuzz/Splits.swift Fuzz/json-parser/*.swift ;;
+    peer-messages) build "$t" Sources/DataDistModel/*/*.swift Fuzz/Splits.swift Fuzz/peer-messages/*.swift ;;
     frame-decoder)
         # CChecksum is C: compile it with the same instrumentation and hand Swift a module map for it.
         objs=()
