@@ -1,6 +1,7 @@
 import DataDistModel
 import DataDistNode
 import Dispatch
+import Foundation
 import Glibc
 import Synchronization
 import TestSupport
@@ -37,5 +38,51 @@ import Testing
         // for a loaded 2-core machine; the benchmark target is timeout + 200 ms.
         #expect(took < .milliseconds(2500), "16 stalled handshakes took \(took)")
         #expect(took >= .milliseconds(950))
+    }
+
+    /// Issue 8 item 3: 64 pulls of one prompt in flight at once (4 decoders × 16 each, a thread per pull on the
+    /// decoders, the prompt's loops serving them all), each within its timeout, each key consumed once, bytes equal.
+    @Test func sixtyFourConcurrentPullsOfOnePromptAllFinishWithinTheirTimeout() throws {
+        let (decoderCount, perDecoder, bytes) = (4, 16, 64 * 1024)
+        let n = decoderCount * perDecoder
+        let p = try LiveNode.prompt(0)
+        let decoders = try (1...decoderCount).map { try LiveNode.decoder(UInt64($0)) }
+        for d in decoders { #expect(d.link([(0, p.peerAddress)])?.status == 200) }
+        let keys = (0..<n).map { requestKey(0, UInt64(1000 + $0)) }.joined(separator: ",")
+        let src = try p.allocate(#"{"cache_desc":\#(uint8Desc(2, [n, bytes])),"cache_keys":[\#(keys)]}"#)
+        let data = PullCacheLiveTests.fill(p, src, tensors: 2, bytes: n * bytes, seed: 6464)
+        var targets: [(node: LiveNode, dst: Int64, key: Int)] = []
+        for (i, d) in decoders.enumerated() {
+            for j in 0..<perDecoder {
+                targets.append((d, try d.allocate(#"{"cache_desc":\#(uint8Desc(2, [1, bytes]))}"#), i * perDecoder + j))
+            }
+        }
+        let answers = Mutex<[Int: String]>([:])
+        let group = DispatchGroup()
+        let started = ContinuousClock.now
+        for (node, dst, key) in targets {
+            group.enter()
+            Thread {
+                let r = node.post(
+                    "/v1/cache/\(dst)/pull",
+                    #"{"cache_key":\#(requestKey(0, UInt64(1000 + key))),"timeout_ms":20000}"#
+                )
+                answers.withLock { $0[key] = r.map { "\($0.status) \($0.text)" } ?? "no answer" }
+                group.leave()
+            }.start()
+        }
+        #expect(group.wait(timeout: .now() + 30) == .success, "pulls still running after 30 s")
+        let took = ContinuousClock.now - started
+        #expect(took < .seconds(20), "64 concurrent pulls took \(took)")
+        for (node, dst, key) in targets {
+            let answer = answers.withLock { $0[key] } ?? ""
+            #expect(answer.hasPrefix("200 "), "pull \(key): \(answer)")
+            for t in 0..<2 {
+                let want = data[t][(key * bytes)..<((key + 1) * bytes)]
+                #expect(byteMismatch(node.readTensor(dst, t), want) == nil, "pull \(key) tensor \(t)")
+            }
+        }
+        #expect(p.deallocate(src) == 200)
+        #expect(p.poolsDrain())
     }
 }
