@@ -1,6 +1,5 @@
 import DataDistModel
 import Glibc
-import Synchronization
 
 /// Issue 15 item 5: a pull across a namespaced link with 1 ms of added round-trip time against `iperf3` over the
 /// same path, in the same run, trials interleaved.
@@ -109,18 +108,24 @@ enum RTTScenario {
         try LargePullScenario.verify(decoder, cache: dst, size: size, source: source)
         _ = try iperf(ip, iperf3, link: link, relay: iperfRelay, bytes: size, log: "\(env.workDir)/iperf3.json")
 
-        // The delay the path adds: a request on a fresh connection from B to the prompt's peer listener, read
-        // to the end of its answer, through the relay and straight to the listener.
+        // The delay the path adds: requests on one kept-alive connection from B to the prompt's peer listener,
+        // through the relay and straight to the listener, interleaved.
         var relayed = Samples()
         var direct = Samples()
+        let viaRelay = try RoundTripProbe(in: b, host: peerRelay.host, port: peerRelay.port)
+        let straight = try RoundTripProbe(in: b, host: NamespacedLink.addressA, port: 26000)
+        defer {
+            viaRelay.close()
+            straight.close()
+        }
         for _ in 0..<20 {
-            relayed.add(try roundTripMs(from: b, host: peerRelay.host, port: peerRelay.port))
-            direct.add(try roundTripMs(from: b, host: NamespacedLink.addressA, port: 26000))
+            relayed.add(try viaRelay.milliseconds())
+            direct.add(try straight.milliseconds())
         }
         report.add(
             Figure(
                 name,
-                "request round trip B → A through the delay relay (fresh connection, GET to the peer listener)",
+                "request round trip B → A through the delay relay (kept-alive connection, GET to the peer listener)",
                 unit: "ms",
                 value: relayed,
                 baseline: ("the same request straight to the listener", direct),
@@ -151,44 +156,6 @@ enum RTTScenario {
                     + "time (request round trips included), iperf3's its own receiver figure"
             )
         )
-    }
-
-    /// Milliseconds from sending `GET /healthz` (Connection: close) on a new connection to `host:port`, made in
-    /// namespace `ns`, until the answer's end of stream.
-    private static func roundTripMs(from ns: String, host: String, port: Int) throws(BenchError) -> Double {
-        let result = Mutex<(Double, String)>((0, ""))
-        BenchThread {
-            if let failure = NetworkNamespace.enter(ns) {
-                result.withLock { $0 = (0, failure) }
-                return
-            }
-            let fd = Socket.connect(host, port)
-            guard fd >= 0 else {
-                result.withLock { $0 = (0, "cannot connect to \(host):\(port) from \(ns)") }
-                return
-            }
-            defer { close(fd) }
-            Socket.set(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-            let request = Array("GET /healthz HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n".utf8)
-            let started = monotonicSeconds()
-            guard request.withUnsafeBytes({ Socket.sendAll(fd, $0) }) else {
-                result.withLock { $0 = (0, "send to \(host):\(port) failed") }
-                return
-            }
-            var chunk = [UInt8](repeating: 0, count: 4096)
-            var total = 0
-            while true {
-                let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
-                total += n
-            }
-            let elapsed = (monotonicSeconds() - started) * 1000
-            result.withLock { $0 = total > 0 ? (elapsed, "") : (0, "no answer from \(host):\(port)") }
-        }.join()
-        let (ms, failure) = result.withLock { $0 }
-        guard failure.isEmpty else { throw BenchError("round trip probe: \(failure)") }
-        return ms
     }
 
     /// A relay in namespace `ns` on A's address in front of `upstreamPort` there, 0.5 ms each way.
