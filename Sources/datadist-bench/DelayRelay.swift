@@ -44,14 +44,15 @@ final class DelayRelay: Sendable {
         listener = fd
         let sockets = self.sockets
         acceptor = BenchThread {
-            if let ns = upstreamNamespace, NetworkNamespace.enter(ns) != nil { return }
+            // Without the upstream namespace every connection is closed at once: its client fails, not hangs.
+            let entered = upstreamNamespace.map { NetworkNamespace.enter($0) == nil } ?? true
             while true {
                 let client = accept(fd, nil, nil)
                 if client < 0 {
                     if errno == EINTR { continue }
                     return
                 }
-                let server = Socket.connect(upstreamHost, upstreamPort)
+                let server = entered ? Socket.connect(upstreamHost, upstreamPort) : -1
                 guard server >= 0 else {
                     close(client)
                     continue
@@ -97,16 +98,16 @@ final class DelayRelay: Sendable {
         }
         for (from, to) in [(client, server), (server, client)] {
             let line = DelayLine()
-            _ = BenchThread {
+            BenchThread {
                 line.fill(from: from, delayNanos: delayNanos)
                 finish()
-            }
-            _ = BenchThread {
+            }.detach()
+            BenchThread {
                 line.drain(to: to)
                 // Nothing more can be delivered: stop the reader too.
                 shutdown(from, Int32(SHUT_RD))
                 finish()
-            }
+            }.detach()
         }
     }
 }
