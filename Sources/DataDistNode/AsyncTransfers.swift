@@ -65,7 +65,9 @@ final class AsyncTransfers: Sendable {
             case .success(let answer):
                 (final, error, bytes) = (.done, nil, answer["bytes"]?.int64Value.map { Int($0) })
             case .failure(let e):
-                (final, error, bytes) = (control.isCancelled ? .cancelled : .failed, e, control.bytesDone)
+                // CONTRACT §6: a failed transfer leaves its destination range undefined, so it never reports bytes
+                // as done (what arrived before the failure may be torn); `bytes_done` counts up only while running.
+                (final, error, bytes) = (control.isCancelled ? .cancelled : .failed, e, 0)
             }
             s.history.update(id) { $0.bytesTotal = max($0.bytesTotal, control.bytesTotal) }
             let record = s.history.finish(

@@ -146,9 +146,11 @@ final class TransferController: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            // At least 1 s for the first try: the bytes are verified, the key must not be lost to a tight bound.
+            // Each try gets half of what is left, so an answer held up on its connection leaves time for a retry on
+            // a fresh one that learns the outcome; at least 1 s for the first try (the bytes are verified, the key
+            // must not be lost to a tight bound), at least 100 ms for the others, never past the deadline.
             let remaining = Int((deadline - ContinuousClock.now).milliseconds)
-            let bound = attempt == 1 ? max(1000, remaining) : max(1, remaining)
+            let bound = attempt == 1 ? max(1000, remaining / 2) : max(1, min(remaining, max(100, remaining / 2)))
             do throws(PeerCalls.Failure) {
                 _ = try core.peerCalls.post(
                     route.address,

@@ -23,6 +23,10 @@ final class BodyStream {
 
     /// The producer may hand out nothing for now (it wakes the loop when it has more).
     let mayStall: Bool
+    /// The producer's last answer was "nothing for now". Only then does the body wait for a wake: a pass that ran
+    /// out of write budget just as everything pulled was written must come back by EPOLLOUT, not wait for a wake
+    /// that never comes (a progressive pull whose layers were all ready hung so until its timeout).
+    private var producerIdle = false
 
     init(_ producer: any HTTPBodyProducer) {
         self.producer = producer
@@ -37,7 +41,9 @@ final class BodyStream {
     var isComplete: Bool { isOpenEnded ? exhausted && written == pulled : written == contentLength }
 
     /// Nothing to write until the producer wakes the loop (an open-ended or stalling body caught up with it).
-    var awaitsProducer: Bool { (isOpenEnded || mayStall) && !exhausted && written == pulled && !isComplete }
+    var awaitsProducer: Bool {
+        (isOpenEnded || mayStall) && producerIdle && !exhausted && written == pulled && !isComplete
+    }
 
     /// Tops up the pulled regions. False when the producer broke its contract: fewer bytes than announced,
     /// more, or none while claiming more are coming.
@@ -53,6 +59,7 @@ final class BodyStream {
                 added += region.count
             }
             pulled += added
+            producerIdle = more && added == 0
             if pulled > contentLength { return false }
             if more && added == 0 {
                 if mayStall { break }  // nothing ready yet: the producer wakes the loop
@@ -69,10 +76,13 @@ final class BodyStream {
         guard written == pulled && !exhausted else { return true }
         incoming.removeAll(keepingCapacity: true)
         let more = producer.next(maxBytes: Self.pullAhead, into: &incoming)
+        var added = 0
         for region in incoming where region.count > 0 {
             regions.append(region)
-            pulled += region.count
+            added += region.count
         }
+        pulled += added
+        producerIdle = more && added == 0
         exhausted = !more
         return true
     }

@@ -26,12 +26,7 @@ enum ScaleScenario {
         for i in 0..<most {
             let d = try NodeProcess(env, clusterID: UInt64(100 + i), role: "decoder", pool: keyBytes + 16 * MiB)
             nodes.append(d)
-            try d.link(to: prompt)
-            let src = try prompt.allocate(tensors: 2, tensorBytes: keyBytes / 2)
-            try prompt.fill(cache: src, tensors: 2, from: source)
-            fan.append(
-                Puller(decoder: d, prompt: prompt, src: src, dst: try d.allocate(tensors: 2, tensorBytes: keyBytes / 2))
-            )
+            fan.append(try Puller(decoder: d, prompt: prompt, bytes: keyBytes, source: source))
         }
         var pairs: [Puller] = []
         for i in 0..<most {
@@ -39,12 +34,7 @@ enum ScaleScenario {
             nodes.append(p)
             let d = try NodeProcess(env, clusterID: UInt64(300 + i), role: "decoder", pool: keyBytes + 16 * MiB)
             nodes.append(d)
-            try d.link(to: p)
-            let src = try p.allocate(tensors: 2, tensorBytes: keyBytes / 2)
-            try p.fill(cache: src, tensors: 2, from: source)
-            pairs.append(
-                Puller(decoder: d, prompt: p, src: src, dst: try d.allocate(tensors: 2, tensorBytes: keyBytes / 2))
-            )
+            pairs.append(try Puller(decoder: d, prompt: p, bytes: keyBytes, source: source))
         }
         let raw = try (0..<most).map { _ throws(BenchError) in
             (try PinnedBuffer(count: keyBytes), try PinnedBuffer(count: keyBytes))
@@ -166,6 +156,26 @@ enum ScaleScenario {
         let src: Int64
         let dst: Int64
         func pull() throws(BenchError) -> Double { try decoder.pullByID(into: dst, from: prompt, cache: src) }
+
+        init(decoder: NodeProcess, prompt: NodeProcess, src: Int64, dst: Int64) {
+            self.decoder = decoder
+            self.prompt = prompt
+            self.src = src
+            self.dst = dst
+        }
+
+        /// Links `decoder` to `prompt`, fills a source cache of `bytes` there and allocates the destination.
+        init(decoder: NodeProcess, prompt: NodeProcess, bytes: Int, source: PinnedBuffer) throws(BenchError) {
+            try decoder.link(to: prompt)
+            let src = try prompt.allocate(tensors: 2, tensorBytes: bytes / 2)
+            try prompt.fill(cache: src, tensors: 2, from: source)
+            self.init(
+                decoder: decoder,
+                prompt: prompt,
+                src: src,
+                dst: try decoder.allocate(tensors: 2, tensorBytes: bytes / 2)
+            )
+        }
     }
 
     /// Every puller at once; wall seconds until the last is done.

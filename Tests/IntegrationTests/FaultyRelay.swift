@@ -10,14 +10,28 @@ import Synchronization
 ///
 /// `@unchecked Sendable` invariant: the lets never change after init; mutable state is atomics and a semaphore.
 final class FaultyRelay: @unchecked Sendable {
-    /// `flip` a byte, `pause` the stream, or (`dropAckAnswer`) let one `POST /v1/peer/pull/ack` through and close
-    /// its connection instead of relaying the answer: the ack happened, its answer was lost.
+    /// `flip` a byte, `pause` the stream, or act on the answer to a `POST /v1/peer/pull/ack` that went through (the
+    /// ack happened): `dropAckAnswer` closes its connection instead of relaying it, `garbleAckAnswer` relays it with
+    /// its body bytes flipped (same length, no longer JSON), `lateAckAnswer` relays it `ms` later. Each hits the
+    /// first ack only, or with `everyAck` (late answers) every ack.
     /// `cut` closes the connection (both ways) once `after` bytes went through: a stream killed mid-transfer.
     /// `shortenLength` lowers the announced `Content-Length` of the next answer that has one (its last non-zero
     /// digit, by one): the body then carries more than announced.
-    enum Fault: Sendable { case flip, pause, dropAckAnswer, cut, shortenLength }
+    enum Fault: Sendable, Equatable {
+        case flip, pause, dropAckAnswer, garbleAckAnswer, cut, shortenLength
+        case lateAckAnswer(ms: Int, everyAck: Bool)
 
-    /// Per connection: an ack request went upstream and its answer must be swallowed.
+        var isAckFault: Bool {
+            switch self {
+            case .flip, .pause, .cut, .shortenLength: false
+            case .dropAckAnswer, .garbleAckAnswer, .lateAckAnswer: true
+            }
+        }
+
+        var hitsEveryAck: Bool { if case .lateAckAnswer(_, true) = self { true } else { false } }
+    }
+
+    /// Per connection: an ack request went upstream and its answer must be acted on.
     private final class AckTrap: Sendable {
         let armed = Atomic<Bool>(false)
     }
@@ -136,16 +150,28 @@ final class FaultyRelay: @unchecked Sendable {
             let n = buffer.withUnsafeMutableBytes { recv(from, $0.baseAddress, $0.count, 0) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
-            if fault == .dropAckAnswer {
+            if fault.isAckFault {
                 if watchesAcks, armed.load(ordering: .sequentiallyConsistent),
                     buffer[0..<n].firstRange(of: ackLine) != nil,
-                    !triggered.exchange(true, ordering: .sequentiallyConsistent)
+                    !triggered.exchange(true, ordering: .sequentiallyConsistent) || fault.hitsEveryAck
                 {
                     trap.armed.store(true, ordering: .sequentiallyConsistent)
                 } else if !watchesAcks, trap.armed.load(ordering: .sequentiallyConsistent) {
-                    // The answer to the ack: swallow it and cut the client's connection.
-                    shutdown(to, Int32(SHUT_RDWR))
-                    break
+                    // The answer to the ack.
+                    switch fault {
+                    case .garbleAckAnswer:
+                        // Flip the body's bytes (past the head; the whole chunk when the head does not end in it).
+                        let body = buffer[0..<n].firstRange(of: Array("\r\n\r\n".utf8)).map { $0.upperBound } ?? 0
+                        for i in body..<n { buffer[i] ^= 0x5A }
+                        trap.armed.store(false, ordering: .sequentiallyConsistent)
+                    case .lateAckAnswer(let ms, _):
+                        trap.armed.store(false, ordering: .sequentiallyConsistent)
+                        usleep(UInt32(ms) * 1000)  // the fault itself: the answer is held back this long
+                    default:
+                        // Swallow it and cut the client's connection.
+                        shutdown(to, Int32(SHUT_RDWR))
+                    }
+                    if fault == .dropAckAnswer { break }
                 }
                 guard send(buffer[0..<n], to: to) else { break }
                 total += n

@@ -146,28 +146,3 @@ import Testing
         for t in 0..<4 { #expect(byteMismatch(s.d.readTensor(again, t), fresh[t]) == nil, "tensor \(t)") }
     }
 }
-
-/// The acknowledgement that consumes a key cannot lose it (CONTRACT §6): when the ack reaches the owner but its answer
-/// is lost, the decoder retries, the owner answers the repeat with success, and the pull succeeds.
-@Suite struct AcknowledgementLiveTests {
-    @Test func anAckWhoseAnswerIsLostIsRetriedAndThePullSucceeds() throws {
-        let p = try LiveNode.prompt(0)
-        let d = try LiveNode.decoder(1)
-        let relay = FaultyRelay(upstream: p.node.peerPort ?? 0, fault: .dropAckAnswer, after: 0)
-        defer { relay.stop() }
-        #expect(d.link([(0, relay.address)])?.status == 200)
-        let desc = uint8Desc(2, [1, 64 * 1024])
-        let src = try p.allocate(#"{"cache_desc":\#(desc),"cache_keys":[\#(requestKey(0, 1))]}"#)
-        let data = PullCacheLiveTests.fill(p, src, tensors: 2, bytes: 64 * 1024, seed: 5150)
-        let dst = try d.allocate(#"{"cache_desc":\#(desc)}"#)
-        #expect(p.deallocate(src) == 200, "released by id: only the key keeps it; a lost key would lose the KV")
-        relay.arm()
-        let r = try #require(d.post("/v1/cache/\(dst)/pull", #"{"cache_key":\#(requestKey(0, 1)),"timeout_ms":5000}"#))
-        #expect(relay.didTrigger, "the ack's answer was swallowed")
-        #expect(r.status == 200, "\(r.text)")
-        for t in 0..<2 { #expect(byteMismatch(d.readTensor(dst, t), data[t]) == nil, "tensor \(t)") }
-        let again = try #require(d.post("/v1/cache/\(dst)/pull", #"{"cache_key":\#(requestKey(0, 1))}"#))
-        #expect(again.status == 404, "consumed exactly once: \(again.text)")
-        #expect(p.poolsDrain())
-    }
-}
