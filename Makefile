@@ -76,7 +76,7 @@ clean:
 
 # Benchmarks (issue 5): release build in its own scratch folder, then every scenario against same-run
 # baselines; prints a table and writes bench-results.json. `make bench QUICK=1` runs the < 2 min version.
-BENCH_PKGS    := nginx-light wrk
+BENCH_PKGS    := nginx-light wrk iperf3
 BENCH_SCRATCH ?= .build-bench
 BENCH_ARGS    ?= $(if $(QUICK),--quick)
 

@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
     static let scenarios = [
         LargePullScenario.name, ScatteredBlocksScenario.name, FanOutScenario.name, ControlPlaneScenario.name,
         MemoryScenario.name, StartupScenario.name, CPUScenario.name, ScaleScenario.name,
-        OrchestrationScenario.name, TLSScenario.name, HandoffScenario.name, AsyncScenario.name,
+        OrchestrationScenario.name, TLSScenario.name, HandoffScenario.name, AsyncScenario.name, RTTScenario.name,
     ]
 
     @Flag(help: "Smaller sizes and 3 trials (under 2 minutes).") var quick = false
@@ -98,6 +98,7 @@ struct BenchCommand: ParsableCommand {
             try HandoffScenario.run(env, size: quick ? 64 * MiB : 512 * MiB, report: &report)
         }
         if wants(AsyncScenario.name) { try AsyncScenario.run(env, report: &report) }
+        if wants(RTTScenario.name) { try RTTScenario.run(env, size: quick ? 64 * MiB : 256 * MiB, report: &report) }
     }
 
     /// `name` in the directory of this executable.

@@ -1,7 +1,16 @@
 import Glibc
 import PeerClient
 
-/// One `datadist serve` process on 127.0.0.1, driven over its admin API.
+/// Where a node runs when not on the bench's own 127.0.0.1: inside network namespace `namespace` (started with
+/// `ip netns exec`), admin on 0.0.0.0:9200 there, reached by the bench through a forwarder at 127.0.0.1:`adminPort`,
+/// a prompt's peer listener on `address`:26000.
+struct NodePlacement: Sendable {
+    var namespace: String
+    var address: String
+    var adminPort: Int
+}
+
+/// One `datadist serve` process on 127.0.0.1 (or in a network namespace), driven over its admin API.
 final class NodeProcess: Sendable {
     let clusterID: UInt64
     let process: ChildProcess
@@ -19,16 +28,20 @@ final class NodeProcess: Sendable {
         pool: Int,
         switchRole: Bool = false,
         extraArgs: [String] = [],
-        adminClient: PeerClient? = nil
+        adminClient: PeerClient? = nil,
+        placement: NodePlacement? = nil
     ) throws(BenchError) {
-        let adminPort = try Loopback.freePort()
+        var adminPort = placement?.adminPort ?? 0
+        if placement == nil { adminPort = try Loopback.freePort() }
         var args = [
-            "serve", "--cluster-id", "\(clusterID)", "--role", role, "--admin", "127.0.0.1:\(adminPort)",
+            "serve", "--cluster-id", "\(clusterID)", "--role", role, "--admin",
+            placement == nil ? "127.0.0.1:\(adminPort)" : "0.0.0.0:9200",
             "--device-pool", "\(pool)", "--host-pool", "\(1 << 20)", "--log-level", "warning",
             "--sync-kv-timeout-ms", "120000",
         ]
         if role == "prompt" {
-            let l = "127.0.0.1:\(try Loopback.freePort())"
+            var l = placement.map { "\($0.address):26000" } ?? ""
+            if placement == nil { l = "127.0.0.1:\(try Loopback.freePort())" }
             args += ["--listen", l]
             listen = l
         } else {
@@ -37,8 +50,14 @@ final class NodeProcess: Sendable {
         if switchRole { args.append("--enable-switch-role") }
         args += extraArgs
         self.clusterID = clusterID
+        var path = env.datadistPath
+        if let placement {
+            guard let ip = NetworkNamespace.ipPath else { throw BenchError("`ip` not found (Debian iproute2)") }
+            args = ["netns", "exec", placement.namespace, path] + args
+            path = ip
+        }
         process = try ChildProcess(
-            env.datadistPath,
+            path,
             args,
             outputPath: "\(env.workDir)/node-\(clusterID)-\(adminPort).log"
         )

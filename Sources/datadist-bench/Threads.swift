@@ -28,6 +28,9 @@ struct BenchThread {
     }
 
     func join() { pthread_join(id, nil) }
+
+    /// Nobody will join this thread: its resources go back when it ends.
+    func detach() { pthread_detach(id) }
 }
 
 /// CPU seconds the calling thread has used.
