@@ -18,9 +18,6 @@ The decoder checks every byte against what the prompt wrote. Exit status 0 only 
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -30,9 +27,11 @@ from typing import Dict, List, Optional
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "clients" / "python"))
 
+from local_node import Node, free_port  # noqa: E402
 from datadist import Client  # noqa: E402
 
 PROMPT, DECODER = 0, 1
+NODE_FLAGS = ["--sync-kv-timeout-ms", "10000"]
 REQUESTS = 32
 SLOT_BYTES = 16 * 1024  # per tensor, per request
 LAYERS = 8
@@ -41,46 +40,9 @@ STEP_S = 0.002  # one engine step
 READY_EVERY_S = 0.005
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def pattern(seed: int, size: int) -> bytes:
     """Deterministic bytes that differ per seed (so a misplaced slot or layer is caught)."""
     return bytes((seed * 131 + i * 7) & 0xFF for i in range(256)) * (size // 256)
-
-
-class Node:
-    """A `datadist serve` child and a client for it."""
-
-    def __init__(self, binary: str, cluster_id: int, role: str) -> None:
-        self.admin = free_port()
-        self.listen: Optional[str] = f"127.0.0.1:{free_port()}" if role == "prompt" else None
-        argv = [binary, "serve", "--cluster-id", str(cluster_id), "--role", role,
-                "--admin", f"127.0.0.1:{self.admin}", "--sync-kv-timeout-ms", "10000"]
-        if self.listen:
-            argv += ["--listen", self.listen]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DATADIST_")}
-        self.process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.client = Client(f"127.0.0.1:{self.admin}", timeout=30)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                self.client.healthz()
-                return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"node {cluster_id} did not start")
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
 
 
 def key(req_id: int) -> Dict[str, int]:
@@ -182,8 +144,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datadist", default=str(REPO / ".build" / "debug" / "datadist"))
     args = parser.parse_args()
-    prompt = Node(args.datadist, PROMPT, "prompt")
-    decoder = Node(args.datadist, DECODER, "decoder")
+    prompt = Node(args.datadist, PROMPT, "prompt", NODE_FLAGS, client_timeout=30)
+    decoder = Node(args.datadist, DECODER, "decoder", NODE_FLAGS, client_timeout=30)
     try:
         decoder.client.link_clusters([{"remote_cluster_id": PROMPT, "remote_ip_info": prompt.listen}])
         failures = many_async_pulls(prompt.client, decoder.client)

@@ -14,10 +14,7 @@ being switched and prints a timeline. Exit status 0 only if no pull failed and t
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -27,49 +24,14 @@ from typing import Dict, List, Optional
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "clients" / "python"))
 
+from local_node import Node, free_port  # noqa: E402
 from datadist import Client, DataDistError  # noqa: E402
 
+# Every node may switch roles; transfers give up after 5 s.
+SWITCHABLE = ["--enable-switch-role", "--sync-kv-timeout-ms", "5000"]
 TENSORS = 4
 TENSOR_BYTES = 64 * 1024
 DESC = {"num_tensors": TENSORS, "shape": [1, TENSOR_BYTES], "data_type": "DT_UINT8", "placement": "HOST"}
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Node:
-    """A `datadist serve` child and a client for it."""
-
-    def __init__(self, binary: str, cluster_id: int, role: str) -> None:
-        self.cluster_id = cluster_id
-        self.admin = free_port()
-        self.listen: Optional[str] = f"127.0.0.1:{free_port()}" if role == "prompt" else None
-        argv = [binary, "serve", "--cluster-id", str(cluster_id), "--role", role, "--enable-switch-role",
-                "--admin", f"127.0.0.1:{self.admin}", "--sync-kv-timeout-ms", "5000"]
-        if self.listen:
-            argv += ["--listen", self.listen]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DATADIST_")}
-        self.process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.client = Client(f"127.0.0.1:{self.admin}", timeout=15)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                self.client.healthz()
-                return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"node {cluster_id} did not start")
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
 
 
 class Timeline:
@@ -159,9 +121,9 @@ def main() -> int:
     timeline = Timeline()
     nodes: List[Node] = []
     try:
-        prompt = Node(args.datadist, 100, "prompt")
+        prompt = Node(args.datadist, 100, "prompt", SWITCHABLE)
         nodes.append(prompt)
-        decoders = [Node(args.datadist, 200 + i, "decoder") for i in (1, 2, 3)]
+        decoders = [Node(args.datadist, 200 + i, "decoder", SWITCHABLE) for i in (1, 2, 3)]
         nodes += decoders
         for d in decoders:
             d.client.link_clusters([{"remote_cluster_id": prompt.cluster_id, "remote_ip_info": prompt.listen}])
