@@ -51,6 +51,12 @@ final class Connection {
     /// The TLS state when the listener serves TLS (CONTRACT §13); nil for plaintext.
     var tls: ConnectionTLS?
 
+    /// Something is still owed to the socket: queued output, or TLS records sealed but not yet sent.
+    var outputPending: Bool { !output.isEmpty || tls?.session.hasPendingOutput == true }
+
+    /// Only sealed TLS records are owed: the queue itself is empty.
+    var onlyRecordsPending: Bool { output.isEmpty && tls?.session.hasPendingOutput == true }
+
     init(
         fd: Int32,
         id: UInt64,

@@ -208,7 +208,8 @@ extension EventLoop {
         guard !connection.isClosed else { return }
         flush(connection)
         guard !connection.isClosed else { return }
-        if connection.output.isEmpty && !connection.lingering {
+        if !connection.outputPending && !connection.lingering {
+            connection.tls?.session.releaseIdleOutputBuffer()
             let action = connection.machine.outputDrained(
                 now: now,
                 inHead: !connection.parser.isIdle && !connection.parser.isInBody,
@@ -296,6 +297,10 @@ extension EventLoop {
             guard tls.isHandshakeComplete else { return }
             tls.writeWaitsFor = 0
         }
+        if connection.onlyRecordsPending {
+            flushRecords(connection)
+            return
+        }
         var budget = Self.writeBudget
         while !connection.output.isEmpty && budget > 0 {
             switch connection.output.write(to: connection.fd, tls: connection.tls?.session, iovecs: iovecs) {
@@ -342,7 +347,9 @@ extension EventLoop {
     private func updateInterest(_ connection: Connection) {
         var wanted: UInt32 = 0
         if connection.lingering || connection.wantsRead { wanted |= clinux_epollin() }
-        if !connection.output.isEmpty && !connection.output.awaitsProducer { wanted |= clinux_epollout() }
+        if connection.onlyRecordsPending || !connection.output.isEmpty && !connection.output.awaitsProducer {
+            wanted |= clinux_epollout()
+        }
         wanted = tlsInterest(connection, wanted: wanted)
         if wanted != connection.registered {
             connection.registered = wanted

@@ -152,6 +152,20 @@ extension EventLoop {
         if connection.wantsRead && !connection.lingering { read(connection) }
     }
 
+    /// Sends the TLS records left in the session's output buffer after the queue emptied.
+    func flushRecords(_ connection: Connection) {
+        guard let tls = connection.tls else { return }
+        let before = tls.session.pendingOutputBytes
+        switch tls.session.flush() {
+        case .done, .wantWrite, .wantRead:
+            if tls.session.pendingOutputBytes < before { connection.machine.wrote(now: now) }
+        case .failed(_, let reason):
+            log("TLS write failed: \(reason)", nil)
+            tls.failed = true
+            close(connection)
+        }
+    }
+
     /// Sends close_notify once, best effort (one non-blocking attempt), unless the session failed or never
     /// finished its handshake.
     func sendCloseNotify(_ connection: Connection) {

@@ -261,7 +261,7 @@ final class EventLoop: @unchecked Sendable {
         closeListener()
         for i in stride(from: live.count - 1, through: 0, by: -1) {
             let connection = live[i]
-            if connection.inFlight == nil && (connection.output.isEmpty || connection.output.hasOpenEndedStream) {
+            if connection.inFlight == nil && (!connection.outputPending || connection.output.hasOpenEndedStream) {
                 close(connection)  // an event stream never ends by itself: end it now
             } else if connection.inFlight == nil {
                 connection.machine.closeAfterOutput()
@@ -309,7 +309,7 @@ final class EventLoop: @unchecked Sendable {
             let connection = live[i]
             let action = connection.machine.tick(
                 now: now,
-                outputPending: !connection.output.isEmpty,
+                outputPending: connection.outputPending,
                 producerWaiting: connection.output.awaitsProducer
             )
             run(action, on: connection)

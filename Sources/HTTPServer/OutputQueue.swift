@@ -104,7 +104,8 @@ struct OutputQueue {
             UnsafeRawBufferPointer(start: iovecs[$0].iov_base, count: iovecs[$0].iov_len)
         }
         switch tls.write(spans: spans) {
-        case .bytes(let written): return .wrote(count: written, complete: written == attempted)
+        case .bytes(let written):
+            return .wrote(count: written, complete: written == attempted && !tls.hasPendingOutput)
         case .wantWrite: return .wouldBlock
         case .wantRead: return .waitsForReadable
         case .closed: return .tlsFailed("peer closed the TLS stream")

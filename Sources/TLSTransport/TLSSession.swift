@@ -6,7 +6,8 @@ import Glibc
 
 /// One TLS connection over a caller-owned, non-blocking socket: handshake, read, write and shutdown each
 /// return at once with what the socket allows, so an epoll loop can drive many sessions. The session never
-/// closes the descriptor.
+/// closes the descriptor. Reads come straight from the socket; records to send collect in an output buffer
+/// that leaves in one `send(2)` per flush (`hasPendingOutput`, `flush()`).
 ///
 /// Not Sendable: a session belongs to the loop (thread) that owns its socket.
 public final class TLSSession {
@@ -38,6 +39,13 @@ public final class TLSSession {
 
     private let ssl: OpaquePointer
     private let context: TLSContext
+    /// The write BIO: records collect here and leave in one `send(2)` per flush (owned by `ssl`).
+    private let output: OpaquePointer
+
+    /// Records gathered before one `send(2)`: 16 records of 16 KiB. Large enough that a bulk response costs one
+    /// system call (and one wake-up of the reader) per 256 KiB instead of per record; allocated only while a
+    /// connection has records to send.
+    public static let outputBufferBytes = 256 * 1024
 
     /// A server-side session on accepted socket `fd`.
     public convenience init(serverContext context: TLSContext, fd: Int32) throws(TLSError) {
@@ -65,13 +73,21 @@ public final class TLSSession {
             ERR_clear_error()
             throw TLSError(kind: .configuration, reason: "OpenSSL could not create a TLS session")
         }
-        guard SSL_set_fd(ssl, fd) == 1 else {
+        guard let input = BIO_new_socket(fd, BIO_NOCLOSE) else {
             SSL_free(ssl)
             ERR_clear_error()
             throw TLSError(kind: .configuration, reason: "OpenSSL could not attach socket \(fd)")
         }
+        guard let output = ctls_outbuf_new(Self.outputBufferBytes, fd) else {
+            BIO_free(input)
+            SSL_free(ssl)
+            ERR_clear_error()
+            throw TLSError(kind: .configuration, reason: "OpenSSL could not make an output buffer for socket \(fd)")
+        }
+        SSL_set_bio(ssl, input, output)  // the session owns both from here
         self.ssl = ssl
         self.context = context
+        self.output = output
     }
 
     deinit {
@@ -95,55 +111,116 @@ public final class TLSSession {
         return true
     }
 
-    /// Advances the handshake as far as the socket allows.
+    /// Records sealed but not yet handed to the socket: the connection is not done writing while there are any
+    /// (wait for writability and call `flush()`).
+    public var hasPendingOutput: Bool { pendingOutputBytes > 0 }
+
+    /// Bytes of sealed records waiting in the output buffer.
+    public var pendingOutputBytes: Int { ctls_outbuf_pending(output) }
+
+    /// Sends buffered records until none is left (`.done`) or the socket is full (`.wantWrite`).
+    public func flush() -> Progress {
+        let sent = ctls_outbuf_flush(output)
+        if sent > 0 { return .done }
+        if sent == 0 { return .wantWrite }
+        let code = -sent
+        if code == EPIPE || code == ECONNRESET {
+            return .failed(.peerClosed, "peer closed the connection (\(String(cString: strerror(code))))")
+        }
+        return .failed(.socket, String(cString: strerror(code)))
+    }
+
+    /// Frees the output buffer if it is empty (call when the connection has nothing more to send for now).
+    public func releaseIdleOutputBuffer() {
+        ctls_outbuf_release_if_empty(output)
+    }
+
+    /// Advances the handshake as far as the socket allows (sending each flight as soon as it is sealed).
     public func handshake() -> Progress {
-        ERR_clear_error()
-        let result = SSL_do_handshake(ssl)
-        if result == 1 { return .done }
-        switch classify(result) {
-        case .bytes, .closed: return .failed(.peerClosed, "peer closed the connection during the TLS handshake")
-        case .wantRead: return .wantRead
-        case .wantWrite: return .wantWrite
-        case .failed(let kind, let reason): return .failed(kind, reason)
+        while true {
+            ERR_clear_error()
+            let result = SSL_do_handshake(ssl)
+            let outcome: IOResult = result == 1 ? .bytes(1) : classify(result)
+            let flushed = flush()
+            if case .failed = flushed { return flushed }
+            switch outcome {
+            case .bytes: return .done  // records still buffered go out with the next flush
+            case .closed: return .failed(.peerClosed, "peer closed the connection during the TLS handshake")
+            case .wantRead: return flushed == .done ? .wantRead : .wantWrite
+            case .wantWrite: if flushed != .done { return .wantWrite }  // else: room again, go on
+            case .failed(let kind, let reason): return .failed(kind, reason)
+            }
         }
     }
 
-    /// Reads decrypted bytes into `buffer` (handshaking first if needed).
+    /// Reads decrypted bytes into `buffer` (handshaking first if needed). Records the read makes OpenSSL send
+    /// (a key update's answer) are flushed as far as the socket allows; what remains is `hasPendingOutput`.
     public func read(into buffer: UnsafeMutableRawBufferPointer) -> IOResult {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return .bytes(0) }
-        ERR_clear_error()
-        var count = 0
-        if SSL_read_ex(ssl, base, buffer.count, &count) == 1 { return .bytes(count) }
-        return classify(0)
+        while true {
+            ERR_clear_error()
+            var count = 0
+            let outcome: IOResult = SSL_read_ex(ssl, base, buffer.count, &count) == 1 ? .bytes(count) : classify(0)
+            guard hasPendingOutput else { return outcome }
+            let flushed = flush()
+            if case .failed(let kind, let reason) = flushed { return .failed(kind, reason) }
+            if outcome == .wantWrite && flushed == .done { continue }
+            return outcome
+        }
     }
 
     /// Encrypts and sends from `span` in place (OpenSSL reads the caller's memory into its record; no copy of
-    /// the payload is made on this side). Returns how much of `span` went out.
+    /// the payload is made on this side). Returns how much of `span` was sealed into records; the records may
+    /// still wait in the output buffer (`hasPendingOutput`) when the socket is full.
     ///
     /// After `.wantWrite`/`.wantRead` the next write must start with the same bytes at least as long (the
     /// caller's unsent remainder): OpenSSL has already sealed a record from them.
     public func write(_ span: UnsafeRawBufferPointer) -> IOResult {
-        guard let base = span.baseAddress, span.count > 0 else { return .bytes(0) }
-        ERR_clear_error()
-        var count = 0
-        if SSL_write_ex(ssl, base, span.count, &count) == 1 { return .bytes(count) }
-        return classify(0)
+        let result = seal(span)
+        if case .bytes = result, case .failed(let kind, let reason) = flush() { return .failed(kind, reason) }
+        return result
     }
 
-    /// Writes `spans` in order, each straight from its memory, until all are sent or the socket is full.
-    /// Returns the total written (`.bytes`) if anything went out, else what stopped the first span.
+    /// Seals one record (or, after a retry, finishes the one pending) into the output buffer, sending the
+    /// buffer when it is full. Does not flush what it sealed.
+    private func seal(_ span: UnsafeRawBufferPointer) -> IOResult {
+        guard let base = span.baseAddress, span.count > 0 else { return .bytes(0) }
+        while true {
+            ERR_clear_error()
+            var count = 0
+            if SSL_write_ex(ssl, base, span.count, &count) == 1 { return .bytes(count) }
+            let outcome = classify(0)
+            guard outcome == .wantWrite else { return outcome }
+            switch flush() {  // the buffer is full: send it, then OpenSSL finishes the record it holds
+            case .done: continue
+            case .failed(let kind, let reason): return .failed(kind, reason)
+            case .wantRead, .wantWrite: return .wantWrite
+            }
+        }
+    }
+
+    /// Writes `spans` in order, each straight from its memory, until all are sealed or the socket is full, then
+    /// sends the buffered records as far as the socket allows. Returns the total sealed (`.bytes`) if anything
+    /// was, else what stopped the first span.
     public func write<Spans: Sequence<UnsafeRawBufferPointer>>(spans: Spans) -> IOResult {
         var total = 0
-        for span in spans {
+        var stopped: IOResult?
+        outer: for span in spans {
             var offset = 0
             while offset < span.count {
-                switch write(UnsafeRawBufferPointer(rebasing: span[offset...])) {
+                switch seal(UnsafeRawBufferPointer(rebasing: span[offset...])) {
                 case .bytes(let count): offset += count
-                case let stopped: return total + offset > 0 ? .bytes(total + offset) : stopped
+                case let other:
+                    stopped = other
+                    total += offset
+                    break outer
                 }
             }
             total += offset
         }
+        if case .failed = stopped { return stopped! }
+        if case .failed(let kind, let reason) = flush() { return .failed(kind, reason) }
+        if let stopped, total == 0 { return stopped }
         return .bytes(total)
     }
 
@@ -153,12 +230,14 @@ public final class TLSSession {
         guard isHandshakeComplete else { return .done }
         ERR_clear_error()
         let result = SSL_shutdown(ssl)
-        if result >= 0 { return .done }
-        switch classify(result) {
+        let outcome: IOResult? = result >= 0 ? nil : classify(result)
+        let flushed = flush()
+        if flushed != .done { return flushed }
+        switch outcome {
+        case nil, .bytes, .closed: return .done
         case .wantRead: return .wantRead
         case .wantWrite: return .wantWrite
         case .failed(let kind, let reason): return .failed(kind, reason)
-        case .bytes, .closed: return .done
         }
     }
 

@@ -1,3 +1,4 @@
+import Glibc
 import HTTPCore
 import HTTPServer
 import TLSTransport
@@ -60,6 +61,34 @@ extension LiveServerTests {
                 let response = try client.request("POST", "/big", body: payload)
                 #expect(response.status == 200)
                 #expect(response.body == Array(payload.reversed()))
+            }
+        }
+
+        /// A response larger than the socket and the session's output buffer, to a client that reads only after
+        /// a pause: the records left buffered when the queue emptied still go out (before the next response on a
+        /// kept-alive connection, and before close_notify on a closing one).
+        @Test func bufferedRecordsReachASlowReaderBeforeTheNextResponseAndCloseNotify() throws {
+            let size = 12 << 20
+            let body = (0..<size).map { UInt8(truncatingIfNeeded: ($0 &* 40_503) >> 5) }
+            var handler = TestHandler()
+            handler.onRequest = { request, responder in
+                responder.respond(
+                    HTTPResponse(status: 200, body: request.head.target == "/big" ? body : Array("small".utf8))
+                )
+            }
+            let configuration = testConfiguration { $0.tls = try? Self.serverContext() }
+            try withServer(handler: handler, configuration: configuration) { server in
+                let client = try TLSTestClient(port: server.port, context: try Self.clientContext())
+                try client.send(Array("GET /big HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n".utf8))
+                usleep(300_000)  // not synchronisation: the server fills the socket and is left holding records
+                let big = try client.readResponse()
+                #expect(big.status == 200)
+                #expect(big.body == body)
+                #expect(try client.readResponse().text == "small")
+                try client.send(Array("GET /big HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".utf8))
+                usleep(300_000)
+                #expect(try client.readResponse().body == body)
+                #expect(client.readsCloseNotify())
             }
         }
 

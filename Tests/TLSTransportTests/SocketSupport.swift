@@ -119,11 +119,19 @@ func readAll(_ session: TLSSession, fd: Int32, count: Int) -> (bytes: [UInt8], e
     return (received, nil)
 }
 
-/// Writes every span (bounded by 10 s); false if the session failed.
+/// Writes every span and sends every record sealed from them (bounded by 10 s); false if the session failed.
 func writeAll(_ session: TLSSession, fd: Int32, spans: [UnsafeRawBufferPointer]) -> Bool {
     var remaining = spans
     let deadline = ContinuousClock.now + .seconds(10)
-    while !remaining.isEmpty, ContinuousClock.now < deadline {
+    while !remaining.isEmpty || session.hasPendingOutput, ContinuousClock.now < deadline {
+        if remaining.isEmpty {
+            switch session.flush() {
+            case .done: continue
+            case .wantRead, .wantWrite: waitFor(fd, readable: false)
+            case .failed: return false
+            }
+            continue
+        }
         switch session.write(spans: remaining) {
         case .bytes(var written):
             while written > 0 {
@@ -141,7 +149,7 @@ func writeAll(_ session: TLSSession, fd: Int32, spans: [UnsafeRawBufferPointer])
         default: return false
         }
     }
-    return remaining.isEmpty
+    return remaining.isEmpty && !session.hasPendingOutput
 }
 
 /// Runs `body` on its own thread; `join()` waits for its result.

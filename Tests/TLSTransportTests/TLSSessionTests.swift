@@ -67,6 +67,52 @@ import Glibc
 
     }
 
+    /// Records are sealed into the session's output buffer and leave in large sends: while the peer reads
+    /// nothing, a write stops with records still buffered (`hasPendingOutput`), nothing is lost or reordered,
+    /// and `flush()` sends them once the peer reads.
+    @Test func recordsWaitInTheOutputBufferUntilTheSocketTakesThem() throws {
+        let server = try TLSContext.server(certificate: certificates.nodeCertificate, key: certificates.nodeKey)
+        let client = try TLSContext.client(trustedCA: certificates.caCertificate)
+        let (serverSession, serverFD, clientSession, clientFD) = try pair(server: server, client: client)
+        defer {
+            close(serverFD)
+            close(clientFD)
+        }
+        let (serverEnd, clientEnd) = completeHandshakes(serverSession, fd: serverFD, clientSession, fd: clientFD)
+        #expect(serverEnd == .done && clientEnd == .done)
+
+        let payload = (0..<(16 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 3) }
+        // Nobody reads yet: the socket fills, then the buffer; the write reports only what it sealed.
+        let sealed = payload.withUnsafeBytes { all -> Int in
+            var total = 0
+            while total < all.count {
+                guard case .bytes(let n) = serverSession.write(spans: [UnsafeRawBufferPointer(rebasing: all[total...])])
+                else { break }
+                total += n
+            }
+            return total
+        }
+        #expect(sealed > 0 && sealed < payload.count)
+        #expect(serverSession.hasPendingOutput)
+        #expect(serverSession.pendingOutputBytes <= TLSSession.outputBufferBytes)
+        #expect(serverSession.flush() == .wantWrite)
+        serverSession.releaseIdleOutputBuffer()  // not idle: the records stay
+        #expect(serverSession.hasPendingOutput)
+
+        let expected = payload
+        let reader = Background { [clientSession = UnsafeTransfer(clientSession)] in
+            readAll(clientSession.value, fd: clientFD, count: expected.count).bytes == expected
+        }
+        let rest = payload.withUnsafeBytes { all in
+            writeAll(serverSession, fd: serverFD, spans: [UnsafeRawBufferPointer(rebasing: all[sealed...])])
+        }
+        #expect(rest)
+        #expect(!serverSession.hasPendingOutput)
+        #expect(reader.join())
+        serverSession.releaseIdleOutputBuffer()
+        #expect(serverSession.pendingOutputBytes == 0)
+    }
+
     @Test func serverFromAnotherCAFailsVerification() throws {
         let server = try TLSContext.server(certificate: certificates.foreignCertificate, key: certificates.foreignKey)
         let client = try TLSContext.client(trustedCA: certificates.caCertificate)
