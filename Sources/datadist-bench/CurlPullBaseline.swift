@@ -24,21 +24,24 @@ enum CurlPullBaseline {
         }
     }
 
-    /// GETs `name` from nginx into `destination` (exactly its size).
+    /// GETs `name` from nginx into `destination` (exactly its size); `https` with `client` (which trusts nginx's
+    /// certificate).
     static func pull(
         _ name: String,
         port: Int,
         into destination: PinnedBuffer,
-        env: BenchEnvironment
+        env: BenchEnvironment,
+        https client: PeerClient? = nil
     )
         throws(BenchError) -> Outcome
     {
-        let request = PeerRequest(url: "http://127.0.0.1:\(port)/\(name)", totalTimeoutMs: 120_000)
+        let scheme = client == nil ? "http" : "https"
+        let request = PeerRequest(url: "\(scheme)://127.0.0.1:\(port)/\(name)", totalTimeoutMs: 120_000)
         var offset = 0
         let c0 = threadCPUSeconds()
         let started = monotonicSeconds()
         do {
-            _ = try env.client.perform(request, expectedLength: destination.count) { chunk in
+            _ = try (client ?? env.client).perform(request, expectedLength: destination.count) { chunk in
                 memcpy(destination.base + offset, chunk.baseAddress!, chunk.count)
                 offset += chunk.count
                 return true

@@ -1,9 +1,12 @@
 import Glibc
 
 /// nginx (one process, no master) on 127.0.0.1: sendfile from /dev/shm, and a fixed small JSON at
-/// `/v1/role` — the baselines for bulk pulls and for the control plane.
+/// `/v1/role` — the baselines for bulk pulls and for the control plane. With `tls`, a second port serves the
+/// same files over HTTPS (nginx's OpenSSL, the same library the node uses).
 final class NginxServer: Sendable {
     let port: Int
+    /// The HTTPS port, when started with `tls`.
+    let tlsPort: Int?
     let process: ChildProcess
     /// Seconds from spawn to the first 200 on `/v1/role`.
     let startupSeconds: Double
@@ -11,8 +14,20 @@ final class NginxServer: Sendable {
     static let roleJSON =
         #"{"cluster_id":1,"role":"DECODER","role_epoch":0,"listen_ip_info":null,"switch_role_enabled":true}"#
 
-    init(_ env: BenchEnvironment) throws(BenchError) {
+    init(_ env: BenchEnvironment, tls: (certificate: String, key: String)? = nil) throws(BenchError) {
         port = try Loopback.freePort()
+        tlsPort = tls == nil ? nil : try Loopback.freePort()
+        let httpsServer =
+            if let tls, let tlsPort {
+                """
+                server {
+                        listen 127.0.0.1:\(tlsPort) ssl;
+                        ssl_certificate \(tls.certificate);
+                        ssl_certificate_key \(tls.key);
+                        root \(env.shmDir);
+                    }
+                """
+            } else { "" }
         let dir = "\(env.workDir)/nginx-\(port)"
         mkdir(dir, 0o755)
         let conf = """
@@ -40,6 +55,7 @@ final class NginxServer: Sendable {
                         return 200 '\(Self.roleJSON)';
                     }
                 }
+                \(httpsServer)
             }
 
             """

@@ -75,11 +75,49 @@ enum TLSScenario {
                     baseline: ("plaintext pull, same size and streams, interleaved", plain),
                     target: .atLeast(j == 0 ? 0.5 : 0.8),
                     note: j == 0
-                        ? "TLS 1.3 AES-128-GCM in user space (no kernel TLS here); CRC32C on in both"
+                        ? "TLS 1.3 AES-256-GCM in user space (no kernel TLS here); CRC32C on in both"
                         : "target for 16 cores (CONTRACT §13); on 2 cores the streams share the same two cores"
                 )
             )
         }
+        try libcurlCeiling(env, size: size, source: source, files: files, https: https, report: &report)
+    }
+
+    /// What TLS costs libcurl + OpenSSL themselves on this machine, without datadist: the same bytes fetched by
+    /// libcurl (the node's peer client, one connection) from nginx over HTTPS and over HTTP, interleaved. No
+    /// target: it tells how far the node's ratio is from what the same two libraries reach here.
+    private static func libcurlCeiling(
+        _ env: BenchEnvironment,
+        size: Int,
+        source: PinnedBuffer,
+        files: Files,
+        https: PeerClient,
+        report: inout Report
+    ) throws(BenchError) {
+        let nginx = try NginxServer(env, tls: (files.certificate, files.key))
+        defer { nginx.stop() }
+        let name = "tls-ceiling.bin"
+        try CurlPullBaseline.publish(UnsafeRawBufferPointer(start: source.base, count: size), as: name, env: env)
+        let destination = try PinnedBuffer(count: size)
+        var plain = Samples()
+        var tls = Samples()
+        for trial in 0..<env.trials + 1 {  // trial 0 warms both up
+            let p = try CurlPullBaseline.pull(name, port: nginx.port, into: destination, env: env)
+            let t = try CurlPullBaseline.pull(name, port: nginx.tlsPort!, into: destination, env: env, https: https)
+            guard trial > 0 else { continue }
+            plain.add(gbPerSecond(size, p.seconds))
+            tls.add(gbPerSecond(size, t.seconds))
+        }
+        report.add(
+            Figure(
+                name,
+                "libcurl GET \(sizeName(size)) from nginx over HTTPS (no datadist; reference)",
+                unit: "GB/s",
+                value: tls,
+                baseline: ("the same GET over HTTP, interleaved", plain),
+                note: "the TLS cost of libcurl + OpenSSL alone (one connection, sendfile on the HTTP side)"
+            )
+        )
     }
 
     /// Certificates from `DATADIST_BENCH_TLS_DIR` (ca.pem, node.pem, node.key for IP 127.0.0.1: for a machine

@@ -31,9 +31,11 @@ final class FaultyRelay: @unchecked Sendable {
         var hitsEveryAck: Bool { if case .lateAckAnswer(_, true) = self { true } else { false } }
     }
 
-    /// Per connection: an ack request went upstream and its answer must be acted on.
+    /// Per connection: an ack request went upstream and its answer must be acted on; and how many times the
+    /// non-faulty direction relayed bytes (with `perRequest`, each answer starts a new count).
     private final class AckTrap: Sendable {
         let armed = Atomic<Bool>(false)
+        let answers = Atomic<Int>(0)
     }
 
     let port: Int
@@ -42,6 +44,7 @@ final class FaultyRelay: @unchecked Sendable {
     private let fault: Fault
     private let after: Int
     private let towardServer: Bool
+    private let perRequest: Bool
     private let triggered = Atomic<Bool>(false)
     private let holding = Atomic<Bool>(false)
     private let armed = Atomic<Bool>(false)
@@ -49,11 +52,14 @@ final class FaultyRelay: @unchecked Sendable {
 
     /// Relays to `upstream`; the fault hits what the server sends (responses) or, with `towardServer`, what
     /// clients send (uploads). It starts disarmed (see `arm`), so links can be made through the relay first.
-    init(upstream: Int, fault: Fault, after: Int, towardServer: Bool = false) {
+    /// With `perRequest`, `after` counts the bytes since the other direction last relayed something (one request
+    /// or answer each, on a kept-alive connection: the fault hits a large request, not two small ones in turn).
+    init(upstream: Int, fault: Fault, after: Int, towardServer: Bool = false, perRequest: Bool = false) {
         self.upstream = upstream
         self.fault = fault
         self.after = after
         self.towardServer = towardServer
+        self.perRequest = perRequest
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = Self.loopback(port: 0)
         _ = withUnsafePointer(to: &addr) {
@@ -145,11 +151,17 @@ final class FaultyRelay: @unchecked Sendable {
     private func pump(from: Int32, to: Int32, faulty: Bool, trap: AckTrap, watchesAcks: Bool) {
         var buffer = [UInt8](repeating: 0, count: 65536)
         var total = 0
+        var answersSeen = 0
         let ackLine = Array("POST /v1/peer/pull/ack".utf8)
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(from, $0.baseAddress, $0.count, 0) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
+            if !faulty { trap.answers.add(1, ordering: .sequentiallyConsistent) }
+            if faulty, perRequest, trap.answers.load(ordering: .sequentiallyConsistent) != answersSeen {
+                answersSeen = trap.answers.load(ordering: .sequentiallyConsistent)
+                total = 0
+            }
             if fault.isAckFault {
                 if watchesAcks, armed.load(ordering: .sequentiallyConsistent),
                     buffer[0..<n].firstRange(of: ackLine) != nil,

@@ -111,12 +111,19 @@ import Testing
         #expect(p.poolsDrain())
     }
 
-    /// A relay that cuts any connection carrying more than 1.5 MB: a 4 MiB push only passes it striped (four
-    /// data requests of about 1 MiB each), which proves it was.
+    /// A relay that cuts any request carrying more than 1.5 MB: a 4 MiB push only passes it striped (four
+    /// data requests of about 1 MiB each), which proves it was. Counted per request: a stream may reuse the kept-alive
+    /// connection of a share that already finished.
     @Test func aStripedPushArrivesVerified() throws {
         let p = try LiveNode.prompt(0)
         let d = try LiveNode.decoder(1, Self.striping(4))
-        let relay = FaultyRelay(upstream: p.node.peerPort ?? 0, fault: .cut, after: 1_500_000, towardServer: true)
+        let relay = FaultyRelay(
+            upstream: p.node.peerPort ?? 0,
+            fault: .cut,
+            after: 1_500_000,
+            towardServer: true,
+            perRequest: true
+        )
         defer { relay.stop() }
         #expect(d.link([(0, relay.address)])?.status == 200)
         let src = try d.allocate(#"{"cache_desc":\#(uint8Desc(4, [1, Self.mib]))}"#)
