@@ -96,14 +96,14 @@ enum TLSScenario {
     ) throws(BenchError) {
         let nginx = try NginxServer(env, tls: (files.certificate, files.key))
         defer { nginx.stop() }
-        let name = "tls-ceiling.bin"
-        try CurlPullBaseline.publish(UnsafeRawBufferPointer(start: source.base, count: size), as: name, env: env)
+        let file = "tls-ceiling.bin"
+        try CurlPullBaseline.publish(UnsafeRawBufferPointer(start: source.base, count: size), as: file, env: env)
         let destination = try PinnedBuffer(count: size)
         var plain = Samples()
         var tls = Samples()
         for trial in 0..<env.trials + 1 {  // trial 0 warms both up
-            let p = try CurlPullBaseline.pull(name, port: nginx.port, into: destination, env: env)
-            let t = try CurlPullBaseline.pull(name, port: nginx.tlsPort!, into: destination, env: env, https: https)
+            let p = try CurlPullBaseline.pull(file, port: nginx.port, into: destination, env: env)
+            let t = try CurlPullBaseline.pull(file, port: nginx.tlsPort!, into: destination, env: env, https: https)
             guard trial > 0 else { continue }
             plain.add(gbPerSecond(size, p.seconds))
             tls.add(gbPerSecond(size, t.seconds))
