@@ -130,13 +130,15 @@ final class AsyncTransfers: Sendable {
         return true
     }
 
-    /// Cancels a running transfer (its thread notices within about a second). False for an unknown id.
+    /// Cancels a running transfer (its thread notices within about a second; a queued one ends now). False for an
+    /// unknown id.
     func cancel(_ id: String) -> Bool {
-        state.withLock { s in
-            guard s.history.record(id) != nil else { return false }
-            s.controls[id]?.cancellation.cancel()
-            return true
+        let (known, control) = state.withLock { s -> (Bool, TransferControl?) in
+            (s.history.record(id) != nil, s.controls[id])
         }
+        // Outside the lock: withdrawing a queued transfer ends it, and `end` takes the lock.
+        control?.cancel()
+        return known
     }
 
     func ended(since: UInt64, state filter: TransferRecord.State?, limit: Int) -> JSONValue {
