@@ -179,6 +179,34 @@ import Testing
         #expect(PullInFlightLiveTests.boundKeys(s.p, s.src2) == 0)
     }
 
+    @Test func aRemoteWhoseLaneIsHeldDoesNotDelayAnotherRemote() throws {
+        let s = try Setup()
+        defer { s.relay.stop() }
+        let other = try LiveNode.prompt(2)
+        #expect(s.d.link([(2, other.peerAddress)])?.status == 200)
+        let desc = uint8Desc(2, [1, 2048])
+        let src = try other.allocate(#"{"cache_desc":\#(desc),"cache_keys":[\#(requestKey(2, 1))]}"#)
+        let data = PullCacheLiveTests.fill(other, src, tensors: 2, bytes: 2048, seed: 8400)
+        let dst = try s.d.allocate(#"{"cache_desc":\#(desc)}"#)
+        let held = try s.holdTheLane()
+        let queued = try s.submit(2, into: s.dst2, timeoutMs: 30000)
+        let r = try #require(
+            s.d.post(
+                "/v1/transfers",
+                #"{"op":"pull","cache_id":\#(dst),"cache_key":\#(requestKey(2, 1)),"timeout_ms":10000}"#
+            )
+        )
+        let id = try #require(r.json?["transfer_id"]?.stringValue, "\(r.text)")
+        #expect(s.d.request("GET", "/v1/transfers/\(id)?wait_ms=10000")?.json?["state"] == "done")
+        for t in 0..<2 { #expect(byteMismatch(s.d.readTensor(dst, t), data[t]) == nil, "tensor \(t)") }
+        #expect(s.relay.isHolding, "cluster 0's lane is still held")
+        #expect(s.d.request("GET", "/v1/transfers/\(queued)")?.json?["state"] == "running", "and its queue waits")
+        s.relay.resume()
+        #expect(s.d.request("GET", "/v1/transfers/\(held)?wait_ms=20000")?.json?["state"] == "done")
+        #expect(s.d.request("GET", "/v1/transfers/\(queued)?wait_ms=20000")?.json?["state"] == "done")
+        for t in 0..<2 { #expect(byteMismatch(s.d.readTensor(s.dst2, t), s.small[t]) == nil, "tensor \(t)") }
+    }
+
     @Test func aTransferQueuedForAnUnlinkedPeerFailsAsNotLinked() throws {
         let s = try Setup()
         defer { s.relay.stop() }
