@@ -207,6 +207,35 @@ import Testing
         for t in 0..<2 { #expect(byteMismatch(s.d.readTensor(s.dst2, t), s.small[t]) == nil, "tensor \(t)") }
     }
 
+    @Test func aDrainWaitsForQueuedTransfersBeforeItUnlinks() throws {
+        let s = try Setup()
+        defer { s.relay.stop() }
+        let held = try s.holdTheLane()
+        let queued = try s.submit(2, into: s.dst2, timeoutMs: 30000)
+        let accepted = try #require(
+            s.d.request(
+                "PUT",
+                "/v1/role",
+                body: #"{"role": "MIX", "unlink": "graceful", "drain_timeout_ms": 20000}"#,
+                headers: ["Prefer: respond-async"]
+            )
+        )
+        #expect(accepted.status == 202, "\(accepted.text)")
+        s.relay.resume()
+        #expect(
+            eventually(within: 20) {
+                s.d.request("GET", "/v1/role")?.json?["last_switch"]?["status"] == "LLM_SUCCESS"
+            }
+        )
+        let role = try #require(s.d.request("GET", "/v1/role")?.json)
+        #expect(role["last_switch"]?["drain"]?["transfers_waited"] == 2, "the queued transfer counts: \(role)")
+        #expect(role["last_switch"]?["drain"]?["unlinked"] == [0])
+        // Both ended before the graceful unlink: the queued one was not cut off by it.
+        #expect(s.d.request("GET", "/v1/transfers/\(held)")?.json?["state"] == "done")
+        #expect(s.d.request("GET", "/v1/transfers/\(queued)")?.json?["state"] == "done")
+        for t in 0..<2 { #expect(byteMismatch(s.d.readTensor(s.dst2, t), s.small[t]) == nil, "tensor \(t)") }
+    }
+
     @Test func aTransferQueuedForAnUnlinkedPeerFailsAsNotLinked() throws {
         let s = try Setup()
         defer { s.relay.stop() }
