@@ -12,7 +12,7 @@ import PeerClient
 final class TransferController: Sendable {
     let core: NodeCore
     private let workers: BlockingWorkers
-    let lanes: PeerLanes<UInt64>
+    private let lanes: PeerLanes<UInt64>
 
     init(core: NodeCore) {
         self.core = core
