@@ -107,6 +107,44 @@ import Testing
         #expect(!jobs.started.contains(1))
     }
 
+    /// Withdrawals racing the workers: every job either runs or is withdrawn, never both, never neither.
+    @Test func eachJobRunsOrIsWithdrawnExactlyOnce() {
+        let lanes = Self.lanes(limit: 2)
+        let count = 3000
+        let ran = Mutex<[Int]>([])
+        // The first job of each lane waits here, so the queues are full when the race starts.
+        let gate = DispatchSemaphore(value: 0)
+        var tickets: [(ticket: UInt64, remote: Int)] = []
+        for n in 0..<count {
+            let remote = n % 3
+            let ticket = lanes.submit(remote) {
+                if n < 6 { gate.wait() }
+                ran.withLock { $0.append(n) }
+            }
+            tickets.append((ticket, remote))
+        }
+        #expect(lanes.withdraw(tickets[count - 1].ticket, from: tickets[count - 1].remote), "queued behind the gate")
+        let withdrawn = Mutex<[Int]>([count - 1])
+        let all = tickets
+        let raced = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            for n in stride(from: count - 3, through: 0, by: -2)
+            where lanes.withdraw(all[n].ticket, from: all[n].remote) {
+                withdrawn.withLock { $0.append(n) }
+            }
+            raced.signal()
+        }
+        for _ in 0..<6 { gate.signal() }
+        raced.wait()
+        let out = withdrawn.withLock { $0 }
+        #expect(Self.eventually { ran.withLock { $0.count } + out.count == count })
+        let done = ran.withLock { $0 }
+        #expect(Set(done).count == done.count, "no job ran twice")
+        #expect(Set(done).isDisjoint(with: out), "no withdrawn job ran")
+        #expect(Set(done).union(out) == Set(0..<count))
+        #expect(Self.eventually { (0..<3).allSatisfy { lanes.load($0) == (0, 0) } })
+    }
+
     @Test func theDefaultLimitFollowsTheMachineWithinBounds() {
         #expect(PeerLanes<Int>.defaultLimit(onlineCPUs: 1) == 8)
         #expect(PeerLanes<Int>.defaultLimit(onlineCPUs: 2) == 8)
