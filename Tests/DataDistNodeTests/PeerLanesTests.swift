@@ -32,9 +32,9 @@ import Testing
     }
 
     /// Threads as the node starts them.
-    static func lanes(limit: Int) -> PeerLanes<Int> {
+    static func lanes(limit: Int, linger: Duration = .milliseconds(20)) -> PeerLanes<Int> {
         let workers = BlockingWorkers(name: "lanes-test")
-        return PeerLanes(limit: limit) { workers.async($0) }
+        return PeerLanes(limit: limit, linger: linger) { workers.async($0) }
     }
 
     /// Polls `condition` until it holds or `seconds` pass.
@@ -53,7 +53,7 @@ import Testing
         for n in 0..<6 { lanes.submit(7, jobs.job(n, held: true)) }
         #expect(Self.eventually { jobs.started.count == 2 })
         #expect(Set(jobs.started) == [0, 1])
-        #expect(lanes.load(7) == (2, 4))
+        #expect(lanes.load(7) == (2, 4, 0))
         // Each finished job hands its lane to the next queued one, first in first out.
         for n in 0..<6 {
             jobs.release(n)
@@ -62,7 +62,7 @@ import Testing
         }
         #expect(Array(jobs.started[2...]) == [2, 3, 4, 5])
         #expect(Self.eventually { jobs.finished.count == 6 })
-        #expect(Self.eventually { lanes.load(7) == (0, 0) }, "an idle remote leaves no lane behind")
+        #expect(Self.eventually { lanes.load(7) == (0, 0, 0) }, "an idle remote leaves no lane behind")
     }
 
     @Test func aFinishedWorkerRunsItsRemotesNextJobOnTheSameThread() {
@@ -78,6 +78,29 @@ import Testing
         #expect(a != nil && pthread_equal(a!, b!) != 0 && pthread_equal(b!, c!) != 0)
     }
 
+    @Test func anIdleWorkerTakesItsRemotesNextJobWithinItsLingerThenEnds() {
+        let starts = Atomic<Int>(0)
+        let workers = BlockingWorkers(name: "lanes-test")
+        let lanes = PeerLanes<Int>(limit: 4, linger: .milliseconds(300)) { job in
+            starts.add(1, ordering: .relaxed)
+            workers.async(job)
+        }
+        let jobs = Jobs()
+        // A submitter slower than its jobs: each lane has emptied before the next job arrives.
+        for n in 0..<5 {
+            #expect(!lanes.submit(1, jobs.job(n)).queued)
+            #expect(Self.eventually { jobs.finished.count == n + 1 })
+            #expect(Self.eventually { lanes.load(1) == (0, 0, 1) }, "the worker waits for the next job")
+        }
+        #expect(starts.load(ordering: .relaxed) == 1, "one thread ran all five")
+        let first = jobs.thread(0)
+        #expect((1..<5).allSatisfy { n in jobs.thread(n).map { pthread_equal($0, first!) != 0 } == true })
+        #expect(Self.eventually { lanes.load(1) == (0, 0, 0) }, "after its linger the worker ends")
+        lanes.submit(1, jobs.job(5))
+        #expect(Self.eventually { jobs.finished.count == 6 })
+        #expect(starts.load(ordering: .relaxed) == 2, "a new worker after the old one ended")
+    }
+
     @Test func aRemoteWhoseJobsAreHeldDoesNotDelayAnother() {
         let lanes = Self.lanes(limit: 2)
         let jobs = Jobs()
@@ -85,7 +108,7 @@ import Testing
         #expect(Self.eventually { jobs.started.count == 2 })
         for n in 10..<14 { lanes.submit(2, jobs.job(n)) }
         #expect(Self.eventually { Set(jobs.finished) == [10, 11, 12, 13] }, "remote 2 waited for remote 1")
-        #expect(lanes.load(1) == (2, 2))
+        #expect(lanes.load(1) == (2, 2, 0))
         for n in 0..<4 { jobs.release(n) }
         #expect(Self.eventually { jobs.finished.count == 8 })
     }
@@ -94,14 +117,16 @@ import Testing
         let lanes = Self.lanes(limit: 1)
         let jobs = Jobs()
         let running = lanes.submit(3, jobs.job(0, held: true))
+        #expect(!running.queued)
         let queued = lanes.submit(3, jobs.job(1))
+        #expect(queued.queued)
         lanes.submit(3, jobs.job(2))
         #expect(Self.eventually { jobs.started == [0] })
-        #expect(!lanes.withdraw(running, from: 3), "a running job is not withdrawn")
-        #expect(lanes.withdraw(queued, from: 3))
-        #expect(!lanes.withdraw(queued, from: 3), "withdrawn once")
-        #expect(!lanes.withdraw(queued, from: 4), "tickets belong to their remote")
-        #expect(lanes.load(3) == (1, 1))
+        #expect(!lanes.withdraw(running.ticket, from: 3), "a running job is not withdrawn")
+        #expect(lanes.withdraw(queued.ticket, from: 3))
+        #expect(!lanes.withdraw(queued.ticket, from: 3), "withdrawn once")
+        #expect(!lanes.withdraw(queued.ticket, from: 4), "tickets belong to their remote")
+        #expect(lanes.load(3) == (1, 1, 0))
         jobs.release(0)
         #expect(Self.eventually { jobs.finished == [0, 2] })
         #expect(!jobs.started.contains(1))
@@ -120,7 +145,7 @@ import Testing
             let ticket = lanes.submit(remote) {
                 if n < 6 { gate.wait() }
                 ran.withLock { $0.append(n) }
-            }
+            }.ticket
             tickets.append((ticket, remote))
         }
         #expect(lanes.withdraw(tickets[count - 1].ticket, from: tickets[count - 1].remote), "queued behind the gate")
@@ -142,7 +167,7 @@ import Testing
         #expect(Set(done).count == done.count, "no job ran twice")
         #expect(Set(done).isDisjoint(with: out), "no withdrawn job ran")
         #expect(Set(done).union(out) == Set(0..<count))
-        #expect(Self.eventually { (0..<3).allSatisfy { lanes.load($0) == (0, 0) } })
+        #expect(Self.eventually { (0..<3).allSatisfy { lanes.load($0) == (0, 0, 0) } })
     }
 
     @Test func theDefaultLimitFollowsTheMachineWithinBounds() {
@@ -164,6 +189,6 @@ import Testing
         }
         #expect(Self.eventually { count.load(ordering: .relaxed) == 600 })
         #expect(perRemote.withLock { $0 } == [0: 120, 1: 120, 2: 120, 3: 120, 4: 120])
-        #expect(Self.eventually { (0..<5).allSatisfy { lanes.load($0) == (0, 0) } })
+        #expect(Self.eventually { (0..<5).allSatisfy { lanes.load($0) == (0, 0, 0) } })
     }
 }

@@ -103,7 +103,7 @@ final class TransferController: Sendable {
             timeoutMs: timeoutMs,
             keyStaysBound: keyStaysBound
         )
-        let ticket = lanes.submit(route.remote) {
+        let submission = lanes.submit(route.remote) {
             let started = ContinuousClock.now
             var current = route
             let result = Result { () throws(APIError) in
@@ -114,8 +114,10 @@ final class TransferController: Sendable {
             }
             self.complete(kind, cache, current, started: started, result, completion)
         }
+        // Started at once: the running transfer enforces its own bound and notices a cancel itself.
+        guard submission.queued else { return }
         // Exactly one of "the job runs" and "withdraw succeeds" happens, so the pin is released once either way.
-        let lanes = self.lanes
+        let (lanes, ticket) = (self.lanes, submission.ticket)
         control.whenCancelled {
             guard lanes.withdraw(ticket, from: route.remote) else { return }
             self.complete(
