@@ -9,7 +9,9 @@ import Glibc
 /// only when a worker picked it up (measured: 16 link handshakes to a socket that never accepts, timeout 1 s, answered
 /// after 4 s; a link to a live prompt meanwhile took 3 s). A thread per call starts at once, so every deadline runs
 /// from the request's arrival and nothing queues behind a stalled peer. Jobs are few and long (milliseconds to
-/// seconds), so a thread's start-up (tens of microseconds) does not matter.
+/// seconds), so a thread's start-up (tens of microseconds) does not matter. Asynchronous transfers, which come in
+/// bursts of hundreds, do not get a thread each: `PeerLanes` starts at most a few workers per remote here and each
+/// runs its remote's queued transfers one after another (a stalled peer still holds up only its own lanes).
 struct BlockingWorkers: Sendable {
     let name: String
 

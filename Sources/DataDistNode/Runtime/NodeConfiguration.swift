@@ -40,6 +40,9 @@ public struct NodeConfiguration: Sendable {
     public var kvLeaseMs = 0
     /// Terminal asynchronous transfers kept for `GET /v1/transfers` (CONTRACT §11).
     public var transferHistory = 4096
+    /// Asynchronous transfers running at once per remote cluster; more wait in order (CONTRACT §11). No flag: the
+    /// default follows the machine (`PeerLanes.defaultLimit`); tests set it small to see transfers queue.
+    public var asyncTransfersPerPeer = PeerLanes<UInt64>.defaultLimit()
     /// Events kept for replay on `/v1/events` (CONTRACT §12).
     public var eventHistory = 4096
     /// Concurrent `/v1/events` streams; one more answers 503.
@@ -72,6 +75,7 @@ public struct NodeConfiguration: Sendable {
         if maxLinks <= 0 { return "--max-links: must be > 0" }
         if eventHistory <= 0 { return "--event-history: must be > 0" }
         if transferHistory <= 0 { return "--transfer-history: must be > 0" }
+        if asyncTransfersPerPeer <= 0 { return "asyncTransfersPerPeer: must be > 0" }
         if kvLeaseMs < 0 { return "--kv-lease-ms: must be >= 0" }
         if ioThreads <= 0 { return "--io-threads: must be > 0" }
         if stripeBytes == 0 { return "--stripe-bytes: must be > 0" }

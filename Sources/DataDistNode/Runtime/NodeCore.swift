@@ -44,7 +44,13 @@ final class NodeCore: Sendable {
     ) {
         self.config = config
         self.tls = tls
-        self.peers = PeerClient(configuration: PeerClient.Configuration(tls: tls.client))
+        // Idle connections kept per peer: at least one per asynchronous lane, so a lane's next transfer reuses one.
+        self.peers = PeerClient(
+            configuration: PeerClient.Configuration(
+                maxIdleHandlesPerPeer: max(8, config.asyncTransfersPerPeer),
+                tls: tls.client
+            )
+        )
         self.clock = clock
         self.asyncTransfers = AsyncTransfers(capacity: config.transferHistory, clock: clock)
         self.memory = memory

@@ -30,6 +30,31 @@ final class TransferControl: Sendable {
 
     func markProgressive() { progressive.store(true, ordering: .relaxed) }
 
+    /// What cancelling must do besides raising the flag: withdraw a transfer still queued for its lane, so it ends
+    /// at once instead of at its turn. Runs at most once, on the cancelling thread.
+    private let onCancel = Mutex<(@Sendable () -> Void)?>(nil)
+
+    /// `DELETE /v1/transfers/{id}`: a running transfer notices the flag within about a second; a queued one is
+    /// withdrawn now.
+    func cancel() {
+        cancellation.cancel()
+        let hook = onCancel.withLock { hook in
+            defer { hook = nil }
+            return hook
+        }
+        hook?()
+    }
+
+    /// Installs the withdraw hook; runs it at once when the transfer was cancelled already.
+    func whenCancelled(_ hook: @escaping @Sendable () -> Void) {
+        let cancelled = onCancel.withLock { slot -> Bool in
+            if cancellation.isCancelled { return true }
+            slot = hook
+            return false
+        }
+        if cancelled { hook() }
+    }
+
     var isCancelled: Bool { cancellation.isCancelled }
     var bytesTotal: Int { total.load(ordering: .relaxed) }
     var bytesDone: Int { done.load(ordering: .relaxed) }

@@ -6,11 +6,26 @@ import PeerClient
 
 /// pull_cache / pull_blocks / push_cache / push_blocks on the initiating side (CONTRACT §6). Local checks
 /// run at once; the transfer itself (libcurl, blocking) runs on a worker thread with the local cache pinned.
+/// A synchronous transfer gets a thread of its own (its caller brings the concurrency); an asynchronous one
+/// (CONTRACT §11, `control` given) runs in its remote's lane: at most `asyncTransfersPerPeer` at once per remote,
+/// the rest queued in order, each worker reusing its thread and kept-alive connection for the next.
 final class TransferController: Sendable {
     let core: NodeCore
-    private let workers = BlockingWorkers(name: "datadist-transfer")
+    private let workers: BlockingWorkers
+    private let lanes: PeerLanes<UInt64>
 
-    init(core: NodeCore) { self.core = core }
+    init(core: NodeCore) {
+        self.core = core
+        let workers = BlockingWorkers(name: "datadist-transfer")
+        self.workers = workers
+        lanes = PeerLanes(limit: core.config.asyncTransfersPerPeer) { workers.async($0) }
+    }
+
+    /// How long a transfer may take from now: the bound the peer and libcurl get, and the instant it must be done by.
+    struct Budget: Sendable {
+        let timeoutMs: Int
+        let deadline: ContinuousClock.Instant
+    }
 
     /// What a transfer needs from the link it uses.
     struct Route: Sendable {
@@ -46,29 +61,131 @@ final class TransferController: Sendable {
         completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void
     ) throws(APIError) {
         let prepared = try preparePull(cacheID, op, selector)
-        run(.pull, prepared, completion) { cache, route throws(APIError) in
-            try self.runPull(cache, op, selector, route, timeoutMs: timeoutMs, control: control)
+        let keyStaysBound: Bool
+        if case .key(let key) = selector, !key.identity.isPrefix, case .pullCache = op {
+            keyStaysBound = true
+        } else {
+            keyStaysBound = false
+        }
+        run(.pull, prepared, timeoutMs: timeoutMs, control: control, keyStaysBound: keyStaysBound, completion) {
+            cache,
+            route,
+            budget throws(APIError) in
+            try self.runPull(cache, op, selector, route, budget, control: control)
         }
     }
 
-    /// Runs a prepared transfer on a worker, releases the local pin, records and answers.
+    /// Runs a prepared transfer on a worker (synchronous) or in its remote's lane (asynchronous), releases the local
+    /// pin, records and answers.
     private func run(
         _ kind: TransferMetrics.Kind,
         _ prepared: (CacheInfo, Route),
+        timeoutMs: Int,
+        control: TransferControl?,
+        keyStaysBound: Bool = false,
         _ completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void,
-        _ body: @escaping @Sendable (CacheInfo, Route) throws(APIError) -> Int
+        _ body: @escaping @Sendable (CacheInfo, Route, Budget) throws(APIError) -> Int
     ) {
-        workers.async {
-            let (cache, route) = prepared
-            let started = ContinuousClock.now
-            // The worker's outcome, a value: recorded and answered after the pin is released.
-            let result = Result { () throws(APIError) in try body(cache, route) }
-            self.core.state.withLock { s in
-                _ = s.caches.unpin(cache.id)
-                s.activeTransfers -= 1
+        let (cache, route) = prepared
+        guard let control else {
+            workers.async {
+                let started = ContinuousClock.now
+                let budget = Budget(timeoutMs: timeoutMs, deadline: started + .milliseconds(timeoutMs))
+                // The worker's outcome, a value: recorded and answered after the pin is released.
+                let result = Result { () throws(APIError) in try body(cache, route, budget) }
+                self.complete(kind, cache, route, started: started, result, completion)
             }
-            completion(self.finish(kind, result, route: route, started: started))
+            return
         }
+        let queued = QueuedTransfer(
+            kind: kind,
+            remote: route.remote,
+            timeoutMs: timeoutMs,
+            keyStaysBound: keyStaysBound
+        )
+        let submission = lanes.submit(route.remote) {
+            let started = ContinuousClock.now
+            var current = route
+            let result = Result { () throws(APIError) in
+                current = try self.dequeued(queued, control: control)
+                let left = queued.deadline - ContinuousClock.now
+                let budget = Budget(timeoutMs: max(1, Int(left.milliseconds)), deadline: queued.deadline)
+                return try body(cache, current, budget)
+            }
+            self.complete(kind, cache, current, started: started, result, completion)
+        }
+        // Started at once: the running transfer enforces its own bound and notices a cancel itself.
+        guard submission.queued else { return }
+        // Exactly one of "the job runs" and "withdraw succeeds" happens, so the pin is released once either way.
+        let (lanes, ticket) = (self.lanes, submission.ticket)
+        control.whenCancelled {
+            guard lanes.withdraw(ticket, from: route.remote) else { return }
+            self.complete(
+                kind,
+                cache,
+                route,
+                started: queued.submitted,
+                .failure(TransferControl.cancelledError),
+                completion
+            )
+        }
+        // The bound runs from submission: a transfer still queued when it passes ends now, not at its turn.
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(timeoutMs)) {
+            guard lanes.withdraw(ticket, from: route.remote) else { return }
+            self.complete(kind, cache, route, started: queued.submitted, .failure(queued.timeoutError), completion)
+        }
+    }
+
+    /// What a queued transfer needs to decide, at its turn, whether it may still start.
+    private struct QueuedTransfer: Sendable {
+        let kind: TransferMetrics.Kind
+        let remote: UInt64
+        let timeoutMs: Int
+        let keyStaysBound: Bool
+        let submitted = ContinuousClock.now
+        var deadline: ContinuousClock.Instant { submitted + .milliseconds(timeoutMs) }
+
+        /// Its bound passed before its turn: nothing was sent, so nothing was consumed.
+        var timeoutError: APIError {
+            let what = kind == .pull ? "the pull from" : "the push to"
+            let bound = keyStaysBound ? "; the key stays bound on cluster \(remote) and can be pulled again" : ""
+            return APIError(
+                .LLM_TIMEOUT,
+                "\(what) cluster \(remote) waited for its turn past its \(timeoutMs) ms bound; nothing was sent\(bound)"
+            )
+        }
+    }
+
+    /// A queued transfer at its turn: cancelled or past its bound → it ends without the network; unlinked meanwhile →
+    /// it fails as the peer would refuse it (LLM_NOT_YET_LINK). Else the link's current route.
+    private func dequeued(_ queued: QueuedTransfer, control: TransferControl) throws(APIError) -> Route {
+        if control.isCancelled { throw TransferControl.cancelledError }
+        if ContinuousClock.now >= queued.deadline { throw queued.timeoutError }
+        do {
+            return try route(to: queued.remote)
+        } catch {
+            let bound = queued.keyStaysBound ? "; the key stays bound on cluster \(queued.remote)" : ""
+            throw APIError(
+                error.status,
+                "cluster \(queued.remote) was unlinked while the transfer waited for its turn; nothing was sent\(bound)"
+            )
+        }
+    }
+
+    /// Releases the local pin, records and answers.
+    private func complete(
+        _ kind: TransferMetrics.Kind,
+        _ cache: CacheInfo,
+        _ route: Route,
+        started: ContinuousClock.Instant,
+        _ result: Result<Int, APIError>,
+        _ completion: @escaping @Sendable (Result<JSONValue, APIError>) -> Void
+    ) {
+        core.state.withLock { s in
+            _ = s.caches.unpin(cache.id)
+            s.activeTransfers -= 1
+        }
+        completion(finish(kind, result, route: route, started: started))
     }
 
     private func preparePull(
@@ -104,10 +221,10 @@ final class TransferController: Sendable {
         _ op: TransferOperation,
         _ selector: TransferSelector,
         _ route: Route,
-        timeoutMs: Int,
+        _ budget: Budget,
         control: TransferControl?
     ) throws(APIError) -> Int {
-        let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
+        let (timeoutMs, deadline) = (budget.timeoutMs, budget.deadline)
         let received: (verified: Int, transferID: String?)
         do throws(APIError) {
             received = try receivePull(
@@ -344,8 +461,11 @@ final class TransferController: Sendable {
             s.activeTransfers += 1
         }
         prepared = (src, route)
-        run(.push, prepared, completion) { cache, route throws(APIError) in
-            try self.runPush(cache, op, selector, route, timeoutMs: timeoutMs, control: control)
+        run(.push, prepared, timeoutMs: timeoutMs, control: control, completion) {
+            cache,
+            route,
+            budget throws(APIError) in
+            try self.runPush(cache, op, selector, route, budget, control: control)
         }
     }
 
@@ -354,10 +474,10 @@ final class TransferController: Sendable {
         _ op: TransferOperation,
         _ selector: TransferSelector,
         _ route: Route,
-        timeoutMs: Int,
+        _ budget: Budget,
         control: TransferControl?
     ) throws(APIError) -> Int {
-        let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
+        let (timeoutMs, deadline) = (budget.timeoutMs, budget.deadline)
         let devices = core.memory.deviceCount
         let calls = core.peerCalls
         let offer = StripeOffer.of(
