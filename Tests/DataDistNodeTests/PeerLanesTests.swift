@@ -54,6 +54,7 @@ import Testing
         #expect(Self.eventually { jobs.started.count == 2 })
         #expect(Set(jobs.started) == [0, 1])
         #expect(lanes.load(7) == (2, 4, 0))
+        #expect(lanes.queued == 4)
         // Each finished job hands its lane to the next queued one, first in first out.
         for n in 0..<6 {
             jobs.release(n)
@@ -63,6 +64,7 @@ import Testing
         #expect(Array(jobs.started[2...]) == [2, 3, 4, 5])
         #expect(Self.eventually { jobs.finished.count == 6 })
         #expect(Self.eventually { lanes.load(7) == (0, 0, 0) }, "an idle remote leaves no lane behind")
+        #expect(lanes.queued == 0)
     }
 
     @Test func aFinishedWorkerRunsItsRemotesNextJobOnTheSameThread() {
@@ -127,9 +129,11 @@ import Testing
         #expect(!lanes.withdraw(queued.ticket, from: 3), "withdrawn once")
         #expect(!lanes.withdraw(queued.ticket, from: 4), "tickets belong to their remote")
         #expect(lanes.load(3) == (1, 1, 0))
+        #expect(lanes.queued == 1, "a withdrawn job is no longer counted")
         jobs.release(0)
         #expect(Self.eventually { jobs.finished == [0, 2] })
         #expect(!jobs.started.contains(1))
+        #expect(lanes.queued == 0)
     }
 
     /// Withdrawals racing the workers: every job either runs or is withdrawn, never both, never neither.

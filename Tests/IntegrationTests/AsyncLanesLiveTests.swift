@@ -133,6 +133,15 @@ import Testing
         }
     }
 
+    /// Decoder `/metrics` gauge `datadist_transfers_queued`.
+    static func queuedGauge(_ node: LiveNode) -> Int? {
+        let prefix = "datadist_transfers_queued "
+        guard let text = node.request("GET", "/metrics")?.text,
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) })
+        else { return nil }
+        return Int(line.dropFirst(prefix.count))
+    }
+
     @Test func aQueuedTransferIsCancelledAtOnceAndConsumesNothing() throws {
         let s = try Setup()
         defer { s.relay.stop() }
@@ -141,6 +150,7 @@ import Testing
         let polled = try #require(s.d.request("GET", "/v1/transfers/\(queued)?wait_ms=200")?.json)
         #expect(polled["state"] == "running", "a queued transfer reports running: \(polled)")
         #expect(Self.inFlight(s.d) == 2, "a queued transfer is in flight (drain waits for it)")
+        #expect(Self.queuedGauge(s.d) == 1, "and counted as queued in /metrics")
         let started = ContinuousClock.now
         let cancelled = try #require(s.d.request("DELETE", "/v1/transfers/\(queued)"))
         #expect(ContinuousClock.now - started < .seconds(1), "a queued transfer does not wait for its turn to end")
@@ -149,6 +159,7 @@ import Testing
         #expect(s.relay.isHolding, "the running pull is untouched")
         #expect(PullInFlightLiveTests.boundKeys(s.p, s.src2) == 1, "a cancelled queued pull consumes nothing")
         #expect(Self.inFlight(s.d) == 1, "its pin and its count were released")
+        #expect(Self.queuedGauge(s.d) == 0)
         #expect(s.d.deallocate(s.dst2) == 200)
         // The lane goes on with the held pull.
         s.relay.resume()

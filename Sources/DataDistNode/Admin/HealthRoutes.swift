@@ -103,7 +103,8 @@ struct HealthRoutes: Sendable {
             core.state.withLock { [waiting = core.progressiveSources.waiting] in
                 OrchestrationRoutes.load($0, waiting: waiting)
             },
-            streams: core.eventStreams.count
+            streams: core.eventStreams.count,
+            queued: core.asyncLanes.queued
         )
         out += core.transferMetrics.exposition
         out += core.state.holds.exposition()
@@ -111,7 +112,7 @@ struct HealthRoutes: Sendable {
     }
 
     /// The load signals of `GET /v1/node/load` as gauges (CONTRACT §12).
-    private static func loadGauges(_ load: JSONValue, streams: Int) -> String {
+    private static func loadGauges(_ load: JSONValue, streams: Int, queued: Int) -> String {
         func int(_ key: String) -> String {
             if case .int(let v)? = load[key] { return "\(v)" }
             return "0"
@@ -129,6 +130,9 @@ struct HealthRoutes: Sendable {
         out += "datadist_draining \(load["draining"] == .bool(true) ? 1 : 0)\n"
         out += "# HELP datadist_event_streams Open /v1/events streams.\n# TYPE datadist_event_streams gauge\n"
         out += "datadist_event_streams \(streams)\n"
+        out += "# HELP datadist_transfers_queued Asynchronous transfers waiting for a lane to their peer "
+        out += "(counted in datadist_transfers_in_flight too).\n# TYPE datadist_transfers_queued gauge\n"
+        out += "datadist_transfers_queued \(queued)\n"
         out +=
             "# HELP datadist_pool_utilization_ratio Used share of each memory pool.\n"
             + "# TYPE datadist_pool_utilization_ratio gauge\n"

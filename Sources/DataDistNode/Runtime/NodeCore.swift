@@ -34,6 +34,9 @@ final class NodeCore: Sendable {
     let progressiveSources = ProgressiveSources()
     /// Keys whose lease ran out (`datadist_kv_lease_expired_total`).
     let leasesExpired = Atomic<Int>(0)
+    /// The lanes asynchronous transfers run in (CONTRACT §11; `TransferController`), here so `/metrics` can count
+    /// the transfers queued in them.
+    let asyncLanes: PeerLanes<UInt64>
 
     init(
         config: NodeConfiguration,
@@ -52,6 +55,8 @@ final class NodeCore: Sendable {
             )
         )
         self.clock = clock
+        let workers = BlockingWorkers(name: "datadist-transfer")
+        self.asyncLanes = PeerLanes(limit: config.asyncTransfersPerPeer) { workers.async($0) }
         self.asyncTransfers = AsyncTransfers(capacity: config.transferHistory, clock: clock)
         self.memory = memory
         let bootID = BootID.make()

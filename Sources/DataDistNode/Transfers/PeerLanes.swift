@@ -86,6 +86,8 @@ final class PeerLanes<Remote: Hashable & Sendable>: Sendable {
     private struct State {
         var lanes: [Remote: Lane] = [:]
         var nextTicket: Ticket = 0
+        /// Jobs waiting in every lane.
+        var queued = 0
     }
 
     init(limit: Int, linger: Duration = .milliseconds(250), start: @escaping @Sendable (@escaping Job) -> Void) {
@@ -120,6 +122,7 @@ final class PeerLanes<Remote: Hashable & Sendable>: Sendable {
                 placed = .newWorker
             } else {
                 lane.queue.append(Entry(ticket: ticket, job: job))
+                s.queued += 1
                 placed = .queued
             }
             s.lanes[remote] = lane
@@ -143,9 +146,13 @@ final class PeerLanes<Remote: Hashable & Sendable>: Sendable {
             else { return false }
             lane.queue.remove(at: i)
             s.lanes[remote] = lane
+            s.queued -= 1
             return true
         }
     }
+
+    /// Jobs waiting for a lane, over every remote.
+    var queued: Int { state.withLock { $0.queued } }
 
     /// Jobs of `remote` running now and waiting, and its workers waiting idle for the next job.
     func load(_ remote: Remote) -> (running: Int, waiting: Int, idle: Int) {
@@ -172,6 +179,7 @@ final class PeerLanes<Remote: Hashable & Sendable>: Sendable {
             var lane = s.lanes[remote] ?? Lane()
             if let entry = lane.pop() {
                 s.lanes[remote] = lane
+                s.queued -= 1
                 return .run(entry.job)
             }
             let idle = Idle()

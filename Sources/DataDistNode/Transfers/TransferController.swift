@@ -16,9 +16,8 @@ final class TransferController: Sendable {
 
     init(core: NodeCore) {
         self.core = core
-        let workers = BlockingWorkers(name: "datadist-transfer")
-        self.workers = workers
-        lanes = PeerLanes(limit: core.config.asyncTransfersPerPeer) { workers.async($0) }
+        workers = BlockingWorkers(name: "datadist-transfer")
+        lanes = core.asyncLanes
     }
 
     /// How long a transfer may take from now: the bound the peer and libcurl get, and the instant it must be done by.
