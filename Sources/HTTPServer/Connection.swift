@@ -52,10 +52,10 @@ final class Connection {
     var tls: ConnectionTLS?
 
     /// Something is still owed to the socket: queued output, or TLS records sealed but not yet sent.
-    var outputPending: Bool { !output.isEmpty || tls?.session.hasPendingOutput == true }
+    var outputPending: Bool { !output.isEmpty || recordsPending }
 
-    /// Only sealed TLS records are owed: the queue itself is empty.
-    var onlyRecordsPending: Bool { output.isEmpty && tls?.session.hasPendingOutput == true }
+    /// TLS records sealed but not yet sent (they need EPOLLOUT whatever the queue holds).
+    var recordsPending: Bool { tls?.session.hasPendingOutput == true }
 
     init(
         fd: Int32,

@@ -297,9 +297,10 @@ extension EventLoop {
             guard tls.isHandshakeComplete else { return }
             tls.writeWaitsFor = 0
         }
-        if connection.onlyRecordsPending {
-            flushRecords(connection)
-            return
+        // Records sealed earlier go first: the queue may have nothing to write now (a stream waiting for its
+        // producer) while they still wait for the socket.
+        if connection.tls?.session.hasPendingOutput == true {
+            guard flushRecords(connection) else { return }
         }
         var budget = Self.writeBudget
         while !connection.output.isEmpty && budget > 0 {
@@ -347,7 +348,7 @@ extension EventLoop {
     private func updateInterest(_ connection: Connection) {
         var wanted: UInt32 = 0
         if connection.lingering || connection.wantsRead { wanted |= clinux_epollin() }
-        if connection.onlyRecordsPending || !connection.output.isEmpty && !connection.output.awaitsProducer {
+        if connection.recordsPending || !connection.output.isEmpty && !connection.output.awaitsProducer {
             wanted |= clinux_epollout()
         }
         wanted = tlsInterest(connection, wanted: wanted)

@@ -152,17 +152,20 @@ extension EventLoop {
         if connection.wantsRead && !connection.lingering { read(connection) }
     }
 
-    /// Sends the TLS records left in the session's output buffer after the queue emptied.
-    func flushRecords(_ connection: Connection) {
-        guard let tls = connection.tls else { return }
+    /// Sends the TLS records waiting in the session's output buffer; true when none is left.
+    @discardableResult
+    func flushRecords(_ connection: Connection) -> Bool {
+        guard let tls = connection.tls else { return true }
         let before = tls.session.pendingOutputBytes
         switch tls.session.flush() {
         case .done, .wantWrite, .wantRead:
             if tls.session.pendingOutputBytes < before { connection.machine.wrote(now: now) }
+            return !tls.session.hasPendingOutput
         case .failed(_, let reason):
             log("TLS write failed: \(reason)", nil)
             tls.failed = true
             close(connection)
+            return false
         }
     }
 

@@ -1,6 +1,7 @@
 import Glibc
 import HTTPCore
 import HTTPServer
+import Synchronization
 import TLSTransport
 import TestSupport
 import Testing
@@ -92,6 +93,30 @@ extension LiveServerTests {
             }
         }
 
+        /// An open-ended body (an event stream) read slowly until its producer has nothing more: every byte arrives.
+        /// Records still in the session's buffer when the producer goes quiet are flushed before the queue is asked
+        /// and keep EPOLLOUT (found by reading the code: the queue alone said "wait for the producer"); this test
+        /// drives that path but cannot force the socket to be full at exactly the last record every run.
+        @Test func recordsOfAStreamWaitingForItsProducerReachASlowReader() throws {
+            let source = PatternBuffer(count: 8 << 20, seed: 15)
+            let producer = ThenSilentProducer(source)
+            var handler = TestHandler()
+            handler.onRequest = { _, responder in responder.respond(HTTPResponse(status: 200, producer: producer)) }
+            let configuration = testConfiguration { $0.tls = try? Self.serverContext() }
+            try withServer(handler: handler, configuration: configuration) { server in
+                let client = try TLSTestClient(port: server.port, context: try Self.clientContext())
+                try client.send(Array("GET /events HTTP/1.1\r\nHost: a\r\n\r\n".utf8))
+                // A slow reader (not synchronisation): the server meets a full socket again and again, so the last
+                // region is sealed while records wait in its buffer, and the producer then has nothing more.
+                let received = try client.read(atLeast: source.count + 16, pauseMicroseconds: 2_000)
+                #expect(producer.waiting)
+                let head = try #require(received.firstRange(of: [13, 10, 13, 10])?.upperBound)
+                let body = Array(received[head...])
+                #expect(body.count == source.count)
+                #expect(body.withUnsafeBytes { source.matches($0, count: source.count) })
+            }
+        }
+
         @Test func plaintextClientGetsNothingButAClosedConnection() throws {
             let configuration = testConfiguration { $0.tls = try? Self.serverContext() }
             try withServer(configuration: configuration) { server in
@@ -150,4 +175,29 @@ extension LiveServerTests {
             }
         }
     }
+}
+
+/// Open-ended: hands out `source` in small regions, then has "nothing yet" for ever (an event stream between events).
+final class ThenSilentProducer: HTTPBodyProducer {
+    let source: PatternBuffer
+    let contentLength = -1
+    private let offset = Mutex(0)
+
+    init(_ source: PatternBuffer) { self.source = source }
+
+    func next(maxBytes: Int, into out: inout [UnsafeRawBufferPointer]) -> Bool {
+        offset.withLock { offset in
+            let take = min(12_345, max(1, maxBytes), source.count - offset)
+            if take > 0 {
+                out.append(UnsafeRawBufferPointer(rebasing: source.bytes[offset..<offset + take]))
+                offset += take
+            }
+            return true
+        }
+    }
+
+    func finish(completed: Bool) {}
+
+    /// Everything was handed out: the stream now waits for its producer.
+    var waiting: Bool { offset.withLock { $0 == source.count } }
 }

@@ -74,6 +74,17 @@ final class TLSTestClient {
         return try readResponse()
     }
 
+    /// Reads until at least `count` bytes (head and body) arrived, pausing between reads of at most 64 KiB (a slow
+    /// reader); returns them (for bodies without a length).
+    func read(atLeast count: Int, pauseMicroseconds: UInt32 = 0) throws -> [UInt8] {
+        while buffer.count < count {
+            guard try fill() else { throw Failure(description: "closed after \(buffer.count) of \(count) bytes") }
+            if pauseMicroseconds > 0 { usleep(pauseMicroseconds) }
+        }
+        defer { buffer.removeAll() }
+        return buffer
+    }
+
     /// Reads until close_notify or EOF; true when the server sent close_notify.
     func readsCloseNotify() -> Bool {
         while true {
