@@ -149,7 +149,13 @@ enum TLSScenario {
     /// Certificates from `DATADIST_BENCH_TLS_DIR` (ca.pem, node.pem, node.key for IP 127.0.0.1: for a machine
     /// without the openssl CLI), else made here.
     private static func certificates(in directory: String) throws(BenchError) -> Files {
-        if let dir = getenv("DATADIST_BENCH_TLS_DIR").map({ String(cString: $0) }), !dir.isEmpty {
+        if let given = getenv("DATADIST_BENCH_TLS_DIR").map({ String(cString: $0) }), !given.isEmpty {
+            // Absolute: nginx reads relative paths from its own prefix directory.
+            guard let resolved = realpath(given, nil) else {
+                throw BenchError("DATADIST_BENCH_TLS_DIR \(given): \(String(cString: strerror(errno)))")
+            }
+            defer { free(resolved) }
+            let dir = String(cString: resolved)
             return Files(ca: "\(dir)/ca.pem", certificate: "\(dir)/node.pem", key: "\(dir)/node.key")
         }
         return try makeCertificates(in: directory)
