@@ -88,7 +88,7 @@ bench: bench-deps
 	$(BENCH_SCRATCH)/release/datadist-bench $(BENCH_ARGS)
 
 # openapi.yaml against a live node (issue 13): a MIX node with --enable-switch-role inside a network namespace
-# of its own (root), schemathesis --checks all for ST_SECONDS per run, without and with --admin-token. The
+# of its own (root), schemathesis (every check) for ST_SECONDS per run, without and with --admin-token. The
 # relaxations, each with its CONTRACT section, are in scripts/schemathesis.toml. Installs schemathesis (PyPI)
 # into .build-schemathesis/venv when missing.
 ST_SECONDS ?= 90
