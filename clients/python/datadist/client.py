@@ -513,7 +513,9 @@ class Client:
 
     def submit_transfer(self, op: str, cache_id: int, **fields: Any) -> JSON:
         """``op`` pull | pull_blocks | push | push_blocks with the fields of the synchronous call → 202's body
-        (``transfer_id``, ``state``)."""
+        (``transfer_id``, ``state``). A node runs a bounded number of asynchronous transfers per peer at once; the
+        rest wait their turn as ``running`` (``datadist_transfers_queued`` in :meth:`metrics`), and ``timeout_ms``
+        counts from this call, not from the turn."""
         builders = {
             "pull": self.pull_cache_body,
             "pull_blocks": self.pull_blocks_body,

@@ -30,7 +30,9 @@ def test_health_node_and_metrics(start_node: NodeFactory) -> None:
     assert info["cluster_id"] == 3
     assert info["compat"] == "cache-manager"
     assert info["listen_ip_info"] == node.listen
-    assert "datadist_role_epoch" in c.metrics()
+    metrics = c.metrics()
+    assert "datadist_role_epoch" in metrics
+    assert "datadist_transfers_queued 0" in metrics
     assert c.load()["links"] == 0
 
 
