@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "datadist-bench",
             dependencies: [
-                "DataDistModel", "PeerClient", "HTTPServer",
+                "DataDistModel", "PeerClient", "HTTPServer", "CTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

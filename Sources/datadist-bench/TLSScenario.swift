@@ -61,15 +61,20 @@ enum TLSScenario {
             }
             pairs.append(row)
         }
+        // CPU of each node over the one-stream trials (the prompts serve only that decoder meanwhile).
+        var cpu = [CPUUse(), CPUUse()]
         for (j, label) in ["one stream", "4 streams"].enumerated() {
             var plain = Samples()
             var tls = Samples()
             var tlsWide = Samples()
             for _ in 0..<env.trials {
-                let (p, d, src, dst) = pairs[0][j]
-                plain.add(gbPerSecond(size, try d.pullByID(into: dst, from: p, cache: src)))
-                let (tp, td, tsrc, tdst) = pairs[1][j]
-                tls.add(gbPerSecond(size, try td.pullByID(into: tdst, from: tp, cache: tsrc)))
+                for (i, secure) in [false, true].enumerated() {
+                    let (p, d, src, dst) = pairs[i][j]
+                    let before = (p.cpuSeconds, d.cpuSeconds)
+                    let rate = gbPerSecond(size, try d.pullByID(into: dst, from: p, cache: src))
+                    if secure { tls.add(rate) } else { plain.add(rate) }
+                    if j == 0 { cpu[i].add(prompt: p.cpuSeconds - before.0, decoder: d.cpuSeconds - before.1, size) }
+                }
                 if j == 1 {
                     let (wp, wd, wsrc, wdst) = pairs[1][2]
                     tlsWide.add(gbPerSecond(size, try wd.pullByID(into: wdst, from: wp, cache: wsrc)))
@@ -88,6 +93,9 @@ enum TLSScenario {
                         : "target for 16 cores (CONTRACT §13); on 2 cores the streams share the same two cores"
                 )
             )
+            if j == 0 {
+                try ceiling(env, size: size, plain: plain, cpu: cpu, report: &report)
+            }
             if j == 1 {
                 report.add(
                     Figure(
