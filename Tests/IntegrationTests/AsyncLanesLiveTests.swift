@@ -190,6 +190,38 @@ import Testing
         #expect(PullInFlightLiveTests.boundKeys(s.p, s.src2) == 0)
     }
 
+    @Test func aTransferThatQueuedAndThenRanOutOfTimeQuotesTheBoundItWasGiven() throws {
+        let s = try Setup()
+        defer {
+            s.relay.stop()
+            s.relay.resume()  // two streams are held by the end
+        }
+        // A third key, as large as the first, so that the relay holds its stream too.
+        let big = uint8Desc(4, [1, 256 * 1024])
+        let src3 = try s.p.allocate(#"{"cache_desc":\#(big),"cache_keys":[\#(requestKey(0, 3))]}"#)
+        _ = PullCacheLiveTests.fill(s.p, src3, tensors: 4, bytes: 256 * 1024, seed: 8400)
+        let dst3 = try s.d.allocate(#"{"cache_desc":\#(big)}"#)
+        // The lane is held by a pull bounded at 1500 ms; the second waits for it with a 4000 ms bound, gets its
+        // turn with about 2500 ms left, and is held in turn.
+        let first = try s.submit(1, into: s.dst1, timeoutMs: 1500)
+        #expect(eventually(within: 10) { s.relay.isHolding }, "the first pull never reached the relay's hold point")
+        s.relay.arm()
+        let second = try s.submit(3, into: dst3, timeoutMs: 4000)
+        let a = try #require(s.d.request("GET", "/v1/transfers/\(first)?wait_ms=10000")?.json)
+        #expect(a["status"] == "LLM_TIMEOUT", "\(a)")
+        #expect(a["message"]?.stringValue?.contains("1500 ms") == true, "\(a)")
+        let b = try #require(s.d.request("GET", "/v1/transfers/\(second)?wait_ms=10000")?.json)
+        #expect(s.relay.didTrigger, "the second pull ran and was held")
+        #expect(b["state"] == "failed")
+        #expect(b["status"] == "LLM_TIMEOUT", "\(b)")
+        let message = b["message"]?.stringValue ?? ""
+        #expect(message.contains("4000 ms"), "the message quotes the caller's timeout_ms, not what was left: \(b)")
+        #expect(!message.contains("waited for its turn"), "it timed out running, not in the queue: \(b)")
+        #expect(message.contains("the key stays bound"), "\(b)")
+        #expect(PullInFlightLiveTests.boundKeys(s.p, src3) == 1)
+        #expect(eventually { Self.inFlight(s.d) == 0 })
+    }
+
     @Test func aRemoteWhoseLaneIsHeldDoesNotDelayAnotherRemote() throws {
         let s = try Setup()
         defer { s.relay.stop() }

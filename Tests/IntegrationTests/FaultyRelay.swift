@@ -83,8 +83,12 @@ final class FaultyRelay: @unchecked Sendable {
         }.start()
     }
 
-    /// From now on the next connection that streams more than `after` bytes gets the fault.
-    func arm() { armed.store(true, ordering: .sequentiallyConsistent) }
+    /// From now on the next connection that streams more than `after` bytes gets the fault (again, when it already
+    /// hit one: each `arm` is good for one more).
+    func arm() {
+        triggered.store(false, ordering: .sequentiallyConsistent)
+        armed.store(true, ordering: .sequentiallyConsistent)
+    }
 
     /// Whether the fault was injected.
     var didTrigger: Bool { triggered.load(ordering: .sequentiallyConsistent) }

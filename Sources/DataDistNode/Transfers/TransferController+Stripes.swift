@@ -13,8 +13,7 @@ extension TransferController {
         payloadBytes: Int,
         frameSize: Int,
         route: Route,
-        timeoutMs: Int,
-        deadline: ContinuousClock.Instant,
+        budget: Budget,
         streams: StripeStreams,
         control: TransferControl?
     ) -> Result<Int, APIError> {
@@ -24,7 +23,7 @@ extension TransferController {
         } catch {
             return .failure(APIError(.LLM_FAILED, "cannot receive stream \(request.index): \(error)"))
         }
-        let remaining = max(1, Int((deadline - ContinuousClock.now).milliseconds))
+        let remaining = budget.remainingMs
         var peerRequest = PeerRequest(
             method: "POST",
             url: "http://\(route.address)/v1/peer/pull/stream",
@@ -49,7 +48,7 @@ extension TransferController {
                     return .failure(APIError(.LLM_FAILED, "transfer rejected: stream \(request.index): \(error)"))
                 }
             }
-            let e = Self.transferError(error, route: route, timeoutMs: timeoutMs)
+            let e = Self.transferError(error, route: route, timeoutMs: budget.boundMs)
             // The owner dropped the transfer's streams because another one broke off: the transfer failed, the
             // key was not found missing.
             if e.status == .LLM_KV_CACHE_NOT_EXIST {
@@ -74,8 +73,7 @@ extension TransferController {
         from memory: StreamMemory,
         frameSize: Int,
         route: Route,
-        timeoutMs: Int,
-        deadline: ContinuousClock.Instant,
+        budget: Budget,
         streams: StripeStreams,
         control: TransferControl?
     ) -> Result<Int, APIError> {
@@ -85,7 +83,7 @@ extension TransferController {
         } catch {
             return .failure(APIError(.LLM_FAILED, "cannot frame the push: \(error)"))
         }
-        let remaining = max(1, Int((deadline - ContinuousClock.now).milliseconds))
+        let remaining = budget.remainingMs
         let upload = PeerUploadStream(
             length: encoder.contentLength,
             rewind: {
@@ -107,7 +105,7 @@ extension TransferController {
         do {
             _ = try core.peers.perform(request)
         } catch {
-            return .failure(Self.transferError(error, route: route, timeoutMs: timeoutMs))
+            return .failure(Self.transferError(error, route: route, timeoutMs: budget.boundMs))
         }
         control?.add(encoder.payloadLength)
         return .success(encoder.payloadLength)

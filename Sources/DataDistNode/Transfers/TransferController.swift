@@ -21,9 +21,14 @@ final class TransferController: Sendable {
     }
 
     /// How long a transfer may take from now: the bound the peer and libcurl get, and the instant it must be done by.
+    /// A transfer's time: the bound its caller set (`timeout_ms`, what messages quote) and the deadline it gives.
+    /// An asynchronous transfer's deadline runs from its submission, so at its turn less than its bound may be left.
     struct Budget: Sendable {
-        let timeoutMs: Int
+        let boundMs: Int
         let deadline: ContinuousClock.Instant
+
+        /// What is left now, at least 1 ms: what the owner and libcurl are given for the next exchange.
+        var remainingMs: Int { max(1, Int((deadline - ContinuousClock.now).milliseconds)) }
     }
 
     /// What a transfer needs from the link it uses.
@@ -89,7 +94,7 @@ final class TransferController: Sendable {
         guard let control else {
             workers.async {
                 let started = ContinuousClock.now
-                let budget = Budget(timeoutMs: timeoutMs, deadline: started + .milliseconds(timeoutMs))
+                let budget = Budget(boundMs: timeoutMs, deadline: started + .milliseconds(timeoutMs))
                 // The worker's outcome, a value: recorded and answered after the pin is released.
                 let result = Result { () throws(APIError) in try body(cache, route, budget) }
                 self.complete(kind, cache, route, started: started, result, completion)
@@ -107,9 +112,7 @@ final class TransferController: Sendable {
             var current = route
             let result = Result { () throws(APIError) in
                 current = try self.dequeued(queued, control: control)
-                let left = queued.deadline - ContinuousClock.now
-                let budget = Budget(timeoutMs: max(1, Int(left.milliseconds)), deadline: queued.deadline)
-                return try body(cache, current, budget)
+                return try body(cache, current, Budget(boundMs: queued.timeoutMs, deadline: queued.deadline))
             }
             self.complete(kind, cache, current, started: started, result, completion)
         }
@@ -223,18 +226,9 @@ final class TransferController: Sendable {
         _ budget: Budget,
         control: TransferControl?
     ) throws(APIError) -> Int {
-        let (timeoutMs, deadline) = (budget.timeoutMs, budget.deadline)
         let received: (verified: Int, transferID: String?)
         do throws(APIError) {
-            received = try receivePull(
-                dst,
-                op,
-                selector,
-                route,
-                timeoutMs: timeoutMs,
-                deadline: deadline,
-                control: control
-            )
+            received = try receivePull(dst, op, selector, route, budget, control: control)
         } catch  where control?.isCancelled == true {
             throw TransferControl.cancelledError
         } catch {
@@ -250,7 +244,7 @@ final class TransferController: Sendable {
         // Verified: now (and only now) the owner may consume the key — unless the pull was cancelled meanwhile.
         if control?.isCancelled == true { throw TransferControl.cancelledError }
         if let transferID = received.transferID {
-            try acknowledge(transferID, route: route, deadline: deadline)
+            try acknowledge(transferID, route: route, deadline: budget.deadline)
         }
         return received.verified
     }
@@ -300,10 +294,10 @@ final class TransferController: Sendable {
         _ op: TransferOperation,
         _ selector: TransferSelector,
         _ route: Route,
-        timeoutMs: Int,
-        deadline: ContinuousClock.Instant,
+        _ budget: Budget,
         control: TransferControl?
     ) throws(APIError) -> (verified: Int, transferID: String?) {
+        let remainingMs = budget.remainingMs
         let memory = core.memory
         let devices = memory.deviceCount
         let offer = StripeOffer.of(
@@ -315,7 +309,7 @@ final class TransferController: Sendable {
             selector: selector,
             dstGeometry: dst.geometry,
             deviceCount: devices,
-            timeoutMs: timeoutMs,
+            timeoutMs: remainingMs,
             striping: offer
         )
         let streams = StripeStreams(parent: control?.cancellation)
@@ -357,8 +351,7 @@ final class TransferController: Sendable {
                             payloadBytes: length,
                             frameSize: preamble.frameSize,
                             route: route,
-                            timeoutMs: timeoutMs,
-                            deadline: deadline,
+                            budget: budget,
                             streams: streams,
                             control: control
                         )
@@ -382,8 +375,8 @@ final class TransferController: Sendable {
             headers: [PeerHeader(name: "Content-Type", value: "application/json")]
                 + calls.headers(link: route.credential),
             body: .bytes(request.json.serializedBytes),
-            connectTimeoutMs: timeoutMs,
-            totalTimeoutMs: timeoutMs
+            connectTimeoutMs: remainingMs,
+            totalTimeoutMs: remainingMs
         )
         peerRequest.cancellation = streams.cancellation
         var firstStream: Result<Int, APIError>
@@ -410,7 +403,7 @@ final class TransferController: Sendable {
             if error.kind == .aborted, let e = receiver.error {
                 firstStream = .failure(e)
             } else {
-                firstStream = .failure(Self.transferError(error, route: route, timeoutMs: timeoutMs))
+                firstStream = .failure(Self.transferError(error, route: route, timeoutMs: budget.boundMs))
             }
         }
         if case .failure(let e) = firstStream { streams.fail(e) }
@@ -424,10 +417,10 @@ final class TransferController: Sendable {
         }
         // libcurl checks its timer only now and then: a fast transfer can finish past a tiny bound. The
         // bound is the contract, so enforce it here, before anything is acknowledged.
-        if ContinuousClock.now > deadline {
+        if ContinuousClock.now > budget.deadline {
             throw APIError(
                 .LLM_TIMEOUT,
-                "the pull from cluster \(route.remote) took longer than its \(timeoutMs) ms bound"
+                "the pull from cluster \(route.remote) took longer than its \(budget.boundMs) ms bound"
             )
         }
         return (verified, receiver.preamble?.transferID)
@@ -476,7 +469,7 @@ final class TransferController: Sendable {
         _ budget: Budget,
         control: TransferControl?
     ) throws(APIError) -> Int {
-        let (timeoutMs, deadline) = (budget.timeoutMs, budget.deadline)
+        let remainingMs = budget.remainingMs
         let devices = core.memory.deviceCount
         let calls = core.peerCalls
         let offer = StripeOffer.of(
@@ -488,7 +481,7 @@ final class TransferController: Sendable {
             selector: selector,
             srcGeometry: src.geometry,
             deviceCount: devices,
-            timeoutMs: timeoutMs,
+            timeoutMs: remainingMs,
             striping: offer
         ).json
         let answer: JSONValue
@@ -497,7 +490,7 @@ final class TransferController: Sendable {
                 route.address,
                 "/v1/peer/push/prepare",
                 prepareBody,
-                timeoutMs: timeoutMs,
+                timeoutMs: remainingMs,
                 link: route.credential
             )
         } catch {
@@ -530,8 +523,7 @@ final class TransferController: Sendable {
                 transferID: transferID,
                 frameSize: frameSize,
                 route: route,
-                timeoutMs: timeoutMs,
-                deadline: deadline,
+                budget: budget,
                 control: control
             )
         }
@@ -542,7 +534,7 @@ final class TransferController: Sendable {
         } catch {
             throw APIError(.LLM_FAILED, "cannot frame the push: \(error)")
         }
-        let remaining = max(1, Int((deadline - ContinuousClock.now).milliseconds))
+        let remaining = budget.remainingMs
         let stream = PeerUploadStream(
             length: encoder.contentLength,
             rewind: {
@@ -566,13 +558,13 @@ final class TransferController: Sendable {
             _ = try core.peers.perform(request)
         } catch {
             if control?.isCancelled == true { throw TransferControl.cancelledError }
-            throw Self.transferError(error, route: route, timeoutMs: timeoutMs)
+            throw Self.transferError(error, route: route, timeoutMs: budget.boundMs)
         }
         control?.add(encoder.payloadLength)
-        if ContinuousClock.now > deadline {
+        if ContinuousClock.now > budget.deadline {
             throw APIError(
                 .LLM_TIMEOUT,
-                "the push to cluster \(route.remote) took longer than its \(timeoutMs) ms bound"
+                "the push to cluster \(route.remote) took longer than its \(budget.boundMs) ms bound"
             )
         }
         return encoder.payloadLength
@@ -587,8 +579,7 @@ final class TransferController: Sendable {
         transferID: String,
         frameSize: Int,
         route: Route,
-        timeoutMs: Int,
-        deadline: ContinuousClock.Instant,
+        budget: Budget,
         control: TransferControl?
     ) throws(APIError) -> Int {
         control?.setTotal(stripes.payloadBytes)
@@ -603,8 +594,7 @@ final class TransferController: Sendable {
                     from: memory,
                     frameSize: frameSize,
                     route: route,
-                    timeoutMs: timeoutMs,
-                    deadline: deadline,
+                    budget: budget,
                     streams: streams,
                     control: control
                 )
@@ -616,10 +606,10 @@ final class TransferController: Sendable {
         case .failure(let e):
             throw e
         case .success(let bytes):
-            if ContinuousClock.now > deadline {
+            if ContinuousClock.now > budget.deadline {
                 throw APIError(
                     .LLM_TIMEOUT,
-                    "the push to cluster \(route.remote) took longer than its \(timeoutMs) ms bound"
+                    "the push to cluster \(route.remote) took longer than its \(budget.boundMs) ms bound"
                 )
             }
             return bytes
