@@ -663,11 +663,19 @@ final class TransferController: Sendable {
         }
     }
 
-    /// A failed data exchange: the peer's own error when it sent one, else what broke.
-    /// A data request that failed: a transfer that broke off says how, in the client's own words.
+    /// A data request that failed: the peer's own error when it sent one, else what broke (a transfer that broke off
+    /// says how, in the client's own words).
+    /// A timeout names the transfer's bound (`timeout_ms`): the exchange may have been under way, not silent.
     static func transferError(_ error: PeerError, route: Route, timeoutMs: Int) -> APIError {
         var failure = PeerCalls.classify(error, address: route.address, timeoutMs: timeoutMs)
-        if case .notDataDist = failure { failure = .notDataDist(error.message) }
+        switch failure {
+        case .notDataDist: failure = .notDataDist(error.message)
+        case .timeout:
+            failure = .timeout(
+                "the data exchange with \(route.address) did not finish within the transfer's \(timeoutMs) ms bound"
+            )
+        default: break
+        }
         return failure.apiError(.transfer, remote: route.remote)
     }
 
