@@ -20,7 +20,6 @@ final class TransferController: Sendable {
         lanes = core.asyncLanes
     }
 
-    /// How long a transfer may take from now: the bound the peer and libcurl get, and the instant it must be done by.
     /// A transfer's time: the bound its caller set (`timeout_ms`, what messages quote) and the deadline it gives.
     /// An asynchronous transfer's deadline runs from its submission, so at its turn less than its bound may be left.
     struct Budget: Sendable {
